@@ -1,0 +1,21 @@
+package dev.kubeproxy.api.backend;
+
+/**
+ * Turns forwarding-table changes into kernel changes. Implementations compile a change into a
+ * structured transaction, render it for the kernel tool and apply it through a kernel
+ * interface that has a real and an in-memory implementation (DESIGN §6). Not thread-safe: the
+ * sync engine calls it from one thread.
+ */
+public interface Backend {
+  /** The proxy mode this backend implements, e.g. {@code nftables}. */
+  String mode();
+
+  /**
+   * Programs the kernel to match {@code request}'s next tables. On failure the kernel keeps
+   * its previous state and the caller must make the next sync full.
+   */
+  SyncResult sync(SyncRequest request) throws SyncException;
+
+  /** Removes everything this backend owns from the kernel (for {@code --cleanup}). */
+  void cleanup() throws SyncException;
+}
