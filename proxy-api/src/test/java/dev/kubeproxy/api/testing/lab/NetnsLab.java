@@ -238,7 +238,7 @@ public final class NetnsLab implements AutoCloseable {
 
     List<Pod> local = pods.values().stream().filter(Pod::local).toList();
     List<Pod> remote = pods.values().stream().filter(p -> !p.local()).toList();
-    // Sysctls first: links created afterwards inherit the namespace defaults (no DAD, no rp_filter).
+    // Sysctls first: links created later inherit the namespace defaults (no DAD, no rp_filter).
     parallel(namespaces.stream().map(ns -> (Step) () -> sysctls(ns)).toList());
     ipBatch(node, nodeScript(local));
     List<Step> second = new ArrayList<>();
@@ -247,6 +247,14 @@ public final class NetnsLab implements AutoCloseable {
     local.forEach(p -> second.add(() -> ipBatch(p.netns(), podScript(p))));
     parallel(second);
     parallel(remote.stream().map(p -> (Step) () -> ipBatch(p.netns(), podScript(p))).toList());
+    // Agents start in parallel now rather than one by one on first use.
+    List<Step> agentStarts = new ArrayList<>();
+    for (String ns : namespaces) {
+      if (!ns.equals(remoteNode)) {
+        agentStarts.add(() -> agent(ns));
+      }
+    }
+    parallel(agentStarts);
   }
 
   private void sysctls(String ns) throws CommandException {
@@ -358,7 +366,7 @@ public final class NetnsLab implements AutoCloseable {
   }
 
   private void ipBatch(String ns, String script) throws CommandException {
-    run(Command.of(List.of("ip", "-n", ns, "-batch", "-"), script.getBytes(StandardCharsets.UTF_8)));
+    run(Command.of(List.of("ip", "-n", ns, "-batch", "-"), bytes(script)));
   }
 
   /** A set-up step that runs a command. */
@@ -600,7 +608,8 @@ public final class NetnsLab implements AutoCloseable {
 
   private Agent startAgent(String ns) {
     try {
-      Path classes = Path.of(LabAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path classes =
+          Path.of(LabAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       Path log = Files.createTempFile(ns + "-agent", ".log");
       List<String> argv =
@@ -639,11 +648,20 @@ public final class NetnsLab implements AutoCloseable {
       this.log = log;
       this.stdin = process.getOutputStream();
       this.stdout =
-          new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
     void awaitReady() throws IOException {
-      CompletableFuture<String> first = CompletableFuture.supplyAsync(this::readLine);
+      // A thread of its own: the common pool may have one thread, and agents start in parallel.
+      CompletableFuture<String> first =
+          CompletableFuture.supplyAsync(
+              this::readLine,
+              runnable -> {
+                Thread t = new Thread(runnable, ns + "-agent-start");
+                t.setDaemon(true);
+                t.start();
+              });
       String line;
       try {
         line = first.get(AGENT_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -651,9 +669,10 @@ public final class NetnsLab implements AutoCloseable {
         line = null;
       }
       if (!LabAgent.READY.equals(line)) {
+        String log = logText();
         kill();
-        throw new IOException(
-            "lab agent in " + ns + " did not start (" + line + "): " + Files.readString(log));
+        awaitExit();
+        throw new IOException("lab agent in " + ns + " did not start (" + line + "): " + log);
       }
     }
 
@@ -686,18 +705,13 @@ public final class NetnsLab implements AutoCloseable {
     }
 
     void kill() {
+      process.destroyForcibly();
+    }
+
+    void awaitExit() {
       try {
-        stdin.close();
-      } catch (IOException e) {
-        // It is being killed anyway.
-      }
-      process.destroy();
-      try {
-        if (!process.waitFor(2, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
+        process.waitFor(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
-        process.destroyForcibly();
         Thread.currentThread().interrupt();
       }
       try {
@@ -720,7 +734,9 @@ public final class NetnsLab implements AutoCloseable {
       return;
     }
     try {
+      // Kill all first, then wait: agents keep no state worth a graceful exit.
       agents.values().forEach(Agent::kill);
+      agents.values().forEach(Agent::awaitExit);
       agents.clear();
       deleteNamespaces(runner, namespaces);
     } finally {

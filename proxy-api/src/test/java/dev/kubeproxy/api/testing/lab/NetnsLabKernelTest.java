@@ -175,7 +175,7 @@ class NetnsLabKernelTest {
   }
 
   @Test
-  @DisplayName("cleanupLeftovers deletes a dead run's namespaces (killing what runs there), not live ones")
+  @DisplayName("cleanupLeftovers deletes dead runs' namespaces and processes, keeps live ones")
   void cleanupLeftovers() throws Exception {
     Process exited = new ProcessBuilder("true").start();
     exited.waitFor(5, TimeUnit.SECONDS);
@@ -199,7 +199,7 @@ class NetnsLabKernelTest {
   }
 
   @Test
-  @DisplayName("close() deletes every namespace even when the test body throws; root links untouched")
+  @DisplayName("close() deletes every namespace even when the body throws; root links untouched")
   void closeRunsWhenTheBodyThrows() throws Exception {
     String rootLinksBefore = rootLinkNames();
     NetnsLab[] created = new NetnsLab[1];
