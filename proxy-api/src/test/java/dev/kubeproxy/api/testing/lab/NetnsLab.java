@@ -46,18 +46,22 @@ import java.util.regex.Pattern;
  * where they land (DESIGN §7, layer 3).
  *
  * <pre>
- *                                      203.0.113.10-14/32, 2001:db8:1::10-14/128 (clients)
- *  [outside] eth0 192.0.2.2/32, 2001:db8::2/128  -- default via node, src 203.0.113.10
+ *  [outside]  eth0: 192.0.2.2/32, 2001:db8::2/128
+ *             clients 203.0.113.10-14/32, 2001:db8:1::10-14/128 (the first is the default source)
+ *             default via 192.0.2.1 / 2001:db8::1 (so ExternalIPs and LB IPs reach the node)
  *      |
- *      | veth (the node's external link)
+ *      | veth
  *      |
- *     ext0 192.0.2.1/24 (+ .11 secondary), 2001:db8::1/64 (+ ::11 deprecated)   NODE_IP
- *  [node]  ip_forward, IPv6 forwarding, rp_filter off; 169.254.1.1 on lo (scope link)
- *     vethN (no IPv4; fe80::1)  ----  eth0 [pod, local]  10.244.1.N/32, fd00:10:244:1::N/128
- *     vethM (no IPv4; fe80::1)  ----  eth0 [pod, local]  10.244.1.M/32, ...
- *     rnode0 (fe80::1)          ----  eth0 [remote node] 192.0.2.3/32, 2001:db8::3/128, fe80::3
- *                                     vethK (fe80::1) ---- eth0 [pod, remote] 10.244.2.K/32,
- *                                                                   fd00:10:244:2::K/128
+ *  [node]     ext0: 192.0.2.1/24 (NODE_IP) + 192.0.2.11, 2001:db8::1/64 + ::11 (deprecated)
+ *             lo: 169.254.1.1/32 scope link (every pod's gateway); forwarding on; rp_filter off
+ *             veth1 (fe80::1) ---- eth0 [1st local pod]  10.244.1.10/32, fd00:10:244:1::10/128
+ *             veth2 (fe80::1) ---- eth0 [2nd local pod]  10.244.1.11/32, fd00:10:244:1::11/128
+ *             rnode0 (fe80::1)     routes 10.244.2.0/24, fd00:10:244:2::/64 to the remote node
+ *      |
+ *      | veth
+ *      |
+ *  [rnode]    eth0: 192.0.2.3/32, 2001:db8::3/128, fe80::3; forwarding on, no NAT
+ *             veth1 (fe80::1) ---- eth0 [1st remote pod] 10.244.2.10/32, fd00:10:244:2::10/128
  * </pre>
  *
  * <p>Each pod has its own veth pair and is routed as CNI plugins route pods: the pod's default
@@ -76,8 +80,9 @@ import java.util.regex.Pattern;
  * deletes them (also from a shutdown hook), and {@link #cleanupLeftovers()} deletes those a dead
  * JVM left behind.
  *
- * <p>Each namespace that serves or sends test traffic runs one {@link LabAgent} JVM, started on
- * first use; servers answer {@code NAME SOURCE-IP}, so a test sees which endpoint answered and
+ * <p>Each namespace that serves or sends test traffic runs one {@link LabAgent} JVM (pods, node
+ * and outside start theirs in parallel during {@link Builder#build()}, the remote node's on first
+ * use); servers answer {@code NAME SOURCE-IP}, so a test sees which endpoint answered and
  * whether the client was masqueraded.
  */
 public final class NetnsLab implements AutoCloseable {
@@ -486,7 +491,11 @@ public final class NetnsLab implements AutoCloseable {
     serve(pod.netns(), protocol, port);
   }
 
-  /** Serves from any lab namespace (e.g. the node, as a host-network endpoint). */
+  /**
+   * Serves from any lab namespace (e.g. the node, as a host-network endpoint). UDP answers leave
+   * from the route's source address, so UDP clients of a namespace with several addresses must
+   * ask the route's one.
+   */
   public void serve(String ns, Protocol protocol, int port) {
     expectOk(agent(ns).call("serve " + socketProtocol(protocol) + " " + checkPort(port)));
   }

@@ -1,5 +1,6 @@
 package dev.kubeproxy.api.testing.lab;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -119,6 +120,31 @@ class NetnsLabKernelTest {
     assertThat(reply.outcome()).as("%s", reply).isEqualTo(Outcome.ANSWERED);
     assertThat(reply.serverName()).isEqualTo("client");
     assertThat(reply.seenSource()).isEqualTo(lab.pod("ep-r").ipv4());
+  }
+
+  @Test
+  @DisplayName("masquerade on the node rewrites to the node IP, towards local and remote pods")
+  void masqueradeUsesTheNodeIp() throws Exception {
+    String rules =
+        "table inet lab-masq {\n"
+            + "  chain post { type nat hook postrouting priority srcnat; masquerade; }\n"
+            + "}\n";
+    try (NetnsLab small =
+        NetnsLab.builder().localPod("c").localPod("l").remotePod("r").build()) {
+      small.nodeRunner().run(Command.of(List.of("nft", "-f", "-"), rules.getBytes(UTF_8)));
+      for (IpFamily family : IpFamily.values()) {
+        for (String name : List.of("l", "r")) {
+          small.serve(small.pod(name), Protocol.TCP, TCP_PORT);
+          Reply reply =
+              small.tcpRequest(
+                  small.pod("c").netns(), small.pod(name).ip(family), TCP_PORT, TIMEOUT);
+          assertThat(reply.outcome()).as("%s", reply).isEqualTo(Outcome.ANSWERED);
+          assertThat(reply.seenSource())
+              .as("%s %s", family, name)
+              .isEqualTo(NetnsLab.nodeIp(family));
+        }
+      }
+    }
   }
 
   @Test
