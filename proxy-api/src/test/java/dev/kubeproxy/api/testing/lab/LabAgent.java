@@ -1,0 +1,232 @@
+package dev.kubeproxy.api.testing.lab;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The process {@link NetnsLab} runs inside each lab namespace ({@code ip netns exec NS java ...
+ * LabAgent NAME}): it serves TCP and UDP ports answering {@code NAME SOURCE-IP}, and makes client
+ * requests from its namespace. It uses the JDK only, so its classpath is just its own location.
+ *
+ * <p>Protocol: one command per stdin line, one answer per stdout line. {@code serve tcp|udp PORT}
+ * and {@code unserve tcp|udp PORT} answer {@code ok} or {@code err MESSAGE}; {@code tcp|udp SRC
+ * SRCPORT DST PORT TIMEOUT_MS COUNT} (SRC {@code -} for the kernel's choice) answers COUNT results
+ * separated by tabs, each {@code OUTCOME|TEXT}. The agent exits when stdin closes, so it never
+ * outlives the JVM that started it.
+ */
+public final class LabAgent {
+  static final String READY = "ready";
+
+  private final String name;
+  private final Map<String, AutoCloseable> listeners = new HashMap<>();
+
+  private LabAgent(String name) {
+    this.name = name;
+  }
+
+  public static void main(String[] args) throws IOException {
+    if (args.length != 1) {
+      System.err.println("usage: LabAgent NAME");
+      System.exit(2);
+    }
+    LabAgent agent = new LabAgent(args[0]);
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    out.println(READY);
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      String answer;
+      try {
+        answer = agent.handle(line.trim().split(" "));
+      } catch (RuntimeException | IOException e) {
+        answer = "err " + oneLine(String.valueOf(e));
+      }
+      out.println(answer);
+    }
+    System.exit(0);
+  }
+
+  private String handle(String[] words) throws IOException {
+    switch (words[0]) {
+      case "serve":
+        return serve(words[1], Integer.parseInt(words[2]));
+      case "unserve":
+        AutoCloseable listener = listeners.remove(words[1] + "/" + words[2]);
+        closeQuietly(listener);
+        return listener == null ? "err not serving " + words[1] + "/" + words[2] : "ok";
+      case "tcp":
+      case "udp":
+        InetAddress source = words[1].equals("-") ? null : InetAddress.getByName(words[1]);
+        int sourcePort = Integer.parseInt(words[2]);
+        InetSocketAddress destination =
+            new InetSocketAddress(InetAddress.getByName(words[3]), Integer.parseInt(words[4]));
+        int timeoutMillis = Integer.parseInt(words[5]);
+        int count = Integer.parseInt(words[6]);
+        List<String> results = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          results.add(
+              words[0].equals("tcp")
+                  ? tcpRequest(source, sourcePort, destination, timeoutMillis)
+                  : udpRequest(source, sourcePort, destination, timeoutMillis));
+        }
+        return String.join("\t", results);
+      default:
+        return "err unknown command " + words[0];
+    }
+  }
+
+  private String serve(String protocol, int port) throws IOException {
+    String key = protocol + "/" + port;
+    if (listeners.containsKey(key)) {
+      return "ok";
+    }
+    // Wildcard sockets are dual-stack: one listener answers IPv4 and IPv6 clients.
+    if (protocol.equals("tcp")) {
+      ServerSocket server = new ServerSocket();
+      server.setReuseAddress(true);
+      server.bind(new InetSocketAddress(port), 128);
+      listeners.put(key, server);
+      daemon("tcp-" + port, () -> acceptLoop(server));
+    } else if (protocol.equals("udp")) {
+      DatagramSocket socket = new DatagramSocket(null);
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(port));
+      listeners.put(key, socket);
+      daemon("udp-" + port, () -> datagramLoop(socket));
+    } else {
+      return "err unknown protocol " + protocol;
+    }
+    return "ok";
+  }
+
+  private void acceptLoop(ServerSocket server) {
+    while (!server.isClosed()) {
+      try (Socket connection = server.accept()) {
+        OutputStream stream = connection.getOutputStream();
+        stream.write(answer(connection.getInetAddress()));
+        stream.flush();
+      } catch (IOException e) {
+        // Closed by unserve, or one client vanished early: either way keep no state.
+      }
+    }
+  }
+
+  private void datagramLoop(DatagramSocket socket) {
+    byte[] buffer = new byte[2048];
+    while (!socket.isClosed()) {
+      try {
+        DatagramPacket request = new DatagramPacket(buffer, buffer.length);
+        socket.receive(request);
+        byte[] reply = answer(request.getAddress());
+        socket.send(new DatagramPacket(reply, reply.length, request.getSocketAddress()));
+      } catch (IOException e) {
+        // Closed by unserve, or an ICMP error for an earlier reply: keep serving.
+      }
+    }
+  }
+
+  private byte[] answer(InetAddress peer) {
+    return (name + " " + peer.getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String tcpRequest(
+      InetAddress source, int sourcePort, InetSocketAddress destination, int timeoutMillis) {
+    try (Socket socket = new Socket()) {
+      if (source != null || sourcePort != 0) {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(source, sourcePort));
+      }
+      socket.connect(destination, timeoutMillis);
+      socket.setSoTimeout(timeoutMillis);
+      return "ANSWERED|" + oneLine(readAll(socket.getInputStream()));
+    } catch (IOException e) {
+      return failure(e);
+    }
+  }
+
+  private static String udpRequest(
+      InetAddress source, int sourcePort, InetSocketAddress destination, int timeoutMillis) {
+    try (DatagramSocket socket = new DatagramSocket(null)) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(source, sourcePort));
+      // Connected, so the kernel reports ICMP errors (port unreachable -> refused) to us.
+      socket.connect(destination);
+      socket.setSoTimeout(timeoutMillis);
+      byte[] request = "?".getBytes(StandardCharsets.UTF_8);
+      socket.send(new DatagramPacket(request, request.length));
+      byte[] buffer = new byte[2048];
+      DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+      socket.receive(reply);
+      return "ANSWERED|"
+          + oneLine(new String(buffer, 0, reply.getLength(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return failure(e);
+    }
+  }
+
+  /** Names a failed request's outcome from the exception the JDK maps the errno to. */
+  static String failure(IOException e) {
+    String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    String outcome;
+    if (e instanceof SocketTimeoutException) {
+      outcome = "TIMEOUT";
+    } else if (e instanceof PortUnreachableException || message.contains("refused")) {
+      outcome = "REFUSED";
+    } else if (e instanceof NoRouteToHostException
+        || message.contains("unreachable")
+        || message.contains("no route")) {
+      outcome = "UNREACHABLE";
+    } else if (e instanceof SocketException && message.contains("reset")) {
+      outcome = "RESET";
+    } else {
+      outcome = "ERROR";
+    }
+    return outcome + "|" + oneLine(e.toString());
+  }
+
+  private static String readAll(InputStream in) throws IOException {
+    byte[] bytes = in.readNBytes(4096);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static String oneLine(String text) {
+    return text.strip().replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+  }
+
+  private static void daemon(String name, Runnable body) {
+    Thread thread = new Thread(body, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // Nothing to do: the socket is gone either way.
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.kubeproxy.api.testing.lab;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import dev.kubeproxy.api.IpAddress;
+
+/**
+ * The outcome of one lab client request: an answer {@code NAME SOURCE-IP} from an endpoint
+ * server, or the typed way it failed.
+ */
+public record Reply(Outcome outcome, String text) {
+  /** How a request ended. */
+  public enum Outcome {
+    /** A server answered; {@link #text()} is its {@code NAME SOURCE-IP} line. */
+    ANSWERED,
+    /** TCP RST or ICMP port unreachable: something rejected the request. */
+    REFUSED,
+    /** No answer within the timeout: the request or its answer was dropped. */
+    TIMEOUT,
+    /** The connection was reset after it was established. */
+    RESET,
+    /** ICMP host/network unreachable or administratively prohibited, or no route. */
+    UNREACHABLE,
+    /** Anything else; {@link #text()} holds the exception. */
+    ERROR
+  }
+
+  public Reply {
+    checkArgument(outcome != null && text != null, "outcome and text are required");
+  }
+
+  /** Parses the agent's {@code OUTCOME|TEXT} encoding. */
+  static Reply decode(String encoded) {
+    int bar = encoded.indexOf('|');
+    checkArgument(bar > 0, "not a reply: %s", encoded);
+    return new Reply(Outcome.valueOf(encoded.substring(0, bar)), encoded.substring(bar + 1));
+  }
+
+  public boolean answered() {
+    return outcome == Outcome.ANSWERED;
+  }
+
+  /** The name of the server that answered. */
+  public String serverName() {
+    return words()[0];
+  }
+
+  /** The source address the server saw: the client's own, or the one it was NATed to. */
+  public IpAddress seenSource() {
+    return IpAddress.parse(words()[1]);
+  }
+
+  private String[] words() {
+    checkState(answered(), "no answer: %s", this);
+    String[] words = text.split(" ");
+    checkState(words.length == 2, "malformed answer: %s", text);
+    return words;
+  }
+
+  @Override
+  public String toString() {
+    return outcome + (text.isEmpty() ? "" : " (" + text + ")");
+  }
+}
