@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>A sync is full on the first sync, after any failure, when the Node changed, and when the
  * last full sync is {@code fullSyncPeriod} old. A failed sync loses nothing: the committed
  * tables stay the previous ones, the drained changes are carried into the next attempt, and
- * the runner retries after {@code syncPeriod}. Event sources call {@link #onChange()} after
- * feeding the tracker, including after marking their initial listing done.
+ * the runner retries after {@code syncPeriod}. As in upstream's newer runner, with no changes
+ * the proxy still syncs every {@code fullSyncPeriod} (and that sync is full). Event sources call
+ * {@link #onChange()} after feeding the tracker, including after marking their initial listing
+ * done.
  */
 public final class ServiceProxy {
   private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);

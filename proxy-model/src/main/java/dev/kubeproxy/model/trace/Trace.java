@@ -27,7 +27,9 @@ import java.util.List;
  *
  * <p>Order, as a packet meets the rules: an exact service address (ClusterIP, ExternalIP,
  * LoadBalancer IP with port and protocol), then a NodePort on a NodePort address, then the
- * known-ClusterIP reject; anything else is not a service.
+ * known-ClusterIP reject; anything else is not a service. A NodePort address is any of the
+ * table's node addresses or, when nodePortAddresses is set, any address inside those CIDRs
+ * (the table lists the Node's addresses, not every interface's); loopback never is.
  */
 public final class Trace {
   private final ForwardingTable table;
