@@ -21,6 +21,8 @@ public final class ClusterSnapshot {
   private final PersistentMap<NamespacedName, Service> services;
   private final PersistentMap<NamespacedName, Map<NamespacedName, EndpointSlice>> slicesByService;
   private final Node node;
+  // Derived from services alone; memoised so that successive table updates derive it in O(changes).
+  private volatile FrontendClaims claims;
 
   public ClusterSnapshot(
       PersistentMap<NamespacedName, Service> services,
@@ -56,5 +58,14 @@ public final class ClusterSnapshot {
   /** This proxy's Node, or null when not (yet) known. */
   public Node node() {
     return node;
+  }
+
+  /** The memoised frontend claims of this snapshot's services, or null when not yet computed. */
+  FrontendClaims claims() {
+    return claims;
+  }
+
+  void claims(FrontendClaims claims) {
+    this.claims = claims;
   }
 }
