@@ -149,12 +149,22 @@ public final class ConfigResolver {
     return "config file " + file.origin() + ": " + field;
   }
 
-  /** The flag when given, else the config file field (possibly unset). */
+  /**
+   * The flag when given, else the config file field; when neither is set, the source named in
+   * messages is the flag (and the field, if there is a config file).
+   */
   private Setting pick(String flag, String flagName, String fileValue, String field) {
     if (flag != null) {
       return new Setting(flag, flagName);
     }
-    return new Setting(fileValue, fileField(field));
+    if (fileValue != null) {
+      return new Setting(fileValue, fileField(field));
+    }
+    return new Setting(
+        null,
+        file == KubeProxyConfiguration.EMPTY
+            ? flagName
+            : flagName + " (or " + field + " in config file " + file.origin() + ")");
   }
 
   private static ProxyMode proxyMode(Setting mode) {

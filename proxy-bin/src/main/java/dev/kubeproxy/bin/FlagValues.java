@@ -24,11 +24,4 @@ public record FlagValues(
     Path manifests,
     boolean once,
     boolean dryRun,
-    boolean cleanup) {
-
-  /** No flags at all. */
-  public static final FlagValues NONE =
-      new FlagValues(
-          null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-          false, false, false);
-}
+    boolean cleanup) {}

@@ -3,7 +3,6 @@ package dev.kubeproxy.bin;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import dev.kubeproxy.api.IpAddress;
-import java.net.InetSocketAddress;
 
 /** An IP address and a port a server binds to, written {@code 0.0.0.0:10256} or {@code [::]:10256}. */
 public record HostPort(IpAddress address, int port) {
@@ -41,10 +40,6 @@ public record HostPort(IpAddress address, int port) {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + port + "' is not a port number");
     }
-  }
-
-  public InetSocketAddress toSocketAddress() {
-    return new InetSocketAddress(address.toInetAddress(), port);
   }
 
   @Override

@@ -23,16 +23,6 @@ public record ManifestSnapshot(
     ImmutableSet<NamespacedName> rejectedSlices,
     ImmutableSet<String> rejectedNodes) {
 
-  public static final ManifestSnapshot EMPTY =
-      new ManifestSnapshot(
-          ImmutableMap.of(),
-          ImmutableMap.of(),
-          ImmutableMap.of(),
-          ImmutableList.of(),
-          ImmutableSet.of(),
-          ImmutableSet.of(),
-          ImmutableSet.of());
-
   /** The Node named {@code name}, or null. */
   public Node node(String name) {
     return nodes.get(name);

@@ -43,6 +43,8 @@ public final class ManifestSource {
   private Node fedNode;
   private boolean synced;
   private Map<Path, List<Long>> fedFingerprint;
+  private ManifestSnapshot loaded;
+  private Map<Path, List<Long>> loadedFingerprint;
 
   /**
    * @param directory the manifest directory
@@ -57,13 +59,24 @@ public final class ManifestSource {
     return directory;
   }
 
-  /** Reads the directory now, logging one WARN line per problem; throws if it is unreadable. */
-  public ManifestSnapshot load() {
+  /**
+   * Reads the directory, logging one WARN line per problem; when no file's modification time
+   * or size changed since the last read, returns that read again (so a startup check followed
+   * by the first {@link #feed} logs problems once). Throws if the directory is unreadable.
+   */
+  public synchronized ManifestSnapshot load() {
+    Map<Path, List<Long>> fingerprint = fingerprint();
+    return fingerprint.equals(loadedFingerprint) ? loaded : read(fingerprint);
+  }
+
+  private ManifestSnapshot read(Map<Path, List<Long>> fingerprint) {
     checkArgument(Files.isDirectory(directory), "%s is not a directory", directory);
     ManifestSnapshot snapshot = reader.read(directory);
     for (ManifestProblem problem : snapshot.problems()) {
       log.warn("skipping {}", problem.describe());
     }
+    loaded = snapshot;
+    loadedFingerprint = fingerprint;
     return snapshot;
   }
 
@@ -73,8 +86,8 @@ public final class ManifestSource {
    * changed; after the first feed both sources are marked synced. Returns what was loaded.
    */
   public synchronized ManifestSnapshot feed(ChangeTracker tracker) {
-    Map<Path, List<Long>> fingerprint = fingerprint();
-    ManifestSnapshot snapshot = load();
+    // Later feeds always re-read: an edit can keep a file's size within one clock tick.
+    ManifestSnapshot snapshot = synced ? read(fingerprint()) : load();
 
     Map<NamespacedName, Service> services =
         kept(snapshot.services(), fedServices, snapshot.rejectedServices());
@@ -118,7 +131,7 @@ public final class ManifestSource {
     fedServices = services;
     fedSlices = slices;
     fedNode = node;
-    fedFingerprint = fingerprint;
+    fedFingerprint = loadedFingerprint;
     return snapshot;
   }
 

@@ -189,6 +189,18 @@ class ManifestSourceTest {
   }
 
   @Test
+  @DisplayName("loading an unchanged directory again returns the same read (problems are not logged twice); an edit is re-read")
+  void loadCachesUntilChange() throws IOException {
+    write("a.yaml", service("web", "default", "10.96.0.1", 80));
+    ManifestSource source = new ManifestSource(dir, "node-1");
+
+    ManifestSnapshot first = source.load();
+    assertThat(source.load()).isSameAs(first);
+    write("a.yaml", service("web", "default", "10.96.0.1", 8080));
+    assertThat(source.load().services().get(WEB).ports().get(0).port()).isEqualTo(8080);
+  }
+
+  @Test
   @DisplayName("first feed: every object upserted, this node's Node set, then both sources marked synced")
   void firstFeed() throws IOException {
     write("a.yaml", service("web", "default", "10.96.0.1", 80), slice("web-1", "web", "10.244.1.1"));
