@@ -223,17 +223,21 @@ final class ManifestReader {
       String problem = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
       return new ManifestProblem(file, invalid.object(), invalid.field(), problem);
     }
-    if (e instanceof JsonParseException || e instanceof IllegalArgumentException
-        || e instanceof IllegalStateException || e instanceof ClassCastException) {
-      String message = firstLine(e);
-      int json = message.indexOf(" JSON: ");
-      if (json >= 0) {
-        message = message.substring(0, json);
-      }
-      Matcher field = QUOTED_FIELD.matcher(message);
-      return new ManifestProblem(file, object, field.find() ? field.group(1) : "", message);
+    // Binding errors (JsonParseException, IllegalArgumentException, ...) quote the field in
+    // backquotes and append the whole document; anything else still must not stop the load.
+    String message = firstLine(e);
+    int json = message.indexOf(" JSON: ");
+    if (json >= 0) {
+      message = message.substring(0, json);
     }
-    throw e;
+    if (e.getCause() instanceof NumberFormatException cause) {
+      // Gson reports neither the field nor the path of a non-numeric number field.
+      message = "a numeric field holds a non-number (" + cause.getMessage() + ")";
+    } else if (!(e instanceof JsonParseException || e instanceof IllegalArgumentException)) {
+      message = e.getClass().getSimpleName() + ": " + message;
+    }
+    Matcher field = QUOTED_FIELD.matcher(message);
+    return new ManifestProblem(file, object, field.find() ? field.group(1) : "", message);
   }
 
   private static Map<?, ?> namespaced(Map<?, ?> map) {

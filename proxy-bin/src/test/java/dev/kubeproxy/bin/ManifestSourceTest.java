@@ -148,6 +148,7 @@ class ManifestSourceTest {
         service("badip", "default", "10.96.0.300", 80),
         service("badport", "default", "10.96.0.4", 70000),
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: typo\n  namespace: default\nspec:\n  clusterIp: 10.96.0.5\n",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: nan}\nspec: {clusterIP: 10.96.0.6, ports: [{port: abc}]}\n",
         slice("good-1", "good", "10.244.1.1"));
 
     ManifestSnapshot snapshot = new ManifestSource(dir, "node-1").load();
@@ -155,7 +156,7 @@ class ManifestSourceTest {
     assertThat(snapshot.services().keySet()).containsExactly(NamespacedName.of("default", "good"));
     assertThat(snapshot.slices().keySet()).containsExactly(NamespacedName.of("default", "good-1"));
     Path file = dir.resolve("a.yaml");
-    assertThat(snapshot.problems()).hasSize(4).allMatch(p -> p.file().equals(file));
+    assertThat(snapshot.problems()).hasSize(5).allMatch(p -> p.file().equals(file));
     assertThat(snapshot.problems().get(0).object()).isEqualTo("document 2 (line 13)");
     assertThat(snapshot.problems().get(0).message()).startsWith("not valid YAML");
     assertThat(snapshot.problems().get(1).object()).isEqualTo("Service default/badip");
@@ -164,13 +165,16 @@ class ManifestSourceTest {
     assertThat(snapshot.problems().get(2).field()).isEqualTo("spec.ports[0].port");
     assertThat(snapshot.problems().get(3).object()).isEqualTo("Service default/typo");
     assertThat(snapshot.problems().get(3).describe()).contains("clusterIp");
+    assertThat(snapshot.problems().get(4).object()).isEqualTo("Service default/nan");
+    assertThat(snapshot.problems().get(4).message()).contains("non-number").contains("abc");
     assertThat(snapshot.problems().get(1).describe())
         .isEqualTo(file + ": Service default/badip: spec.clusterIPs[0]: '10.96.0.300' is not an IP address");
     assertThat(snapshot.rejectedServices())
         .containsExactlyInAnyOrder(
             NamespacedName.of("default", "badip"),
             NamespacedName.of("default", "badport"),
-            NamespacedName.of("default", "typo"));
+            NamespacedName.of("default", "typo"),
+            NamespacedName.of("default", "nan"));
   }
 
   @Test
