@@ -296,10 +296,11 @@ class ServiceProxyIntegrationTest {
   }
 
   /**
-   * Random Service/EndpointSlice/Node events, occasional backend failures and clock moves on a
-   * dual-stack proxy: every request's next tables equal fresh builds of the inputs at that
-   * moment, a partial request names every key that differs, and in the end the committed tables
-   * equal a fresh build of the tracker's final snapshot.
+   * Random Service/EndpointSlice/Node events (some arriving while the backend is syncing),
+   * occasional backend failures and clock moves on a dual-stack proxy: every request's next
+   * tables equal fresh builds of the inputs drained for it, a partial request names every key
+   * that differs, and in the end the committed tables equal a fresh build of the tracker's
+   * final snapshot.
    */
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 42, 1234})
@@ -308,63 +309,47 @@ class ServiceProxyIntegrationTest {
     RandomCluster cluster = new RandomCluster(random);
     ProxyConfig config = cluster.config();
     ServiceProxy proxy = proxy(config);
-    Map<NamespacedName, Service> services = new HashMap<>();
-    Map<NamespacedName, EndpointSlice> slices = new HashMap<>();
-    Node[] node = {cluster.node()};
-    tracker.updateNode(node[0]);
+    Mirror mirror = new Mirror(cluster, random);
+    mirror.updateNode();
     tracker.markServicesSynced();
     tracker.markEndpointSlicesSynced();
 
-    // Checked inside each backend call: the tracker holds exactly the mirror's objects then.
+    // Checked inside each backend call, before any mid-sync event: the drain saw the mirror's objects.
     backend.onSync = request -> {
-      ClusterSnapshot expected = Fixtures.snapshot(node[0], List.copyOf(services.values()), List.copyOf(slices.values()));
+      ClusterSnapshot expected = mirror.snapshot();
       assertThat(request.changes()).as("seed %d: one change per family", seed).hasSize(2);
       for (TableChange change : request.changes()) {
         IpFamily family = change.family();
         ForwardingTable fresh = TableBuilder.build(family, expected, config);
-        assertSameTable(change.next(), fresh, String.format("seed %d request %d %s", seed, backend.requests.size(), family));
+        assertSameTable(change.next(), fresh,
+            String.format("seed %d request %d %s", seed, backend.requests.size(), family));
         assertThat(change.previous()).as("seed %d: previous is the committed table", seed)
             .isSameAs(proxy.committedTables().get(family));
         Set<ServicePortKey> differing = new HashSet<>(change.previous().entries().keySet());
         differing.addAll(fresh.entries().keySet());
-        differing.removeIf(k -> fresh.entries().get(k) != null && fresh.entries().get(k).equals(change.previous().entry(k)));
+        differing.removeIf(k -> fresh.entry(k) != null && fresh.entry(k).equals(change.previous().entry(k)));
         assertThat(change.changedKeys()).as("seed %d %s: changed keys cover every difference", seed, family)
             .containsAll(differing);
+      }
+      if (random.nextInt(4) == 0) {
+        mirror.randomEvent();
+        proxy.onChange();
       }
     };
 
     proxy.start();
+    Duration[] waits = {Duration.ZERO, Duration.ofMillis(500), MIN_SYNC, Duration.ofSeconds(5), SYNC_PERIOD};
     for (int step = 0; step < 30; step++) {
       int events = 1 + random.nextInt(3);
       for (int e = 0; e < events; e++) {
-        int r = random.nextInt(20);
-        int s = random.nextInt(RandomCluster.SERVICES);
-        if (r < 6) {
-          Service service = cluster.service(s);
-          services.put(service.id(), service);
-          tracker.upsertService(service);
-        } else if (r < 8) {
-          services.remove(id(RandomCluster.serviceName(s)));
-          tracker.deleteService(id(RandomCluster.serviceName(s)));
-        } else if (r < 16) {
-          EndpointSlice slice = cluster.slice(s, random.nextInt(3));
-          slices.put(slice.id(), slice);
-          tracker.upsertEndpointSlice(slice);
-        } else if (r < 19) {
-          NamespacedName sliceId = id(RandomCluster.serviceName(s) + "-" + random.nextInt(3));
-          slices.remove(sliceId);
-          tracker.deleteEndpointSlice(sliceId);
-        } else {
-          node[0] = cluster.node();
-          tracker.updateNode(node[0]);
-        }
+        mirror.randomEvent();
       }
       backend.failures = random.nextInt(8) == 0 ? 1 : 0;
       proxy.onChange();
-      Duration[] steps = {Duration.ZERO, Duration.ofMillis(500), MIN_SYNC, Duration.ofSeconds(5), SYNC_PERIOD};
-      scheduler.advance(steps[random.nextInt(steps.length)]);
+      scheduler.advance(waits[random.nextInt(waits.length)]);
     }
     backend.failures = 0;
+    backend.onSync = r -> {};
     proxy.onChange();
     scheduler.advance(SYNC_PERIOD.plus(MIN_SYNC));
 
@@ -373,6 +358,54 @@ class ServiceProxyIntegrationTest {
     for (IpFamily family : List.of(IpFamily.V4, IpFamily.V6)) {
       assertSameTable(proxy.committedTables().get(family), TableBuilder.build(family, last, config),
           String.format("seed %d final %s", seed, family));
+    }
+  }
+
+  /** The objects the random test fed the tracker, kept alongside it to build expected tables. */
+  private final class Mirror {
+    private final RandomCluster cluster;
+    private final Random random;
+    private final Map<NamespacedName, Service> services = new HashMap<>();
+    private final Map<NamespacedName, EndpointSlice> slices = new HashMap<>();
+    private Node node;
+
+    Mirror(RandomCluster cluster, Random random) {
+      this.cluster = cluster;
+      this.random = random;
+    }
+
+    ClusterSnapshot snapshot() {
+      return Fixtures.snapshot(node, List.copyOf(services.values()), List.copyOf(slices.values()));
+    }
+
+    void updateNode() {
+      node = cluster.node();
+      tracker.updateNode(node);
+    }
+
+    /** One random event, applied to both this mirror and the tracker. */
+    void randomEvent() {
+      int r = random.nextInt(20);
+      int s = random.nextInt(RandomCluster.SERVICES);
+      NamespacedName serviceId = id(RandomCluster.serviceName(s));
+      if (r < 6) {
+        Service service = cluster.service(s);
+        services.put(service.id(), service);
+        tracker.upsertService(service);
+      } else if (r < 8) {
+        services.remove(serviceId);
+        tracker.deleteService(serviceId);
+      } else if (r < 16) {
+        EndpointSlice slice = cluster.slice(s, random.nextInt(3));
+        slices.put(slice.id(), slice);
+        tracker.upsertEndpointSlice(slice);
+      } else if (r < 19) {
+        NamespacedName sliceId = id(RandomCluster.serviceName(s) + "-" + random.nextInt(3));
+        slices.remove(sliceId);
+        tracker.deleteEndpointSlice(sliceId);
+      } else {
+        updateNode();
+      }
     }
   }
 
