@@ -271,8 +271,8 @@ class ManifestSourceTest {
 
     try (ManifestWatch watch = source.watch(tracker, Duration.ofMillis(20), fed::countDown)) {
       write("a.yaml", service("web", "default", "10.96.0.1", 8080));
-      verify(tracker, timeout(5000)).upsertService(argThat(s -> s.ports().get(0).port() == 8080));
-      assertThat(fed.await(5, TimeUnit.SECONDS)).isTrue();
+      verify(tracker, timeout(15000)).upsertService(argThat(s -> s.ports().get(0).port() == 8080));
+      assertThat(fed.await(15, TimeUnit.SECONDS)).isTrue();
     }
     write("a.yaml", service("web", "default", "10.96.0.1", 9090));
     Thread.sleep(200);
