@@ -3,6 +3,7 @@ package dev.kubeproxy.nftables;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
+import java.util.regex.Pattern;
 
 /**
  * A set or map element: key components (joined with {@code .} in a concatenation), value
@@ -10,14 +11,17 @@ import com.google.common.collect.ImmutableList;
  * and an optional comment.
  */
 public record NftElement(ImmutableList<String> key, ImmutableList<String> value, String comment) {
+  private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9.:/_-]+");
+  private static final Pattern VALUE_PART = Pattern.compile("[A-Za-z0-9.:/_ -]+");
+
   public NftElement {
     checkArgument(key != null && !key.isEmpty(), "element key must be set");
     value = value == null ? ImmutableList.of() : value;
     for (String part : key) {
-      checkArgument(part.matches("[A-Za-z0-9.:/_-]+"), "bad key component '%s'", part);
+      checkArgument(KEY_PART.matcher(part).matches(), "bad key component '%s'", part);
     }
     for (String part : value) {
-      checkArgument(part.matches("[A-Za-z0-9.:/_ -]+"), "bad value component '%s'", part);
+      checkArgument(VALUE_PART.matcher(part).matches(), "bad value component '%s'", part);
     }
     comment = comment == null ? null : NftNames.sanitizeComment(comment);
   }

@@ -7,25 +7,28 @@ import com.google.common.io.BaseEncoding;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServicePortKey;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /** Object names and comments: upstream's hashed per-service names and comment sanitising. */
 public final class NftNames {
   private static final int MAX_NAME = 240;
   private static final int MAX_COMMENT = 128;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_./:-]*");
+  private static final Pattern NOT_COMMENT = Pattern.compile("[^A-Za-z0-9 ./:_-]");
 
   private NftNames() {}
 
   /** Throws unless {@code name} is a valid chain, set or map name of this package. */
   public static void checkName(String name) {
     checkArgument(
-        name != null && name.length() <= 256 && name.matches("[A-Za-z][A-Za-z0-9_./:-]*"),
+        name != null && name.length() <= 256 && NAME.matcher(name).matches(),
         "bad nftables object name '%s'",
         name);
   }
 
   /** Keeps only {@code [A-Za-z0-9 ./:_-]} (so a comment cannot break out of its quotes). */
   public static String sanitizeComment(String comment) {
-    String clean = comment.replaceAll("[^A-Za-z0-9 ./:_-]", "");
+    String clean = NOT_COMMENT.matcher(comment).replaceAll("");
     return clean.length() > MAX_COMMENT ? clean.substring(0, MAX_COMMENT) : clean;
   }
 

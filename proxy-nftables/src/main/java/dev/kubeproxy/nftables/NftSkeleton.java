@@ -156,7 +156,7 @@ final class NftSkeleton {
     rule(out, "nat-output", "jump " + SERVICES, null);
     if (facts.masqueradeAll()) {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " jump " + MARK_FOR_MASQUERADE,
-          "ClusterIP traffic is masqueraded (masqueradeAll)");
+          "ClusterIP traffic is masqueraded: masqueradeAll");
     } else if (nonPodSource != null) {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
