@@ -4,9 +4,10 @@ import java.util.OptionalInt;
 
 /**
  * A namespace of DNAT lookups. Each space has a chain of the same name holding one rule for its
- * affinity verdict map and one DNAT rule per endpoint-count group, and a map per group:
- * {@code service-ips-3} holds {@code address . proto . port . i : endpoint} for every frontend
- * whose list has 3 endpoints, looked up with {@code numgen random mod 3}.
+ * affinity verdict map and a jump to each endpoint-count group; a group is a map and a chain of
+ * one name: map {@code service-ips-3} holds {@code address . proto . port . i : endpoint} for
+ * every frontend whose list has 3 endpoints, and chain {@code service-ips-3} DNATs through it
+ * with {@code numgen random mod 3}.
  */
 enum DispatchSpace {
   /** ClusterIPs (internal list), ExternalIPs and LoadBalancer IPs (external list). */

@@ -15,10 +15,6 @@ final class FamilySyntax {
     this.family = family;
   }
 
-  IpFamily family() {
-    return family;
-  }
-
   /** {@code ip} or {@code ip6}, the payload protocol of addresses in rules. */
   String ip() {
     return family == IpFamily.V4 ? "ip" : "ip6";
@@ -83,8 +79,4 @@ final class FamilySyntax {
     return "\"" + name + (prefix ? "*" : "") + "\"";
   }
 
-  @Override
-  public String toString() {
-    return family.nftFamily();
-  }
 }

@@ -53,14 +53,4 @@ public final class NftState {
   ImmutableSortedMap<String, Long> staleChains() {
     return staleChains;
   }
-
-  /** How many service ports the committed table holds. */
-  public int size() {
-    return entries.size();
-  }
-
-  /** Names of the endpoint-count group maps that exist, e.g. {@code service-ips-3}. */
-  public java.util.Set<String> groupMaps() {
-    return groupCounts.keySet();
-  }
 }
