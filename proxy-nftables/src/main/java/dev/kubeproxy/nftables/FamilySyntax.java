@@ -78,5 +78,4 @@ final class FamilySyntax {
     checkArgument(name.matches("[A-Za-z0-9_.@-]{1,15}"), "bad interface name '%s'", name);
     return "\"" + name + (prefix ? "*" : "") + "\"";
   }
-
 }
