@@ -1,11 +1,14 @@
 package dev.kubeproxy.bin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kubeproxy.bin.HostPort;
 import dev.kubeproxy.model.sync.SyncStatus;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -142,9 +145,9 @@ class HealthzServerTest {
     HostPort taken = HostPort.parse("127.0.0.1:" + server.address().getPort(), 0);
     PrometheusRegistry other = new PrometheusRegistry();
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> HealthzServer.start(
+    assertThatThrownBy(() -> HealthzServer.start(
         taken, status::get, SYNC_PERIOD, Clock.systemUTC(), other))
-        .isInstanceOf(java.io.IOException.class);
+        .isInstanceOf(IOException.class);
 
     try (HealthzServer retry = HealthzServer.start(HostPort.parse("127.0.0.1:0", 0), status::get,
         SYNC_PERIOD, Clock.systemUTC(), other)) {
@@ -154,7 +157,7 @@ class HealthzServerTest {
 
   private String exposition() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter(false)
+    new PrometheusTextFormatWriter(false)
         .write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
   }
