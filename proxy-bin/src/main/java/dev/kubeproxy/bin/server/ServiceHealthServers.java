@@ -1,0 +1,194 @@
+package dev.kubeproxy.bin.server;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSortedMap;
+import com.sun.net.httpserver.HttpExchange;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.NamespacedName;
+import dev.kubeproxy.api.ServiceEndpoint;
+import dev.kubeproxy.api.ServiceEntry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP server per healthCheckNodePort of the committed tables, so that load balancers send
+ * eTP=Local traffic only to nodes with local endpoints: any path answers 200 when the service
+ * has local ready endpoints and the proxy is healthy, else 503, with upstream's JSON body and
+ * headers. {@link #update} reconciles the servers with the tables after each sync.
+ */
+public final class ServiceHealthServers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServiceHealthServers.class);
+
+  private final ImmutableList<IpAddress> bindAddresses;
+  private final BooleanSupplier proxyHealthy;
+  private final Map<NamespacedName, HealthServer> servers = new HashMap<>();
+  private boolean closed;
+
+  private ServiceHealthServers(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
+    checkArgument(!bindAddresses.isEmpty(), "at least one bind address");
+    this.bindAddresses = ImmutableList.copyOf(bindAddresses);
+    this.proxyHealthy = Objects.requireNonNull(proxyHealthy, "proxyHealthy");
+  }
+
+  /**
+   * Servers listening on each of {@code bindAddresses} (the node's nodePortAddresses, or
+   * 0.0.0.0); {@code proxyHealthy} is read on every request (e.g. {@code serviceProxy::healthy}).
+   */
+  public static ServiceHealthServers create(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
+    return new ServiceHealthServers(bindAddresses, proxyHealthy);
+  }
+
+  /** Servers listening on every IPv4 address (0.0.0.0), upstream's default. */
+  public static ServiceHealthServers create(BooleanSupplier proxyHealthy) {
+    return create(List.of(IpAddress.parse("0.0.0.0")), proxyHealthy);
+  }
+
+  /**
+   * Reconciles the servers with {@code tables}: stops those whose service lost its
+   * healthCheckNodePort or changed it, starts the new ones, and updates every local-endpoint
+   * count. A port that cannot be bound is logged and tried again on the next update.
+   */
+  public synchronized void update(Map<IpFamily, ForwardingTable> tables) {
+    checkState(!closed, "closed");
+    ImmutableSortedMap<NamespacedName, HealthCheck> wanted = healthChecks(tables);
+    for (Iterator<HealthServer> it = servers.values().iterator(); it.hasNext(); ) {
+      HealthServer s = it.next();
+      HealthCheck check = wanted.get(s.service);
+      if (check == null || check.port() != s.port) {
+        s.close();
+        it.remove();
+      }
+    }
+    for (Map.Entry<NamespacedName, HealthCheck> e : wanted.entrySet()) {
+      HealthServer running = servers.get(e.getKey());
+      if (running != null) {
+        running.localEndpoints = e.getValue().localEndpoints();
+        continue;
+      }
+      try {
+        servers.put(e.getKey(), new HealthServer(e.getKey(), e.getValue()));
+      } catch (IOException ex) {
+        log.warn("cannot serve the health check of {} on port {}: {}", e.getKey(),
+            e.getValue().port(), ex.toString());
+      }
+    }
+  }
+
+  /** The health-check port served for each service now. */
+  public synchronized ImmutableMap<NamespacedName, Integer> ports() {
+    ImmutableSortedMap.Builder<NamespacedName, Integer> b = ImmutableSortedMap.naturalOrder();
+    servers.forEach((service, s) -> b.put(service, s.port));
+    return b.build();
+  }
+
+  /** Stops every server and frees their ports; later updates are refused. */
+  @Override
+  public synchronized void close() {
+    closed = true;
+    servers.values().forEach(HealthServer::close);
+    servers.clear();
+  }
+
+  /** What one service's health check serves: its port and its local ready endpoint count. */
+  record HealthCheck(int port, int localEndpoints) {}
+
+  /**
+   * Every service with a healthCheckNodePort in {@code tables}, with the number of distinct
+   * local, non-terminating endpoint IPs across its ports and families. When two services claim
+   * one port, the first by name keeps it.
+   */
+  static ImmutableSortedMap<NamespacedName, HealthCheck> healthChecks(
+      Map<IpFamily, ForwardingTable> tables) {
+    Map<NamespacedName, Integer> ports = new TreeMap<>();
+    Map<NamespacedName, Set<IpAddress>> localIps = new HashMap<>();
+    for (ForwardingTable table : tables.values()) {
+      for (ServiceEntry entry : table.entries().values()) {
+        if (entry.healthCheckNodePort() <= 0) {
+          continue;
+        }
+        NamespacedName service = entry.key().service();
+        ports.putIfAbsent(service, entry.healthCheckNodePort());
+        Set<IpAddress> ips = localIps.computeIfAbsent(service, s -> new HashSet<>());
+        addLocalReady(entry.external().endpoints(), ips);
+        addLocalReady(entry.cluster(), ips);
+      }
+    }
+    ImmutableSortedMap.Builder<NamespacedName, HealthCheck> checks = ImmutableSortedMap.naturalOrder();
+    Map<Integer, NamespacedName> owners = new HashMap<>();
+    ports.forEach((service, port) -> {
+      NamespacedName owner = owners.putIfAbsent(port, service);
+      if (owner != null) {
+        log.warn("{} and {} both have healthCheckNodePort {}; serving it for {} only",
+            owner, service, port, owner);
+      } else {
+        checks.put(service, new HealthCheck(port, localIps.get(service).size()));
+      }
+    });
+    return checks.build();
+  }
+
+  private static void addLocalReady(List<ServiceEndpoint> endpoints, Set<IpAddress> into) {
+    for (ServiceEndpoint ep : endpoints) {
+      if (ep.local() && !ep.terminating()) {
+        into.add(ep.address());
+      }
+    }
+  }
+
+  /** The server(s) of one service's health-check port, one per bind address. */
+  private final class HealthServer {
+    final NamespacedName service;
+    final int port;
+    volatile int localEndpoints;
+    private final List<HttpEndpoint> endpoints = new ArrayList<>();
+
+    HealthServer(NamespacedName service, HealthCheck check) throws IOException {
+      this.service = service;
+      this.port = check.port();
+      this.localEndpoints = check.localEndpoints();
+      try {
+        for (IpAddress address : bindAddresses) {
+          endpoints.add(HttpEndpoint.start(
+              new InetSocketAddress(address.toInetAddress(), port), "health-" + port, this::handle));
+        }
+      } catch (IOException e) {
+        close();
+        throw e;
+      }
+    }
+
+    void handle(HttpExchange exchange) throws IOException {
+      int count = localEndpoints;
+      boolean healthy = proxyHealthy.getAsBoolean();
+      String body = "{\"service\":{\"namespace\":" + Json.quote(service.namespace())
+          + ",\"name\":" + Json.quote(service.name()) + "},\"localEndpoints\":" + count
+          + ",\"serviceProxyHealthy\":" + healthy + "}";
+      HttpEndpoint.respond(exchange, count > 0 && healthy ? 200 : 503, "application/json", body,
+          ImmutableMap.of(
+              "X-Content-Type-Options", "nosniff",
+              "X-Load-Balancing-Endpoint-Weight", Integer.toString(count)));
+    }
+
+    void close() {
+      endpoints.forEach(HttpEndpoint::close);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.kubeproxy.bin.server;
+
+import static dev.kubeproxy.bin.server.Tables.ep;
+import static dev.kubeproxy.bin.server.Tables.entry;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.backend.SyncResult;
+import dev.kubeproxy.bin.HostPort;
+import dev.kubeproxy.model.sync.SyncEvent;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class MetricsServerTest {
+  private static final Instant T0 = Instant.parse("2024-05-01T10:00:00Z");
+
+  private final MutableClock clock = new MutableClock(T0);
+  private final ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry(), clock);
+  private MetricsServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = MetricsServer.start(HostPort.parse("127.0.0.1:0", 0), "nftables", metrics);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  @DisplayName("/proxyMode answers the mode as plain text and /healthz answers ok; other paths 404")
+  void proxyModeAndHealthz() {
+    HttpResponse<String> mode = Http.get(server.address(), "/proxyMode");
+    HttpResponse<String> healthz = Http.get(server.address(), "/healthz");
+
+    assertThat(mode.statusCode()).isEqualTo(200);
+    assertThat(mode.body()).isEqualTo("nftables");
+    assertThat(mode.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+    assertThat(healthz.statusCode()).isEqualTo(200);
+    assertThat(healthz.body()).isEqualTo("ok");
+    assertThat(Http.get(server.address(), "/configz").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("/metrics exposes upstream's kubeproxy_* names in the text format, histograms from a 1 ms bucket")
+  void exposesUpstreamNames() {
+    HttpResponse<String> r = Http.get(server.address(), "/metrics");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
+    assertThat(r.body())
+        .contains("# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram")
+        .contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxy_sync_full_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxy_network_programming_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_last_timestamp_seconds gauge")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds gauge")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_service_changes_total counter")
+        .contains("kubeproxy_sync_proxy_rules_service_changes_total 0.0")
+        .contains("kubeproxy_sync_proxy_rules_endpoint_changes_total 0.0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_service_changes_pending gauge")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_endpoint_changes_pending gauge")
+        .contains("kubeproxy_sync_proxy_rules_nftables_sync_failures_total 0.0")
+        .contains("kubeproxy_conntrack_reconciler_deleted_entries_total 0.0")
+        .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge")
+        .contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"} 0")
+        .contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"} 0");
+  }
+
+  @Test
+  @DisplayName("a successful full sync of 3 ms lands in the full and overall histograms between 2.5 and 5 ms and adds its events")
+  void successfulSync() {
+    Instant start = T0.plusSeconds(10);
+    metrics.onSync(new SyncEvent(start, Duration.ofMillis(3), true, new SyncResult(12, 400), null,
+        3, 5, 2, Duration.ofMillis(40), 0));
+
+    String text = Http.get(server.address(), "/metrics").body();
+
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.0025\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.005\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_full_proxy_rules_duration_seconds_count")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{le=\"0.025\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{le=\"0.05\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_service_changes_total")).isEqualTo(3);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_endpoint_changes_total")).isEqualTo(5);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_timestamp_seconds"))
+        .isCloseTo(start.getEpochSecond() + 0.003, offset(1e-6));
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total")).isEqualTo(0);
+  }
+
+  @Test
+  @DisplayName("a failed partial sync counts a failure, leaves totals and last-sync time alone and shows its events as pending until a success")
+  void failedSyncThenSuccess() {
+    metrics.onSync(new SyncEvent(T0, Duration.ofMillis(1), false, null,
+        new IllegalStateException("nft failed"), 2, 7, 2, null, 0));
+
+    String failed = Http.get(server.address(), "/metrics").body();
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total")).isEqualTo(1);
+    assertThat(sample(failed, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(1);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_service_changes_total")).isEqualTo(0);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(2);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(7);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_last_timestamp_seconds")).isEqualTo(0);
+
+    // The retry is full and carries the failed attempt's events.
+    metrics.onSync(new SyncEvent(T0.plusSeconds(1), Duration.ofMillis(1), true, SyncResult.NOTHING,
+        null, 2, 7, 2, Duration.ofSeconds(1), 0));
+
+    String ok = Http.get(server.address(), "/metrics").body();
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_service_changes_total")).isEqualTo(2);
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_endpoint_changes_total")).isEqualTo(7);
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(0);
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(0);
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_duration_seconds_count")).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("changeQueued stamps the last-queued gauge with the clock; conntrack deletions add up")
+  void queuedAndConntrack() {
+    clock.set(T0.plusMillis(1500));
+    metrics.changeQueued();
+    metrics.conntrackEntriesDeleted(4);
+    metrics.conntrackEntriesDeleted(1);
+
+    String text = Http.get(server.address(), "/metrics").body();
+
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds"))
+        .isCloseTo(T0.getEpochSecond() + 1.5, offset(1e-6));
+    assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total")).isEqualTo(5);
+  }
+
+  @Test
+  @DisplayName("no_local_endpoints_total counts service ports with a Local policy and no endpoints for it, once across families")
+  void noLocalEndpoints() {
+    metrics.update(Tables.tables(
+        // eTP Local, no local endpoint, in both families: one external count.
+        entry("ns", "lb", "http", IpFamily.V4, 31000, false, true, List.of(),
+            List.of(ep("10.0.0.1", 80, false, false))),
+        entry("ns", "lb", "http", IpFamily.V6, 31000, false, true, List.of(),
+            List.of(ep("fd00::1", 80, false, false))),
+        // iTP Local, no local endpoint: one internal count.
+        entry("ns", "itp", "", IpFamily.V4, 0, true, false,
+            List.of(ep("10.0.0.2", 80, false, false)), List.of(ep("10.0.0.2", 80, false, false))),
+        // eTP Local with a local endpoint: not counted.
+        entry("ns", "ok", "", IpFamily.V4, 31001, false, true,
+            List.of(ep("10.0.0.3", 80, true, false)), List.of(ep("10.0.0.3", 80, true, false)))));
+
+    String text = Http.get(server.address(), "/metrics").body();
+
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}"))
+        .isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"}"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("closing the server frees its port")
+  void closeFreesPort() {
+    int port = server.address().getPort();
+    server.close();
+    assertThat(Http.canBind("127.0.0.1", port)).isTrue();
+  }
+
+  /** The value of the sample line starting with {@code series} followed by a space. */
+  private static double sample(String text, String series) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no sample " + series + " in:\n" + text);
+  }
+}
