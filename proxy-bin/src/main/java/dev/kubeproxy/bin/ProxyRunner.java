@@ -1,15 +1,39 @@
 package dev.kubeproxy.bin;
 
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.backend.Backend;
+import dev.kubeproxy.api.backend.SyncException;
+import dev.kubeproxy.api.command.CommandRunner;
+import dev.kubeproxy.api.command.ProcessCommandRunner;
+import dev.kubeproxy.model.ChangeTracker;
+import dev.kubeproxy.model.ClusterSnapshot;
+import dev.kubeproxy.model.TableBuilder;
+import dev.kubeproxy.model.conntrack.ConntrackCleaner;
+import dev.kubeproxy.model.sync.ExecutorScheduler;
+import dev.kubeproxy.model.sync.ServiceProxy;
+import dev.kubeproxy.model.sync.SyncEvent;
+import dev.kubeproxy.model.sync.SyncPeriods;
+import dev.kubeproxy.model.trace.Packet;
+import dev.kubeproxy.model.trace.Trace;
+import dev.kubeproxy.nftables.NftablesBackend;
+import dev.kubeproxy.nftables.RealNftKernel;
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Where the binary meets the engine: runs the proxy (sync loop, backend, servers, sources)
- * and answers {@code trace}. The sync engine, the model's Trace and the nftables backend are
- * not part of this build yet, so both say so and exit 2 instead of pretending to work.
+ * Where the binary meets the engine: builds the backend, the tracker and the sync engine from
+ * an {@link EffectiveConfig}, feeds them from the manifests (or the API server), and runs one
+ * sync ({@code --once}, {@code --dry-run}), a cleanup, or the sync loop until the process is
+ * stopped. Also answers {@code trace}.
  */
 public final class ProxyRunner {
-  /** Exit code for an action this build cannot perform yet. */
-  public static final int NOT_WIRED = 2;
+  private static final Logger log = LoggerFactory.getLogger(ProxyRunner.class);
+  private static final Duration MANIFEST_POLL = Duration.ofMillis(500);
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -25,31 +49,99 @@ public final class ProxyRunner {
 
   /**
    * Runs the proxy with {@code config}; {@code manifests} is the offline source (already
-   * loaded once), or null to use the API server ({@code kubeconfig}, {@code master} or
-   * in-cluster). Returns the process exit code.
+   * loaded once), or null to use the API server. Returns the process exit code.
    */
   public int run(EffectiveConfig config, ManifestSource manifests) {
-    err.println(
-        Main.NAME + ": running the proxy (" + action(config)
-            + ") is not wired into this build yet: the sync engine and the nftables backend are missing");
-    err.flush();
-    return NOT_WIRED;
+    CommandRunner commands =
+        config.dryRun() ? new DryRunCommandRunner(out) : new ProcessCommandRunner();
+    Backend backend = new NftablesBackend(new RealNftKernel(commands));
+    if (config.cleanup()) {
+      return cleanup(backend);
+    }
+    if (manifests == null) {
+      return fail("no --manifests given and the Kubernetes API source is not built into this version");
+    }
+    ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
+    AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
+    try (ExecutorScheduler scheduler = ExecutorScheduler.singleThread("sync-proxy-rules")) {
+      ServiceProxy proxy =
+          ServiceProxy.builder(config.proxy(), tracker, backend, scheduler)
+              .periods(new SyncPeriods(config.minSyncPeriod(), config.syncPeriod(), SyncPeriods.DEFAULTS.fullSyncPeriod()))
+              .conntrackCleaner(
+                  config.dryRun() ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands))
+              .listener(lastSync::set)
+              .build();
+      manifests.feed(tracker);
+      if (config.once() || config.dryRun()) {
+        return syncOnce(proxy, lastSync);
+      }
+      return runUntilStopped(proxy, tracker, manifests);
+    }
+  }
+
+  private int syncOnce(ServiceProxy proxy, AtomicReference<SyncEvent> lastSync) {
+    if (proxy.syncOnce()) {
+      return 0;
+    }
+    SyncEvent event = lastSync.get();
+    String reason = event == null || event.failure() == null ? "unknown" : event.failure().getMessage();
+    return fail("sync failed: " + firstLine(reason));
+  }
+
+  private int runUntilStopped(ServiceProxy proxy, ChangeTracker tracker, ManifestSource manifests) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
+    proxy.start();
+    try (ManifestWatch watch = manifests.watch(tracker, MANIFEST_POLL, proxy::onChange)) {
+      proxy.onChange();
+      log.info("syncing; edit the manifests in {} to reprogram, stop with SIGTERM", manifests.directory());
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      proxy.stop();
+    }
+    return 0;
+  }
+
+  private int cleanup(Backend backend) {
+    try {
+      backend.cleanup();
+      log.info("removed the {} rules", backend.mode());
+      return 0;
+    } catch (SyncException e) {
+      return fail("cleanup failed: " + firstLine(e.getMessage()));
+    }
   }
 
   /** Prints what the model's trace says of {@code request} on the node {@code config} describes. */
   public int trace(EffectiveConfig config, ManifestSource manifests, TraceRequest request) {
-    err.println(Main.NAME + ": trace is not wired into this build yet: the model's Trace is missing");
-    err.flush();
-    return NOT_WIRED;
+    ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
+    manifests.feed(tracker);
+    ClusterSnapshot snapshot = tracker.drain().snapshot();
+    ForwardingTable table =
+        TableBuilder.build(request.destination().family(), snapshot, config.proxy());
+    Packet packet =
+        new Packet(
+            request.source(),
+            request.destination(),
+            request.port(),
+            request.protocol(),
+            Packet.Origin.valueOf(request.origin().name()));
+    out.println(Trace.of(table, packet).toText());
+    out.flush();
+    return 0;
   }
 
-  private static String action(EffectiveConfig config) {
-    if (config.cleanup()) {
-      return "--cleanup";
-    }
-    if (config.dryRun()) {
-      return "--dry-run";
-    }
-    return config.once() ? "--once" : "sync loop";
+  private int fail(String reason) {
+    err.println(Main.NAME + ": " + reason);
+    err.flush();
+    return 1;
+  }
+
+  private static String firstLine(String text) {
+    String t = text == null ? "" : text.strip();
+    int newline = t.indexOf('\n');
+    return newline < 0 ? t : t.substring(0, newline);
   }
 }

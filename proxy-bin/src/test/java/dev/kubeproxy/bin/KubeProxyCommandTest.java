@@ -293,12 +293,18 @@ class KubeProxyCommandTest {
   }
 
   @Test
-  @DisplayName("running needs the engine, which is not wired: exit 2 with a one-line reason (after a clean manifest load)")
-  void runIsNotWiredYet() {
-    int code = run("--manifests", ExamplesTest.EXAMPLES.toString(), "--hostname-override", "node-1", "--dry-run");
+  @DisplayName("--dry-run prints the nft transaction for the examples and exits 0 without touching the kernel")
+  void dryRunPrintsRules() {
+    int code =
+        run("--manifests", ExamplesTest.EXAMPLES.toString(), "--hostname-override", "node-1",
+            "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/48", "--dry-run");
 
-    assertThat(code).isEqualTo(ProxyRunner.NOT_WIRED);
-    assertThat(err.toString().strip()).startsWith("kube-proxy-java: running the proxy (--dry-run) is not wired");
+    assertThat(code).as(err.toString()).isZero();
+    String rules = out.toString();
+    assertThat(rules).contains("table ip kube-proxy").contains("table ip6 kube-proxy");
+    assertThat(rules).contains("add chain ip kube-proxy nat-prerouting").contains("masquerade fully-random");
+    // The ClusterIP of the examples' web service reaches the rules.
+    assertThat(rules).contains("10.96.0.10");
   }
 
   @Test

@@ -122,6 +122,14 @@ public final class ServiceProxy {
     runner.stop();
   }
 
+  /**
+   * Runs one sync now on the calling thread (for {@code --once} and tools); returns whether it
+   * succeeded. Not for use while the runner is started.
+   */
+  public boolean syncOnce() {
+    return sync();
+  }
+
   /** Called by event sources after feeding the tracker: queues a sync. */
   public void onChange() {
     synchronized (statusLock) {
