@@ -4,7 +4,10 @@ import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.model.conntrack.ConntrackCleaner;
 import dev.kubeproxy.model.conntrack.StaleFlow;
+import dev.kubeproxy.bin.server.ProxyMetrics;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,17 +18,25 @@ import org.slf4j.LoggerFactory;
 final class ConntrackToolCleaner implements ConntrackCleaner {
   private static final Logger log = LoggerFactory.getLogger(ConntrackToolCleaner.class);
 
-  private final CommandRunner runner;
+  // conntrack -D reports "(conntrack v1.4.7): 3 flow entries have been deleted." on stderr.
+  private static final Pattern DELETED = Pattern.compile("(\\d+) flow entries have been deleted");
 
-  ConntrackToolCleaner(CommandRunner runner) {
+  private final CommandRunner runner;
+  private final ProxyMetrics metrics;
+
+  ConntrackToolCleaner(CommandRunner runner, ProxyMetrics metrics) {
     this.runner = runner;
+    this.metrics = metrics;
   }
 
   @Override
   public void delete(List<StaleFlow> flows) {
     for (StaleFlow flow : flows) {
       try {
-        runner.run(flow.command());
+        Matcher deleted = DELETED.matcher(runner.run(flow.command()).stderr());
+        if (deleted.find()) {
+          metrics.conntrackEntriesDeleted(Long.parseLong(deleted.group(1)));
+        }
         log.debug("deleted conntrack flows {}", flow);
       } catch (CommandException e) {
         if (e.exitCode() == 1 && e.stderr().contains("0 flow entries")) {

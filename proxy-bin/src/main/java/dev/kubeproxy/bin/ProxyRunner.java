@@ -17,6 +17,8 @@ import dev.kubeproxy.model.trace.Packet;
 import dev.kubeproxy.model.trace.Trace;
 import dev.kubeproxy.nftables.NftablesBackend;
 import dev.kubeproxy.nftables.RealNftKernel;
+import dev.kubeproxy.bin.server.ProxyMetrics;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,19 +65,24 @@ public final class ProxyRunner {
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
+    ProxyMetrics metrics = ProxyMetrics.create();
+    SyncListeners listeners = new SyncListeners();
+    listeners.add(lastSync::set);
+    listeners.add(metrics);
     try (ExecutorScheduler scheduler = ExecutorScheduler.singleThread("sync-proxy-rules")) {
       ServiceProxy proxy =
           ServiceProxy.builder(config.proxy(), tracker, backend, scheduler)
               .periods(new SyncPeriods(config.minSyncPeriod(), config.syncPeriod(), SyncPeriods.DEFAULTS.fullSyncPeriod()))
               .conntrackCleaner(
-                  config.dryRun() ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands))
-              .listener(lastSync::set)
+                  config.dryRun() ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands, metrics))
+              .listener(listeners)
               .build();
+      listeners.add(event -> metrics.update(proxy.committedTables()));
       manifests.feed(tracker);
       if (config.once() || config.dryRun()) {
         return syncOnce(proxy, lastSync);
       }
-      return runUntilStopped(proxy, tracker, manifests);
+      return runUntilStopped(config, proxy, tracker, manifests, metrics, listeners);
     }
   }
 
@@ -88,18 +95,34 @@ public final class ProxyRunner {
     return fail("sync failed: " + firstLine(reason));
   }
 
-  private int runUntilStopped(ServiceProxy proxy, ChangeTracker tracker, ManifestSource manifests) {
+  private int runUntilStopped(
+      EffectiveConfig config,
+      ServiceProxy proxy,
+      ChangeTracker tracker,
+      ManifestSource manifests,
+      ProxyMetrics metrics,
+      SyncListeners listeners) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-    proxy.start();
-    try (ManifestWatch watch = manifests.watch(tracker, MANIFEST_POLL, proxy::onChange)) {
-      proxy.onChange();
-      log.info("syncing; edit the manifests in {} to reprogram, stop with SIGTERM", manifests.directory());
-      stopped.await();
+    Runnable changed =
+        () -> {
+          metrics.changeQueued();
+          proxy.onChange();
+        };
+    try (Servers servers = Servers.start(config, proxy, metrics)) {
+      listeners.add(event -> servers.serviceHealth().update(proxy.committedTables()));
+      proxy.start();
+      try (ManifestWatch watch = manifests.watch(tracker, MANIFEST_POLL, changed)) {
+        changed.run();
+        log.info("syncing; edit the manifests in {} to reprogram, stop with SIGTERM", manifests.directory());
+        stopped.await();
+      } finally {
+        proxy.stop();
+      }
+    } catch (IOException e) {
+      return fail("cannot start a server: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } finally {
-      proxy.stop();
     }
     return 0;
   }

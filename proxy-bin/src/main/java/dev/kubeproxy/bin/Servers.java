@@ -1,0 +1,70 @@
+package dev.kubeproxy.bin;
+
+import dev.kubeproxy.bin.server.HealthzServer;
+import dev.kubeproxy.bin.server.MetricsServer;
+import dev.kubeproxy.bin.server.ProxyMetrics;
+import dev.kubeproxy.bin.server.ServiceHealthServers;
+import dev.kubeproxy.model.sync.ServiceProxy;
+import java.io.IOException;
+import java.time.Clock;
+
+/**
+ * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null)
+ * and one service-health server per healthCheckNodePort. Service health servers bind every
+ * address (upstream narrows them to nodePortAddresses; not yet done here).
+ */
+final class Servers implements AutoCloseable {
+  private final HealthzServer healthz;
+  private final MetricsServer metrics;
+  private final ServiceHealthServers serviceHealth;
+
+  private Servers(HealthzServer healthz, MetricsServer metrics, ServiceHealthServers serviceHealth) {
+    this.healthz = healthz;
+    this.metrics = metrics;
+    this.serviceHealth = serviceHealth;
+  }
+
+  static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics)
+      throws IOException {
+    HealthzServer healthz = null;
+    MetricsServer metrics = null;
+    try {
+      if (config.healthzBindAddress() != null) {
+        healthz =
+            HealthzServer.start(
+                config.healthzBindAddress(), proxy::status, config.syncPeriod(),
+                Clock.systemUTC(), proxyMetrics.registry());
+      }
+      if (config.metricsBindAddress() != null) {
+        metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
+      }
+      return new Servers(healthz, metrics, ServiceHealthServers.create(proxy::healthy));
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(healthz);
+      closeQuietly(metrics);
+      throw e;
+    }
+  }
+
+  ServiceHealthServers serviceHealth() {
+    return serviceHealth;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(serviceHealth);
+    closeQuietly(metrics);
+    closeQuietly(healthz);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // Shutting down: nothing useful to do with a close failure.
+    }
+  }
+}
