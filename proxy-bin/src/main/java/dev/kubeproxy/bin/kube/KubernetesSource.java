@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,7 @@ public final class KubernetesSource implements AutoCloseable {
   private final Informed<V1EndpointSlice> slices;
   private final Informed<V1Node> node;
   private final ScheduledExecutorService syncGate;
+  private volatile boolean closed;
   // Written by the sync gate thread only.
   private volatile boolean servicesSynced;
   private volatile boolean slicesSynced;
@@ -94,6 +96,7 @@ public final class KubernetesSource implements AutoCloseable {
             V1Service.class,
             V1ServiceList.class,
             backoff,
+            this::reportFailure,
             new ObjectFeed.Sink<>() {
               @Override
               public void upsert(V1Service s) {
@@ -117,11 +120,13 @@ public final class KubernetesSource implements AutoCloseable {
                     .resourceVersion(p.resourceVersion)
                     .timeoutSeconds(p.timeoutSeconds)
                     .watch(p.watch)
-                    .allowWatchBookmarks(bookmarks(p))
+                    // No bookmarks: a bookmark's EndpointSlice has no endpoints array, and
+                    // this client's model rejects that, which would end every quiet watch.
                     .buildCall(null),
             V1EndpointSlice.class,
             V1EndpointSliceList.class,
             backoff,
+            this::reportFailure,
             new ObjectFeed.Sink<>() {
               @Override
               public void upsert(V1EndpointSlice s) {
@@ -149,6 +154,7 @@ public final class KubernetesSource implements AutoCloseable {
             V1Node.class,
             V1NodeList.class,
             backoff,
+            this::reportFailure,
             new ObjectFeed.Sink<>() {
               @Override
               public void upsert(V1Node n) {
@@ -236,6 +242,7 @@ public final class KubernetesSource implements AutoCloseable {
   /** Stops the informers; the tracker keeps its state. */
   @Override
   public void close() {
+    closed = true;
     syncGate.shutdownNow();
     services.informer.stop();
     slices.informer.stop();
@@ -287,6 +294,7 @@ public final class KubernetesSource implements AutoCloseable {
         Class<T> type,
         Class<L> listType,
         Backoff backoff,
+        BiConsumer<String, Throwable> failures,
         ObjectFeed.Sink<T> sink,
         Runnable onChange) {
       this.kind = kind;
@@ -297,7 +305,7 @@ public final class KubernetesSource implements AutoCloseable {
               new ListWatch<>(client, calls, type, listType, backoff.copy()),
               0L, // no periodic resync: every object is fed when it changes
               new io.kubernetes.client.informer.cache.Cache<>(),
-              (t, e) -> log.warn("{} list/watch failed, retrying: {}", kind, describe(e)));
+              (t, e) -> failures.accept(kind, e));
       informer.addEventHandler(feed);
     }
 
@@ -313,6 +321,13 @@ public final class KubernetesSource implements AutoCloseable {
       feed.replay(cached);
       log.info("{}s synced: {} objects", kind, cached.size());
       return true;
+    }
+  }
+
+  private void reportFailure(String kind, Throwable e) {
+    // Closing cuts the open watches, which the client reports as failures.
+    if (!closed) {
+      log.warn("{} list/watch failed, retrying: {}", kind, describe(e));
     }
   }
 

@@ -90,7 +90,7 @@ public final class FakeApiServer implements AutoCloseable {
   }
 
   private static final String POISON = "";
-  private static final JSON CLIENT_JSON = new JSON();
+  
 
   private final Object lock = new Object();
   private final ExecutorService pool =
@@ -114,6 +114,7 @@ public final class FakeApiServer implements AutoCloseable {
   private int port;
 
   private volatile Duration bookmarkInterval = Duration.ofMillis(500);
+  private volatile boolean holdingWatchEvents;
 
   private FakeApiServer() {
     for (Resource r : Resource.values()) {
@@ -145,7 +146,7 @@ public final class FakeApiServer implements AutoCloseable {
 
   /** Creates or replaces an object of the client's model (V1Service, V1EndpointSlice, V1Node). */
   public long apply(KubernetesObject object) {
-    return applyJson(CLIENT_JSON.serialize(object));
+    return applyJson(JSON.serialize(object));
   }
 
   /**
@@ -230,6 +231,22 @@ public final class FakeApiServer implements AutoCloseable {
     CountDownLatch latch = heldLists.remove(resource);
     if (latch != null) {
       latch.countDown();
+    }
+  }
+
+  /**
+   * Stops streaming changes to the open watches (a watch falling behind); {@link #dropWatches}
+   * ends them. Changes still enter the history, so resumed watches see them unless compacted.
+   */
+  public void holdWatchEvents() {
+    holdingWatchEvents = true;
+  }
+
+  /** Ends every open watch cleanly (the client resumes from its last version) and releases held events. */
+  public void dropWatches() {
+    synchronized (lock) {
+      holdingWatchEvents = false;
+      watchers.forEach(w -> w.queue.add(POISON));
     }
   }
 
@@ -443,6 +460,9 @@ public final class FakeApiServer implements AutoCloseable {
 
   private void record(Change change) {
     history.add(change);
+    if (holdingWatchEvents) {
+      return;
+    }
     for (Watcher w : watchers) {
       String line = w.eventFor(change);
       if (line != null) {
