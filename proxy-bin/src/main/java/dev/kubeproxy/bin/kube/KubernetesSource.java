@@ -120,8 +120,7 @@ public final class KubernetesSource implements AutoCloseable {
                     .resourceVersion(p.resourceVersion)
                     .timeoutSeconds(p.timeoutSeconds)
                     .watch(p.watch)
-                    // No bookmarks: a bookmark's EndpointSlice has no endpoints array, and
-                    // this client's model rejects that, which would end every quiet watch.
+                    .allowWatchBookmarks(bookmarks(p))
                     .buildCall(null),
             V1EndpointSlice.class,
             V1EndpointSliceList.class,

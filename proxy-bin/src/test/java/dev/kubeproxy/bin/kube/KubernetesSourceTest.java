@@ -158,6 +158,29 @@ class KubernetesSourceTest {
     assertThat(snapshot.service(WEB).clusterIps()).containsExactly(IpAddress.parse("10.0.0.10"));
   }
 
+  @Test
+  @DisplayName("an empty EndpointSlice sent with endpoints: null and fields this client's model does not know still sync (the API server sends both)")
+  void lenientDecoding() throws IOException {
+    fake.apply(service("web", "10.0.0.10", 80));
+    fake.applyJson(
+        """
+        {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1",
+         "metadata":{"namespace":"default","name":"web-empty","labels":{"kubernetes.io/service-name":"web"},
+                     "someFutureMetadata":"x"},
+         "addressType":"IPv4","endpoints":null,"ports":null,"someFutureField":{"a":1}}""");
+    startSynced();
+    await("slice fed", () -> !drain().slices(WEB).isEmpty());
+    assertThat(addresses(snapshot, WEB)).isEmpty();
+
+    fake.applyJson(
+        """
+        {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1",
+         "metadata":{"namespace":"default","name":"web-empty","labels":{"kubernetes.io/service-name":"web"}},
+         "addressType":"IPv4","endpoints":[{"addresses":["10.1.0.7"],"futureCondition":true}],
+         "ports":[{"name":"http","port":8080,"protocol":"TCP"}]}""");
+    await("watched slice fed", () -> addresses(drain(), WEB).equals(List.of("10.1.0.7")));
+  }
+
   // ---------------------------------------------------------------- API loss
 
   @Test
