@@ -21,7 +21,7 @@ public final class Main {
    * (see --help)} and exits 2; a failure while running prints {@code kube-proxy-java: reason}
    * and exits 1.
    */
-  static CommandLine commandLine(KubeProxyCommand command) {
+  public static CommandLine commandLine(KubeProxyCommand command) {
     CommandLine cl = new CommandLine(command);
     cl.setParameterExceptionHandler(
         (e, args) -> {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyRunner {
   private static final Logger log = LoggerFactory.getLogger(ProxyRunner.class);
-  private static final Duration MANIFEST_POLL = Duration.ofMillis(500);
+  private static final Duration INITIAL_LISTING_TIMEOUT = Duration.ofMinutes(2);
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -60,9 +60,6 @@ public final class ProxyRunner {
     if (config.cleanup()) {
       return cleanup(backend);
     }
-    if (manifests == null) {
-      return fail("no --manifests given and the Kubernetes API source is not built into this version");
-    }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
     ProxyMetrics metrics = ProxyMetrics.create();
@@ -78,11 +75,25 @@ public final class ProxyRunner {
               .listener(listeners)
               .build();
       listeners.add(event -> metrics.update(proxy.committedTables()));
-      manifests.feed(tracker);
-      if (config.once() || config.dryRun()) {
-        return syncOnce(proxy, lastSync);
+      Runnable changed =
+          () -> {
+            metrics.changeQueued();
+            proxy.onChange();
+          };
+      try (EventSource source = EventSource.start(config, manifests, tracker, changed)) {
+        if (config.once() || config.dryRun()) {
+          if (!source.awaitInitialListing(INITIAL_LISTING_TIMEOUT)) {
+            return fail("Services and EndpointSlices were not listed within " + INITIAL_LISTING_TIMEOUT);
+          }
+          return syncOnce(proxy, lastSync);
+        }
+        return runUntilStopped(config, proxy, metrics, listeners, changed);
+      } catch (IOException e) {
+        return fail(firstLine(e.getMessage()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return fail("interrupted while waiting for the initial listing");
       }
-      return runUntilStopped(config, proxy, tracker, manifests, metrics, listeners);
     }
   }
 
@@ -98,23 +109,17 @@ public final class ProxyRunner {
   private int runUntilStopped(
       EffectiveConfig config,
       ServiceProxy proxy,
-      ChangeTracker tracker,
-      ManifestSource manifests,
       ProxyMetrics metrics,
-      SyncListeners listeners) {
+      SyncListeners listeners,
+      Runnable changed) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-    Runnable changed =
-        () -> {
-          metrics.changeQueued();
-          proxy.onChange();
-        };
     try (Servers servers = Servers.start(config, proxy, metrics)) {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables()));
       proxy.start();
-      try (ManifestWatch watch = manifests.watch(tracker, MANIFEST_POLL, changed)) {
+      try {
         changed.run();
-        log.info("syncing; edit the manifests in {} to reprogram, stop with SIGTERM", manifests.directory());
+        log.info("syncing; stop with SIGTERM");
         stopped.await();
       } finally {
         proxy.stop();

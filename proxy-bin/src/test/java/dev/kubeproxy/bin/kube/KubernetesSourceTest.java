@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The informer source against the in-test fake API server, feeding a real ChangeTracker. */
 class KubernetesSourceTest {
-  private static final String NODE = "node-a";
+  static final String NODE = "node-a";
   private static final String ZONE = "topology.kubernetes.io/zone";
   private static final NamespacedName WEB = NamespacedName.of("default", "web");
   private static final NamespacedName API = NamespacedName.of("default", "api");
