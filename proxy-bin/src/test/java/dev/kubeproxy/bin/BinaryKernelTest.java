@@ -1,0 +1,497 @@
+package dev.kubeproxy.bin;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real binary as an operator runs it: a child JVM started with {@code dev.kubeproxy.bin.Main}
+ * inside the lab's node namespace ({@code ip netns exec}), fed from a manifest directory, checked
+ * by real packets from pod namespaces, by {@code nft} listings and by HTTP from inside the node
+ * namespace. Only the dry-run case runs in the machine's own namespace, with stub kernel tools
+ * that record any call.
+ */
+@KernelTest
+class BinaryKernelTest {
+  private static final String NODE = "lab-node";
+  private static final String REMOTE_NODE = "lab-rnode";
+  private static final int TCP_PORT = 8080;
+  private static final int UDP_PORT = 5353;
+  private static final IpAddress WEB_IP = IpAddress.parse("10.96.0.10");
+  private static final String HEALTHZ = "127.0.0.1:10256";
+  private static final String METRICS = "127.0.0.1:10249";
+  private static final int LOCAL_HEALTH_PORT = 32100;
+  private static final int REMOTE_HEALTH_PORT = 32101;
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
+  private static final int BATCH = 30;
+
+  private static NetnsLab lab;
+
+  @TempDir Path tmp;
+  private Path manifests;
+  private Child running;
+
+  @BeforeAll
+  static void buildLab() throws CommandException {
+    lab =
+        NetnsLab.builder()
+            .localPod("client")
+            .localPod("ep-a")
+            .localPod("ep-b")
+            .remotePod("ep-r")
+            .build();
+    for (String name : List.of("ep-a", "ep-b", "ep-r")) {
+      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
+      lab.serve(lab.pod(name), Protocol.UDP, UDP_PORT);
+    }
+  }
+
+  @AfterAll
+  static void closeLab() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @BeforeEach
+  void freshNodeAndManifests() throws CommandException, IOException {
+    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    manifests = Files.createDirectory(tmp.resolve("manifests"));
+    write("00-node.yaml", node());
+  }
+
+  @AfterEach
+  void stopBinary() throws InterruptedException {
+    if (running != null) {
+      running.stop();
+      running = null;
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "--once programs nftables and ClusterIP traffic reaches every local and remote endpoint;"
+          + " an object with an invalid port is reported (file, object, field) and skipped while"
+          + " the rest is programmed, as upstream's informers never see an invalid object")
+  void oncePrograms() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b", "ep-r"));
+    write("20-broken.yaml", brokenService());
+
+    Run run = runInNode("--once");
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    assertThat(run.stderr())
+        .as("stderr")
+        .containsPattern(
+            "\\Q" + manifests.resolve("20-broken.yaml") + "\\E.*Service default/broken.*"
+                + "\\Qspec.ports[0].port\\E");
+    String table = lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout();
+    assertThat(table).contains(WEB_IP.toString()).doesNotContain("10.96.0.99");
+
+    Pod client = lab.pod("client");
+    List<Reply> tcp = lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    List<Reply> udp =
+        lab.udpRequests(client.netns(), null, 0, WEB_IP, 53, BATCH, REQUEST_TIMEOUT);
+    assertThat(servers(tcp)).as("TCP %s", tcp).containsExactly("ep-a", "ep-b", "ep-r");
+    assertThat(servers(udp)).as("UDP %s", udp).containsExactly("ep-a", "ep-b", "ep-r");
+  }
+
+  @Test
+  @DisplayName(
+      "--dry-run prints the nftables transaction (add table ip kube-proxy), exits 0 and runs no"
+          + " kernel tool, so it needs neither root nor a namespace")
+  void dryRunTouchesNothing() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    Path stubs = Files.createDirectory(tmp.resolve("stubs"));
+    Path calls = tmp.resolve("kernel-tool-calls");
+    for (String tool : List.of("nft", "conntrack", "ip", "iptables", "iptables-restore")) {
+      Path stub = stubs.resolve(tool);
+      Files.writeString(stub, "#!/bin/sh\necho \"$0 $*\" >> '" + calls + "'\nexit 1\n");
+      Files.setPosixFilePermissions(stub, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    Run run =
+        run(
+            List.of(),
+            Map.of("PATH", stubs + ":/usr/local/bin:/usr/bin:/bin"),
+            binaryArgs("--dry-run"));
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    assertThat(run.stdout()).contains("add table ip kube-proxy").contains(WEB_IP.toString());
+    assertThat(calls).as("kernel tools called by --dry-run").doesNotExist();
+  }
+
+  @Test
+  @DisplayName(
+      "the sync loop serves healthz (200, healthy), metrics (sync duration count, proxyMode"
+          + " nftables) and one health server per healthCheckNodePort of an eTP=Local"
+          + " LoadBalancer (200 with a local endpoint, 503 with only remote ones); editing a"
+          + " manifest file reroutes ClusterIP traffic to the new endpoint")
+  void syncLoopServesAndFollowsEdits() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    write("30-lb-local.yaml", lbService("lb-local", "10.96.0.20", 30100, LOCAL_HEALTH_PORT)
+        + "---\n" + lbSlice("lb-local", "ep-a"));
+    write("31-lb-remote.yaml", lbService("lb-remote", "10.96.0.21", 30101, REMOTE_HEALTH_PORT)
+        + "---\n" + lbSlice("lb-remote", "ep-r"));
+
+    running = startInNode();
+
+    Http healthz = awaitHttp("http://" + HEALTHZ + "/healthz", h -> h.code() == 200);
+    assertThat(healthz.body()).contains("\"healthy\":true");
+    Http metrics = curl("http://" + METRICS + "/metrics");
+    assertThat(metrics.code()).isEqualTo(200);
+    assertThat(metrics.body()).contains("kubeproxy_sync_proxy_rules_duration_seconds_count");
+    Http mode = curl("http://" + METRICS + "/proxyMode");
+    assertThat(mode.body().strip()).isEqualTo("nftables");
+
+    Http local =
+        awaitHttp("http://127.0.0.1:" + LOCAL_HEALTH_PORT + "/", h -> h.code() == 200);
+    assertThat(local.body()).contains("\"localEndpoints\":1").contains("\"name\":\"lb-local\"");
+    Http remote = awaitHttp("http://127.0.0.1:" + REMOTE_HEALTH_PORT + "/", h -> h.code() > 0);
+    assertThat(remote.code()).as("%s", remote).isEqualTo(503);
+    assertThat(remote.body()).contains("\"localEndpoints\":0");
+
+    Pod client = lab.pod("client");
+    List<Reply> before =
+        lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    assertThat(servers(before)).as("before the edit %s", before).containsExactly("ep-a");
+
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-b"));
+    List<Reply> after = List.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < deadline) {
+      after = lab.tcpRequests(client.netns(), null, WEB_IP, 80, 10, REQUEST_TIMEOUT);
+      if (servers(after).equals(Set.of("ep-b"))) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(servers(after)).as("after the edit %s; binary log %s", after, running.log())
+        .containsExactly("ep-b");
+    assertThat(running.process().isAlive()).as("still syncing").isTrue();
+  }
+
+  @Test
+  @DisplayName(
+      "--cleanup removes the proxy's nftables tables and leaves other tables alone, as"
+          + " upstream's cleanup deletes only what kube-proxy owns")
+  void cleanupRemovesTables() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    lab.exec(lab.nodeNs(), "nft", "add", "table", "ip", "not-ours");
+    Run once = runInNode("--once");
+    assertThat(once.exit()).as("%s", once).isZero();
+    assertThat(tables()).contains("table ip kube-proxy");
+
+    Run cleanup = runInNode("--cleanup");
+
+    assertThat(cleanup.exit()).as("%s", cleanup).isZero();
+    assertThat(tables()).doesNotContain("kube-proxy").contains("table ip not-ours");
+    Reply reply = lab.tcpRequest(lab.pod("client").netns(), WEB_IP, 80, REQUEST_TIMEOUT);
+    assertThat(reply.answered()).as("ClusterIP after cleanup: %s", reply).isFalse();
+  }
+
+  // ---------------------------------------------------------------- the binary
+
+  /** How a finished run of the binary ended. */
+  private record Run(int exit, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr;
+    }
+  }
+
+  /** A started binary and the files its stdout and stderr go to. */
+  private record Child(Process process, Path stdout, Path stderr) {
+    String log() {
+      try {
+        return "stdout:\n" + Files.readString(stdout, UTF_8) + "\nstderr:\n"
+            + Files.readString(stderr, UTF_8);
+      } catch (IOException e) {
+        return "(no log: " + e + ")";
+      }
+    }
+
+    /** SIGTERM (the binary's shutdown path), then SIGKILL for it and anything it started. */
+    void stop() throws InterruptedException {
+      List<ProcessHandle> children = process.descendants().toList();
+      process.destroy();
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private List<String> binaryArgs(String... extra) {
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "--manifests", manifests.toString(),
+            "--hostname-override", NODE,
+            "--node-ip", NetnsLab.NODE_IP.toString(),
+            "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
+            "--healthz-bind-address", HEALTHZ,
+            "--metrics-bind-address", METRICS));
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  private Run runInNode(String... extra) throws IOException, InterruptedException {
+    return run(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(), binaryArgs(extra));
+  }
+
+  private Child startInNode() throws IOException {
+    return start(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(), binaryArgs());
+  }
+
+  private Run run(List<String> prefix, Map<String, String> env, List<String> args)
+      throws IOException, InterruptedException {
+    Child child = start(prefix, env, args);
+    try {
+      assertThat(child.process().waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+          .as("%s finished within %s: %s", args, RUN_TIMEOUT, child.log())
+          .isTrue();
+      return new Run(
+          child.process().exitValue(),
+          Files.readString(child.stdout(), UTF_8),
+          Files.readString(child.stderr(), UTF_8));
+    } finally {
+      child.stop();
+    }
+  }
+
+  /** Starts {@code prefix java -cp <test classpath> Main args}, with {@code env} added. */
+  private Child start(List<String> prefix, Map<String, String> env, List<String> args)
+      throws IOException {
+    List<String> argv = new ArrayList<>(prefix);
+    argv.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
+            "-cp", System.getProperty("java.class.path"),
+            Main.class.getName()));
+    argv.addAll(args);
+    Path stdout = Files.createTempFile(tmp, "stdout-", ".log");
+    Path stderr = Files.createTempFile(tmp, "stderr-", ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile());
+    builder.environment().putAll(env);
+    return new Child(builder.start(), stdout, stderr);
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private static Set<String> servers(List<Reply> replies) {
+    Set<String> names = new TreeSet<>();
+    for (Reply reply : replies) {
+      names.add(reply.answered() ? reply.serverName() : reply.outcome().toString());
+    }
+    return names;
+  }
+
+  private static String tables() throws CommandException {
+    return lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+  }
+
+  private record Http(int code, String body) {}
+
+  /** A GET with curl inside the node namespace; code 0 when nothing answered. */
+  private static Http curl(String url) {
+    try {
+      String out =
+          lab.exec(
+                  lab.nodeNs(),
+                  "curl", "-s", "--max-time", "3", "-w", "\n%{http_code}", url)
+              .stdout();
+      int newline = out.lastIndexOf('\n');
+      return new Http(Integer.parseInt(out.substring(newline + 1).strip()),
+          out.substring(0, newline));
+    } catch (CommandException e) {
+      return new Http(0, e.getMessage());
+    }
+  }
+
+  /** Polls {@code url} (up to 20 s, while the binary runs) until {@code done} holds. */
+  private Http awaitHttp(String url, Predicate<Http> done) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    Http last = curl(url);
+    while (!done.test(last) && System.nanoTime() < deadline && running.process().isAlive()) {
+      Thread.sleep(200);
+      last = curl(url);
+    }
+    assertThat(done.test(last))
+        .as("%s answered %s; binary log %s", url, last, running.log())
+        .isTrue();
+    return last;
+  }
+
+  // ---------------------------------------------------------------- manifests
+
+  private void write(String file, String yaml) throws IOException {
+    Files.writeString(manifests.resolve(file), yaml);
+  }
+
+  private static String node() {
+    return """
+        apiVersion: v1
+        kind: Node
+        metadata:
+          name: %s
+          labels:
+            kubernetes.io/hostname: %s
+        spec:
+          podCIDR: %s
+        status:
+          addresses:
+            - type: InternalIP
+              address: %s
+        """
+        .formatted(NODE, NODE, NetnsLab.LOCAL_POD_CIDR, NetnsLab.NODE_IP);
+  }
+
+  private static String webService() {
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+          namespace: default
+        spec:
+          clusterIP: %s
+          ports:
+            - name: http
+              protocol: TCP
+              port: 80
+              targetPort: %d
+            - name: dns
+              protocol: UDP
+              port: 53
+              targetPort: %d
+        """
+        .formatted(WEB_IP, TCP_PORT, UDP_PORT);
+  }
+
+  private static String brokenService() {
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: broken
+          namespace: default
+        spec:
+          clusterIP: 10.96.0.99
+          ports:
+            - name: http
+              protocol: TCP
+              port: 70000
+              targetPort: %d
+        """
+        .formatted(TCP_PORT);
+  }
+
+  private static String webSlice(String... pods) {
+    return """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: web-1
+          namespace: default
+          labels:
+            kubernetes.io/service-name: web
+        addressType: IPv4
+        ports:
+          - name: http
+            protocol: TCP
+            port: %d
+          - name: dns
+            protocol: UDP
+            port: %d
+        endpoints:
+        %s"""
+        .formatted(TCP_PORT, UDP_PORT, endpoints(pods));
+  }
+
+  private static String lbService(String name, String clusterIp, int nodePort, int healthPort) {
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: %s
+          namespace: default
+        spec:
+          type: LoadBalancer
+          clusterIP: %s
+          externalTrafficPolicy: Local
+          healthCheckNodePort: %d
+          ports:
+            - name: http
+              protocol: TCP
+              port: 80
+              targetPort: %d
+              nodePort: %d
+        """
+        .formatted(name, clusterIp, healthPort, TCP_PORT, nodePort);
+  }
+
+  private static String lbSlice(String service, String... pods) {
+    return """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: %s-1
+          namespace: default
+          labels:
+            kubernetes.io/service-name: %s
+        addressType: IPv4
+        ports:
+          - name: http
+            protocol: TCP
+            port: %d
+        endpoints:
+        %s"""
+        .formatted(service, service, TCP_PORT, endpoints(pods));
+  }
+
+  private static String endpoints(String... pods) {
+    StringBuilder s = new StringBuilder();
+    for (String name : pods) {
+      Pod pod = lab.pod(name);
+      s.append("  - addresses: [\"").append(pod.ipv4()).append("\"]\n")
+          .append("    conditions: {ready: true}\n")
+          .append("    nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
+    }
+    return s.toString();
+  }
+}
