@@ -77,6 +77,9 @@ final class NftLabCluster {
     lab.exec(lab.nodeNs(), "ip", "route", "add", "default", "via", OUTSIDE_ROUTER.toString());
     lab.exec(lab.nodeNs(), "ip", "-6", "route", "add", "default", "via",
         OUTSIDE_ROUTER6.toString());
+    // Rejects answer with ICMP errors; the default rate limit would turn some into timeouts.
+    lab.exec(lab.nodeNs(), "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0",
+        "net.ipv6.icmp.ratelimit=0");
   }
 
   /** Dual-stack, node IPs of the lab, ClusterCIDR detector on the lab's cluster CIDRs. */
