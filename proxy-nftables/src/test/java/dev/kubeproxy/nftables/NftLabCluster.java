@@ -9,7 +9,6 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
@@ -91,10 +90,6 @@ final class NftLabCluster {
         .withClusterCidrs(ImmutableList.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6));
   }
 
-  NetnsLab lab() {
-    return lab;
-  }
-
   NftablesBackend backend() {
     return backend;
   }
@@ -119,10 +114,6 @@ final class NftLabCluster {
 
   void upsert(EndpointSlice slice) {
     tracker.upsertEndpointSlice(slice);
-  }
-
-  void deleteSlice(String name) {
-    tracker.deleteEndpointSlice(NamespacedName.of(NAMESPACE, name));
   }
 
   /** Adds {@code objects} (Services and EndpointSlices) and syncs. */
@@ -246,10 +237,6 @@ final class NftLabCluster {
 
   static String nodeOf(Pod pod) {
     return pod.local() ? NODE : REMOTE_NODE;
-  }
-
-  static ServicePortKey key(String service, String port, dev.kubeproxy.api.Protocol protocol) {
-    return ServicePortKey.of(NAMESPACE, service, port, protocol);
   }
 
   // ------------------------------------------------------------------ replies

@@ -150,7 +150,9 @@ class NftablesDifferentialKernelTest {
       String name = "svc" + i;
       String type = List.of("ClusterIP", "NodePort", "LoadBalancer").get(random.nextInt(3));
       Service.Builder svc =
-          Service.builder(NftLabCluster.NAMESPACE, name).type(type).clusterIp("10.96.10." + (i + 1));
+          Service.builder(NftLabCluster.NAMESPACE, name)
+              .type(type)
+              .clusterIp("10.96.10." + (i + 1));
       int nodePort = type.equals("ClusterIP") ? 0 : 30100 + i;
       svc.port("tcp", "TCP", 80, nodePort).port("udp", "UDP", 80, nodePort);
       if (random.nextInt(3) == 0) {
