@@ -18,12 +18,6 @@ public final class Netns implements AutoCloseable {
     this.name = name;
   }
 
-  /** Whether this process can create namespaces and run nft (root with nft installed). */
-  public static boolean available() {
-    return "root".equals(System.getProperty("user.name"))
-        && new java.io.File("/usr/sbin/nft").canExecute();
-  }
-
   public static Netns create(String prefix) throws CommandException {
     String name = prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
     new ProcessCommandRunner().run(Command.of("ip", "netns", "add", name));

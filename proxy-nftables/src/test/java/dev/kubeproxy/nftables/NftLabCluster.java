@@ -1,0 +1,260 @@
+package dev.kubeproxy.nftables;
+
+import static com.google.common.base.Preconditions.checkState;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.EndpointSlice;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.SyncException;
+import dev.kubeproxy.api.backend.SyncRequest;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.model.ChangeTracker;
+import dev.kubeproxy.model.ClusterSnapshot;
+import dev.kubeproxy.model.PendingChanges;
+import dev.kubeproxy.model.ProxyConfig;
+import dev.kubeproxy.model.TableBuilder;
+import dev.kubeproxy.model.conntrack.StaleFlow;
+import dev.kubeproxy.model.conntrack.StaleFlows;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The nftables backend programming a {@link NetnsLab}'s node namespace, fed the way the proxy
+ * feeds it: Services and EndpointSlices go into a {@link ChangeTracker}, {@link TableBuilder}
+ * builds each family's table, and the backend gets a full sync first and partial syncs after.
+ * Test classes share one per lab and {@link #reset} it between tests.
+ */
+final class NftLabCluster {
+  /** This proxy's node (the lab's node namespace); local pods' endpoints name it. */
+  static final String NODE = "lab-node";
+  /** The node remote pods' endpoints name. */
+  static final String REMOTE_NODE = "lab-remote-node";
+  /** Every test service lives in this namespace. */
+  static final String NAMESPACE = "default";
+  /** Service port of the {@code tcp} and {@code udp} ports of {@link #service}. */
+  static final int PORT = 80;
+  /** Target port of the {@code tcp} and {@code udp} ports: every endpoint pod serves it. */
+  static final int TARGET_PORT = 8080;
+
+  /** The outside namespace's address on the node's link, the node's default gateway. */
+  static final IpAddress OUTSIDE_ROUTER = IpAddress.parse("192.0.2.2");
+
+  static final IpAddress OUTSIDE_ROUTER6 = IpAddress.parse("2001:db8::2");
+
+  private final NetnsLab lab;
+  private NftablesBackend backend;
+  private ProxyConfig config;
+  private ChangeTracker tracker;
+  private Map<IpFamily, ForwardingTable> committed;
+
+  /**
+   * Wraps {@code lab}, giving its node a default route towards the outside namespace as real
+   * nodes have one: without it the node has no route to ClusterIPs, so host traffic to them
+   * fails before the NAT hooks, and a pod's packet to a ClusterIP port that is not DNATed gets
+   * "network unreachable" before the filter rules can reject it.
+   */
+  NftLabCluster(NetnsLab lab) throws CommandException {
+    this.lab = Objects.requireNonNull(lab);
+    lab.exec(lab.nodeNs(), "ip", "route", "add", "default", "via", OUTSIDE_ROUTER.toString());
+    lab.exec(lab.nodeNs(), "ip", "-6", "route", "add", "default", "via",
+        OUTSIDE_ROUTER6.toString());
+    // Rejects answer with ICMP errors; the default rate limit would turn some into timeouts.
+    lab.exec(lab.nodeNs(), "sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0",
+        "net.ipv6.icmp.ratelimit=0");
+  }
+
+  /** Dual-stack, node IPs of the lab, ClusterCIDR detector on the lab's cluster CIDRs. */
+  static ProxyConfig defaultConfig() {
+    return ProxyConfig.defaults(NODE)
+        .withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6))
+        .withNodeIps(
+            ImmutableList.of(NetnsLab.nodeIp(IpFamily.V4), NetnsLab.nodeIp(IpFamily.V6)))
+        .withClusterCidrs(ImmutableList.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6));
+  }
+
+  NftablesBackend backend() {
+    return backend;
+  }
+
+  /**
+   * Starts over with {@code config}: removes the tables with {@link NftablesBackend#cleanup},
+   * flushes the node's conntrack table (so no flow of an earlier test is reused) and forgets
+   * every service; the next {@link #sync} is full, with a fresh backend.
+   */
+  void reset(ProxyConfig config) throws SyncException, CommandException {
+    this.backend = new NftablesBackend(new RealNftKernel(lab.nodeRunner()));
+    backend.cleanup();
+    lab.exec(lab.nodeNs(), "conntrack", "-F");
+    this.config = config;
+    this.tracker = new ChangeTracker(Clock.systemUTC());
+    this.committed = null;
+  }
+
+  void upsert(Service service) {
+    tracker.upsertService(service);
+  }
+
+  void upsert(EndpointSlice slice) {
+    tracker.upsertEndpointSlice(slice);
+  }
+
+  /** Adds {@code objects} (Services and EndpointSlices) and syncs. */
+  List<StaleFlow> apply(Object... objects) throws SyncException {
+    for (Object o : objects) {
+      if (o instanceof Service s) {
+        upsert(s);
+      } else {
+        upsert((EndpointSlice) o);
+      }
+    }
+    return sync();
+  }
+
+  /**
+   * Builds the tables of the pending changes and syncs them: full the first time after {@link
+   * #reset}, partial (only the keys whose entries differ) after that.
+   *
+   * @return the UDP flows the sync made stale, as the proxy would hand them to its cleaner
+   */
+  List<StaleFlow> sync() throws SyncException {
+    PendingChanges pending = tracker.drain();
+    ClusterSnapshot snapshot = pending.snapshot();
+    boolean full = committed == null;
+    Map<IpFamily, ForwardingTable> next = new EnumMap<>(IpFamily.class);
+    List<TableChange> changes = new ArrayList<>();
+    List<StaleFlow> stale = new ArrayList<>();
+    for (IpFamily family : config.families()) {
+      ForwardingTable previous = full ? ForwardingTable.empty(family) : committed.get(family);
+      ForwardingTable table = TableBuilder.build(family, snapshot, config);
+      changes.add(new TableChange(family, previous, table, changedKeys(previous, table)));
+      stale.addAll(StaleFlows.between(previous, table));
+      next.put(family, table);
+    }
+    backend.sync(new SyncRequest(ImmutableList.copyOf(changes), full));
+    committed = next;
+    return stale;
+  }
+
+  /** A fresh backend, as after a restart, fully syncing the tables last committed. */
+  void restartBackend() throws SyncException {
+    checkState(committed != null, "nothing synced yet");
+    backend = new NftablesBackend(new RealNftKernel(lab.nodeRunner()));
+    List<TableChange> changes = new ArrayList<>();
+    for (IpFamily family : config.families()) {
+      changes.add(TableChange.initial(committed.get(family)));
+    }
+    backend.sync(new SyncRequest(ImmutableList.copyOf(changes), true));
+  }
+
+  /** The table of {@code family} last synced. */
+  ForwardingTable table(IpFamily family) {
+    checkState(committed != null, "nothing synced yet");
+    return committed.get(family);
+  }
+
+  /**
+   * Runs each flow's {@code conntrack -D} in the node namespace; {@code conntrack} exits 1 when
+   * no entry matched, which is not an error here.
+   *
+   * @return how many flows matched at least one entry
+   */
+  int deleteStaleFlows(List<StaleFlow> flows) throws CommandException {
+    int matched = 0;
+    for (StaleFlow flow : flows) {
+      try {
+        lab.nodeRunner().run(flow.command());
+        matched++;
+      } catch (CommandException e) {
+        if (e.exitCode() != 1) {
+          throw e;
+        }
+      }
+    }
+    return matched;
+  }
+
+  private static ImmutableSet<ServicePortKey> changedKeys(
+      ForwardingTable previous, ForwardingTable next) {
+    Set<ServicePortKey> keys = new HashSet<>();
+    for (Map.Entry<ServicePortKey, ServiceEntry> e : previous.entries().entrySet()) {
+      if (!e.getValue().equals(next.entry(e.getKey()))) {
+        keys.add(e.getKey());
+      }
+    }
+    for (ServicePortKey key : next.entries().keySet()) {
+      if (previous.entry(key) == null) {
+        keys.add(key);
+      }
+    }
+    return ImmutableSet.copyOf(keys);
+  }
+
+  // ------------------------------------------------------------------ objects
+
+  /** A ClusterIP service with ports {@code tcp} 80/TCP and {@code udp} 80/UDP. */
+  static Service.Builder service(String name, String clusterIp) {
+    return Service.builder(NAMESPACE, name)
+        .clusterIp(clusterIp)
+        .port("tcp", "TCP", PORT)
+        .port("udp", "UDP", PORT);
+  }
+
+  /** A slice of {@code service} with ports {@code tcp} and {@code udp} 8080, ready endpoints. */
+  static EndpointSlice slice(String service, IpFamily family, Pod... pods) {
+    EndpointSlice.Builder b = sliceBuilder(service, family);
+    for (Pod pod : pods) {
+      b.endpoint(pod.ip(family).toString(), nodeOf(pod));
+    }
+    return b.build();
+  }
+
+  /** An empty slice builder of {@code service} with ports {@code tcp}/{@code udp} 8080. */
+  static EndpointSlice.Builder sliceBuilder(String service, IpFamily family) {
+    return EndpointSlice.builder(NAMESPACE, service + "-" + family.name().toLowerCase())
+        .serviceName(service)
+        .addressType(family == IpFamily.V4 ? "IPv4" : "IPv6")
+        .port("tcp", "TCP", TARGET_PORT)
+        .port("udp", "UDP", TARGET_PORT);
+  }
+
+  static String nodeOf(Pod pod) {
+    return pod.local() ? NODE : REMOTE_NODE;
+  }
+
+  // ------------------------------------------------------------------ replies
+
+  /** The names of the servers that answered; fails unless every request was answered. */
+  static Set<String> servers(List<Reply> replies) {
+    assertThat(replies).as("replies").allMatch(Reply::answered);
+    Set<String> names = new TreeSet<>();
+    replies.forEach(r -> names.add(r.serverName()));
+    return names;
+  }
+
+  /** The names of {@code pods}. */
+  static Set<String> names(Pod... pods) {
+    Set<String> names = new TreeSet<>();
+    for (Pod pod : pods) {
+      names.add(pod.name());
+    }
+    return names;
+  }
+}

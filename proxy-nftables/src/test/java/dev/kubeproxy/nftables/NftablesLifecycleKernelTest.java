@@ -1,0 +1,195 @@
+package dev.kubeproxy.nftables;
+
+import static dev.kubeproxy.nftables.NftLabCluster.PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.names;
+import static dev.kubeproxy.nftables.NftLabCluster.servers;
+import static dev.kubeproxy.nftables.NftLabCluster.service;
+import static dev.kubeproxy.nftables.NftLabCluster.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.model.conntrack.StaleFlow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real packets through the nftables backend while its state changes: endpoint removal by a
+ * partial sync, stale UDP conntrack cleanup, a backend restart under traffic, and cleanup.
+ */
+@KernelTest
+class NftablesLifecycleKernelTest {
+  private static final Duration ANSWER = Duration.ofSeconds(2);
+  private static final IpAddress VIP = IpAddress.parse("10.96.2.10");
+
+  private static NetnsLab lab;
+  private static NftLabCluster cluster;
+  private static Pod client;
+  private static Pod epA;
+  private static Pod epB;
+  private static Pod epR;
+
+  @BeforeAll
+  static void createLab() throws CommandException {
+    lab =
+        NetnsLab.builder()
+            .localPod("client")
+            .localPod("ep-a")
+            .localPod("ep-b")
+            .remotePod("ep-r")
+            .build();
+    client = lab.pod("client");
+    epA = lab.pod("ep-a");
+    epB = lab.pod("ep-b");
+    epR = lab.pod("ep-r");
+    for (Pod pod : List.of(epA, epB, epR)) {
+      lab.serve(pod, Protocol.TCP, TARGET_PORT);
+      lab.serve(pod, Protocol.UDP, TARGET_PORT);
+    }
+    cluster = new NftLabCluster(lab);
+  }
+
+  @AfterAll
+  static void closeLab() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @BeforeEach
+  void reset() throws Exception {
+    cluster.reset(NftLabCluster.defaultConfig());
+  }
+
+  @Test
+  @DisplayName("an endpoint removed by a partial sync gets no new TCP or UDP connections")
+  void removedEndpointIsAvoided() throws Exception {
+    cluster.apply(service("web", VIP.toString()).build(), slice("web", IpFamily.V4, epA, epB));
+    assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 30, ANSWER)))
+        .isEqualTo(names(epA, epB));
+
+    cluster.apply(slice("web", IpFamily.V4, epA));
+
+    assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 30, ANSWER)))
+        .isEqualTo(names(epA));
+    assertThat(servers(lab.udpRequests(client.netns(), null, 0, VIP, PORT, 30, ANSWER)))
+        .isEqualTo(names(epA));
+  }
+
+  /**
+   * Upstream deletes the conntrack entries of UDP flows whose endpoint went away, because the
+   * kernel keeps sending an established flow to its old endpoint whatever the rules now say.
+   * One flow (fixed source port) is pinned to ep-a; ep-a is replaced by ep-b. The flow still
+   * reaches ep-a (which still runs, so the stale entry is visible) until the sync's stale flows
+   * are deleted, and reaches ep-b after.
+   */
+  @Test
+  @DisplayName("stale UDP conntrack: a flow stuck on a removed endpoint moves after the cleanup")
+  void staleUdpFlowMovesAfterConntrackCleanup() throws Exception {
+    int sourcePort = 40053;
+    cluster.apply(service("dns", VIP.toString()).build(), slice("dns", IpFamily.V4, epA));
+    List<Reply> pinned = lab.udpRequests(client.netns(), null, sourcePort, VIP, PORT, 3, ANSWER);
+    assertThat(servers(pinned)).isEqualTo(names(epA));
+
+    List<StaleFlow> stale = cluster.apply(slice("dns", IpFamily.V4, epB));
+    assertThat(stale).contains(StaleFlow.toServiceIp(VIP, PORT, epA.ipv4()));
+
+    Reply withoutCleanup = lab.udpRequest(client.netns(), null, sourcePort, VIP, PORT, ANSWER);
+    assertThat(withoutCleanup.answered()).as("%s", withoutCleanup).isTrue();
+    assertThat(withoutCleanup.serverName()).as("the flow is stuck on the old endpoint")
+        .isEqualTo("ep-a");
+    // A new flow already follows the new rules.
+    assertThat(servers(lab.udpRequests(client.netns(), null, 0, VIP, PORT, 5, ANSWER)))
+        .isEqualTo(names(epB));
+
+    assertThat(cluster.deleteStaleFlows(stale)).as("flows that matched an entry").isPositive();
+
+    Reply afterCleanup = lab.udpRequest(client.netns(), null, sourcePort, VIP, PORT, ANSWER);
+    assertThat(afterCleanup.answered()).as("%s", afterCleanup).isTrue();
+    assertThat(afterCleanup.serverName()).isEqualTo("ep-b");
+  }
+
+  /**
+   * A restarted proxy starts with a fresh backend whose first sync is full; its single atomic
+   * transaction replaces the live table, so traffic never meets a moment without rules. The
+   * probe runs batches of connections until the restarts are done (bounded), and every one must
+   * be answered. The new backend then carries on with partial syncs.
+   */
+  @Test
+  @DisplayName("restart: a fresh backend's full sync adopts the live table with no failed probe")
+  void restartUnderTraffic() throws Exception {
+    cluster.apply(
+        service("web", VIP.toString()).build(), slice("web", IpFamily.V4, epA, epB, epR));
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger batches = new AtomicInteger();
+    CompletableFuture<List<Reply>> probe =
+        CompletableFuture.supplyAsync(
+            () -> {
+              List<Reply> replies = new ArrayList<>();
+              while (!stop.get() && batches.get() < 200) {
+                replies.addAll(lab.tcpRequests(client.netns(), null, VIP, PORT, 10, ANSWER));
+                batches.incrementAndGet();
+              }
+              return replies;
+            });
+    awaitBatches(batches, 2);
+    int before = batches.get();
+    for (int i = 0; i < 3; i++) {
+      cluster.restartBackend();
+    }
+    awaitBatches(batches, batches.get() + 2);
+    stop.set(true);
+    List<Reply> replies = probe.get(60, TimeUnit.SECONDS);
+
+    assertThat(batches.get()).as("probe batches after the restarts").isGreaterThan(before);
+    assertThat(servers(replies)).isEqualTo(names(epA, epB, epR));
+
+    cluster.apply(slice("web", IpFamily.V4, epA));
+    assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 20, ANSWER)))
+        .isEqualTo(names(epA));
+  }
+
+  private static void awaitBatches(AtomicInteger batches, int atLeast) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (batches.get() < atLeast && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(batches.get()).as("probe batches").isGreaterThanOrEqualTo(atLeast);
+  }
+
+  @Test
+  @DisplayName("cleanup deletes the ip and ip6 kube-proxy tables, and with them the service")
+  void cleanupRemovesBothTables() throws Exception {
+    cluster.apply(
+        service("web", VIP.toString()).clusterIp("fd00:96::2:10").build(),
+        slice("web", IpFamily.V4, epA),
+        slice("web", IpFamily.V6, epA));
+    String before = lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    assertThat(before).contains("table ip kube-proxy", "table ip6 kube-proxy");
+    assertThat(lab.tcpRequest(client.netns(), VIP, PORT, ANSWER).answered()).isTrue();
+
+    cluster.backend().cleanup();
+
+    String after = lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    assertThat(after).doesNotContain("kube-proxy");
+    Reply reply = lab.tcpRequest(client.netns(), VIP, PORT, Duration.ofMillis(500));
+    assertThat(reply.answered()).as("%s", reply).isFalse();
+  }
+}

@@ -1,0 +1,211 @@
+package dev.kubeproxy.nftables;
+
+import static dev.kubeproxy.nftables.NftLabCluster.PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.names;
+import static dev.kubeproxy.nftables.NftLabCluster.nodeOf;
+import static dev.kubeproxy.nftables.NftLabCluster.servers;
+import static dev.kubeproxy.nftables.NftLabCluster.service;
+import static dev.kubeproxy.nftables.NftLabCluster.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.api.testing.lab.Reply.Outcome;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real packets through the nftables backend's rules in a {@link NetnsLab}: traffic policies,
+ * ClientIP affinity, loadBalancerSourceRanges and the terminating-endpoint fallback.
+ */
+@KernelTest
+class NftablesPolicyKernelTest {
+  private static final Duration ANSWER = Duration.ofSeconds(2);
+  /** Expected drops: long enough for an answer on this lab, short enough to keep tests fast. */
+  private static final Duration DROP_WAIT = Duration.ofMillis(700);
+
+  private static final IpAddress EXTERNAL_IP = IpAddress.parse("198.51.100.30");
+  private static final IpAddress LB_IP = IpAddress.parse("198.51.100.20");
+
+  private static NetnsLab lab;
+  private static NftLabCluster cluster;
+  private static Pod client;
+  private static Pod epA;
+  private static Pod epB;
+  private static Pod epR;
+
+  @BeforeAll
+  static void createLab() throws CommandException {
+    lab =
+        NetnsLab.builder()
+            .localPod("client")
+            .localPod("ep-a")
+            .localPod("ep-b")
+            .remotePod("ep-r")
+            .build();
+    client = lab.pod("client");
+    epA = lab.pod("ep-a");
+    epB = lab.pod("ep-b");
+    epR = lab.pod("ep-r");
+    for (Pod pod : List.of(epA, epB, epR)) {
+      lab.serve(pod, Protocol.TCP, TARGET_PORT);
+      lab.serve(pod, Protocol.UDP, TARGET_PORT);
+    }
+    cluster = new NftLabCluster(lab);
+  }
+
+  @AfterAll
+  static void closeLab() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @BeforeEach
+  void reset() throws Exception {
+    cluster.reset(NftLabCluster.defaultConfig());
+  }
+
+  /** A NodePort service {@code name} with ExternalIP {@link #EXTERNAL_IP} and eTP=Local. */
+  private static Service localExternal(String name) {
+    return Service.builder(NftLabCluster.NAMESPACE, name)
+        .type("NodePort")
+        .clusterIp("10.96.1.10")
+        .port("tcp", "TCP", PORT, 30090)
+        .port("udp", "UDP", PORT, 30090)
+        .externalIp(EXTERNAL_IP.toString())
+        .externalTrafficPolicy("Local")
+        .build();
+  }
+
+  @Test
+  @DisplayName("eTP=Local from outside: only node-local endpoints answer, client IP preserved")
+  void externalLocalReachesLocalEndpointsOnly() throws Exception {
+    cluster.apply(localExternal("local"), slice("local", IpFamily.V4, epA, epB, epR));
+    IpAddress outsideClient = NetnsLab.outsideClientIp(IpFamily.V4, 0);
+
+    List<Reply> viaExternalIp =
+        lab.tcpRequests(lab.outsideNs(), null, EXTERNAL_IP, PORT, 40, ANSWER);
+    List<Reply> viaNodePort =
+        lab.tcpRequests(lab.outsideNs(), null, NetnsLab.NODE_IP, 30090, 40, ANSWER);
+    List<Reply> udp =
+        lab.udpRequests(lab.outsideNs(), null, 0, EXTERNAL_IP, PORT, 20, ANSWER);
+
+    for (List<Reply> replies : List.of(viaExternalIp, viaNodePort, udp)) {
+      assertThat(servers(replies)).isEqualTo(names(epA, epB));
+      assertThat(replies).allMatch(r -> r.seenSource().equals(outsideClient));
+    }
+  }
+
+  @Test
+  @DisplayName("eTP=Local with only remote endpoints: outside dropped, a pod short-circuits")
+  void externalLocalWithOnlyRemoteEndpoints() throws Exception {
+    cluster.apply(localExternal("remote-only"), slice("remote-only", IpFamily.V4, epR));
+
+    Reply outsideTcp = lab.tcpRequest(lab.outsideNs(), EXTERNAL_IP, PORT, DROP_WAIT);
+    Reply outsideUdp = lab.udpRequest(lab.outsideNs(), EXTERNAL_IP, PORT, DROP_WAIT);
+    Reply outsideNodePort = lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_IP, 30090, DROP_WAIT);
+    List<Reply> fromPod = lab.tcpRequests(client.netns(), null, EXTERNAL_IP, PORT, 5, ANSWER);
+
+    assertThat(outsideTcp.outcome()).as("%s", outsideTcp).isEqualTo(Outcome.TIMEOUT);
+    assertThat(outsideUdp.outcome()).as("%s", outsideUdp).isEqualTo(Outcome.TIMEOUT);
+    assertThat(outsideNodePort.outcome()).as("%s", outsideNodePort).isEqualTo(Outcome.TIMEOUT);
+    assertThat(servers(fromPod)).isEqualTo(names(epR));
+    assertThat(fromPod).allMatch(r -> r.seenSource().equals(client.ipv4()));
+  }
+
+  @Test
+  @DisplayName("iTP=Local: a pod reaches node-local endpoints only; none local -> dropped")
+  void internalLocal() throws Exception {
+    cluster.apply(
+        service("itp", "10.96.1.20").internalTrafficPolicy("Local").build(),
+        slice("itp", IpFamily.V4, epA, epR),
+        service("itp-remote", "10.96.1.21").internalTrafficPolicy("Local").build(),
+        slice("itp-remote", IpFamily.V4, epR));
+
+    List<Reply> local =
+        lab.tcpRequests(client.netns(), null, IpAddress.parse("10.96.1.20"), PORT, 30, ANSWER);
+    Reply noLocalTcp =
+        lab.tcpRequest(client.netns(), IpAddress.parse("10.96.1.21"), PORT, DROP_WAIT);
+    Reply noLocalUdp =
+        lab.udpRequest(client.netns(), IpAddress.parse("10.96.1.21"), PORT, DROP_WAIT);
+
+    assertThat(servers(local)).isEqualTo(names(epA));
+    assertThat(noLocalTcp.outcome()).as("%s", noLocalTcp).isEqualTo(Outcome.TIMEOUT);
+    assertThat(noLocalUdp.outcome()).as("%s", noLocalUdp).isEqualTo(Outcome.TIMEOUT);
+  }
+
+  @Test
+  @DisplayName("ClientIP affinity: each client's 20 connections all reach one endpoint")
+  void clientIpAffinity() throws Exception {
+    cluster.apply(
+        service("sticky", "10.96.1.30").sessionAffinity("ClientIP", 300).build(),
+        slice("sticky", IpFamily.V4, epA, epB, epR));
+    IpAddress vip = IpAddress.parse("10.96.1.30");
+
+    List<Reply> pod = lab.tcpRequests(client.netns(), null, vip, PORT, 20, ANSWER);
+    assertThat(servers(pod)).as("pod client").hasSize(1);
+    // Other clients (other source addresses) may land elsewhere, each sticking to its choice.
+    for (int i = 1; i <= 3; i++) {
+      IpAddress source = NetnsLab.outsideClientIp(IpFamily.V4, i);
+      List<Reply> replies = lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 20, ANSWER);
+      assertThat(servers(replies)).as("client %s", source).hasSize(1);
+    }
+    List<Reply> udp = lab.udpRequests(client.netns(), null, 0, vip, PORT, 20, ANSWER);
+    assertThat(servers(udp)).as("pod client over UDP").hasSize(1);
+  }
+
+  @Test
+  @DisplayName("loadBalancerSourceRanges: allowed client passes, other dropped, NodePort open")
+  void loadBalancerSourceRanges() throws Exception {
+    IpAddress allowed = NetnsLab.outsideClientIp(IpFamily.V4, 0);
+    IpAddress blocked = NetnsLab.outsideClientIp(IpFamily.V4, 1);
+    cluster.apply(
+        Service.builder(NftLabCluster.NAMESPACE, "fw")
+            .type("LoadBalancer")
+            .clusterIp("10.96.1.40")
+            .port("tcp", "TCP", PORT, 30091)
+            .loadBalancerIngress(LB_IP.toString())
+            .loadBalancerSourceRange(allowed + "/32")
+            .build(),
+        slice("fw", IpFamily.V4, epA, epR));
+
+    Reply pass = lab.tcpRequest(lab.outsideNs(), allowed, LB_IP, PORT, ANSWER);
+    Reply drop = lab.tcpRequest(lab.outsideNs(), blocked, LB_IP, PORT, DROP_WAIT);
+    Reply nodePort = lab.tcpRequest(lab.outsideNs(), blocked, NetnsLab.NODE_IP, 30091, ANSWER);
+
+    assertThat(pass.outcome()).as("%s", pass).isEqualTo(Outcome.ANSWERED);
+    assertThat(drop.outcome()).as("%s", drop).isEqualTo(Outcome.TIMEOUT);
+    assertThat(nodePort.outcome()).as("%s", nodePort).isEqualTo(Outcome.ANSWERED);
+  }
+
+  @Test
+  @DisplayName("terminating fallback: with no ready endpoint, serving terminating ones get traffic")
+  void terminatingFallback() throws Exception {
+    var slice = NftLabCluster.sliceBuilder("draining", IpFamily.V4);
+    for (Pod pod : List.of(epA, epB)) {
+      slice.endpoint(pod.ipv4().toString(), false, true, true, nodeOf(pod), null, null, null);
+    }
+    // Terminating and no longer serving: never a fallback target.
+    slice.endpoint(epR.ipv4().toString(), false, false, true, nodeOf(epR), null, null, null);
+    cluster.apply(service("draining", "10.96.1.50").build(), slice.build());
+
+    List<Reply> replies =
+        lab.tcpRequests(client.netns(), null, IpAddress.parse("10.96.1.50"), PORT, 40, ANSWER);
+
+    assertThat(servers(replies)).isEqualTo(names(epA, epB));
+  }
+}
