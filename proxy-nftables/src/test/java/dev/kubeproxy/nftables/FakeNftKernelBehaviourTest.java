@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The fake refuses what the kernel refuses, and a refused transaction changes nothing. */
-class FakeNftKernelTest {
+class FakeNftKernelBehaviourTest {
   private static final NftTable T = NftTable.kubeProxy(IpFamily.V4);
   private final FakeNftKernel kernel = new FakeNftKernel();
 
