@@ -1,10 +1,12 @@
 package dev.kubeproxy.jmh;
 
 import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.model.ChangeTracker;
 import dev.kubeproxy.model.ClusterSnapshot;
 import dev.kubeproxy.model.PendingChanges;
@@ -71,5 +73,24 @@ public final class LoadedModel {
     snapshot = pending.snapshot();
     table = update.table();
     return update;
+  }
+
+  /** {@link #apply} as the backend sees it: the table before, the table after, the changed keys. */
+  public TableChange applyAsChange(EndpointSlice slice) {
+    ForwardingTable previous = table;
+    TableUpdate update = apply(slice);
+    return new TableChange(IpFamily.V4, previous, update.table(), update.changedKeys());
+  }
+
+  /**
+   * The backend changes of one full pass over {@code events} (two events per service, so the
+   * model ends where it began): replaying them in order, again and again, stays consistent.
+   */
+  public ImmutableList<TableChange> record(OneEndpointChanges events) {
+    ImmutableList.Builder<TableChange> changes = ImmutableList.builder();
+    for (int i = 0; i < events.size(); i++) {
+      changes.add(applyAsChange(events.next()));
+    }
+    return changes.build();
   }
 }

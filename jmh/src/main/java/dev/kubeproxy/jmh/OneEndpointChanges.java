@@ -31,6 +31,11 @@ public final class OneEndpointChanges {
     return new OneEndpointChanges(events.build());
   }
 
+  /** How many events make one full pass of the ring. */
+  public int size() {
+    return events.size();
+  }
+
   /** The next event of the ring. */
   public EndpointSlice next() {
     EndpointSlice event = events.get(next);
