@@ -1,6 +1,8 @@
 package dev.kubeproxy.api;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,6 +17,10 @@ import java.util.Objects;
  * <p>{@code firewallSources} is empty when the service has no loadBalancerSourceRanges;
  * otherwise it holds the allowed sources of LoadBalancer traffic (the ranges, plus the LB IPs
  * when the node's IP is inside a range). {@code healthCheckNodePort} is 0 when none.
+ *
+ * <p>{@code servingAddresses} are the addresses of every serving endpoint of this port in this
+ * family, before traffic policy, topology or the terminating fallback narrowed the lists:
+ * upstream's conntrack cleanup keeps UDP flows to any of them (graceful termination).
  */
 public record ServiceEntry(
     ServicePortKey key,
@@ -27,7 +33,8 @@ public record ServiceEntry(
     boolean externalPolicyLocal,
     SessionAffinity affinity,
     ImmutableList<Cidr> firewallSources,
-    int healthCheckNodePort) {
+    int healthCheckNodePort,
+    ImmutableSet<IpAddress> servingAddresses) {
 
   public ServiceEntry {
     Objects.requireNonNull(key, "key");
@@ -38,6 +45,36 @@ public record ServiceEntry(
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(affinity, "affinity");
     Objects.requireNonNull(firewallSources, "firewallSources");
+    Objects.requireNonNull(servingAddresses, "servingAddresses");
+  }
+
+  /** An entry whose serving addresses are exactly those in its lists. */
+  public ServiceEntry(
+      ServicePortKey key,
+      IpFamily family,
+      ImmutableList<Frontend> frontends,
+      EndpointList internal,
+      EndpointList external,
+      ImmutableList<ServiceEndpoint> cluster,
+      boolean internalPolicyLocal,
+      boolean externalPolicyLocal,
+      SessionAffinity affinity,
+      ImmutableList<Cidr> firewallSources,
+      int healthCheckNodePort) {
+    this(key, family, frontends, internal, external, cluster, internalPolicyLocal,
+        externalPolicyLocal, affinity, firewallSources, healthCheckNodePort,
+        addressesOf(internal.endpoints(), external.endpoints(), cluster));
+  }
+
+  @SafeVarargs
+  private static ImmutableSet<IpAddress> addressesOf(List<ServiceEndpoint>... lists) {
+    ImmutableSet.Builder<IpAddress> addresses = ImmutableSet.builder();
+    for (List<ServiceEndpoint> list : lists) {
+      for (ServiceEndpoint endpoint : list) {
+        addresses.add(endpoint.address());
+      }
+    }
+    return addresses.build();
   }
 
   /** The ClusterIP frontend's address, or null. */

@@ -1,6 +1,7 @@
 package dev.kubeproxy.model;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EmptyVerdict;
@@ -21,6 +22,7 @@ import dev.kubeproxy.model.ServiceFrontends.Slot;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +88,10 @@ final class ServiceEntries {
     boolean externalLocal =
         externallyAccessible && typeAllowsExternalPolicy(service)
             && service.externalTrafficPolicy() == TrafficPolicy.LOCAL;
+    ImmutableList<MergedEndpoints.Merged> merged = endpoints.forPort(port);
     EndpointCategories sets =
         EndpointCategories.of(
-            endpoints.forPort(port),
+            merged,
             !internalLocal || externallyAccessible,
             internalLocal || externalLocal,
             facts.topology());
@@ -104,7 +107,19 @@ final class ServiceEntries {
         externalLocal,
         service.sessionAffinity(),
         firewallSources(service, frontends, facts),
-        needsHealthCheck(service) ? service.healthCheckNodePort() : 0);
+        needsHealthCheck(service) ? service.healthCheckNodePort() : 0,
+        servingAddresses(merged));
+  }
+
+  /** Every serving endpoint's address, whatever policy or topology keeps in the lists. */
+  private static ImmutableSet<IpAddress> servingAddresses(List<MergedEndpoints.Merged> merged) {
+    ImmutableSet.Builder<IpAddress> serving = ImmutableSet.builder();
+    for (MergedEndpoints.Merged m : merged) {
+      if (m.source().serving()) {
+        serving.add(m.endpoint().address());
+      }
+    }
+    return serving.build();
   }
 
   /** Upstream reads externalTrafficPolicy only for LoadBalancer, NodePort and ClusterIP with externalIPs. */

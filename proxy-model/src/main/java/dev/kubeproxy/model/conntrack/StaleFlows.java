@@ -8,7 +8,6 @@ import dev.kubeproxy.api.Frontend;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Protocol;
-import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import java.util.ArrayList;
@@ -21,9 +20,9 @@ import java.util.Set;
 
 /**
  * Pure: which UDP conntrack flows a sync made stale (upstream's conntrack cleanup, DESIGN §5).
- * A UDP frontend (service IP and port, or NodePort) is "served" by every endpoint address in
- * its entry's internal, external and cluster lists; traffic policy, topology and terminating
- * state do not narrow that. After a sync, flows to a frontend whose reply source served it
+ * A UDP frontend (service IP and port, or NodePort) is "served" by every serving endpoint of
+ * its entry ({@link ServiceEntry#servingAddresses()}); traffic policy, topology and the
+ * terminating fallback do not narrow that, so graceful termination keeps its flows. After a sync, flows to a frontend whose reply source served it
  * before and does not now are stale (N to fewer, N to 0, the service or frontend removed).
  * When a frontend goes from no endpoint to some, flows to it that were never DNATed are stale.
  */
@@ -82,21 +81,12 @@ public final class StaleFlows {
     if (entry == null) {
       return;
     }
-    Set<IpAddress> serving = new HashSet<>();
-    addAddresses(entry.internal().endpoints(), serving);
-    addAddresses(entry.external().endpoints(), serving);
-    addAddresses(entry.cluster(), serving);
+    Set<IpAddress> serving = entry.servingAddresses();
     for (Frontend f : entry.frontends()) {
       if (f.protocol() == Protocol.UDP) {
         into.computeIfAbsent(new Target(f.address(), f.port()), t -> new HashSet<>())
             .addAll(serving);
       }
-    }
-  }
-
-  private static void addAddresses(List<ServiceEndpoint> endpoints, Set<IpAddress> into) {
-    for (ServiceEndpoint ep : endpoints) {
-      into.add(ep.address());
     }
   }
 

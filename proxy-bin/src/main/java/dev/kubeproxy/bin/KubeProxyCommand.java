@@ -1,0 +1,123 @@
+package dev.kubeproxy.bin;
+
+import dev.kubeproxy.api.Node;
+import java.nio.file.Files;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code kube-proxy-java}: upstream kube-proxy's flags, plus offline manifests, --once and --dry-run. */
+@Command(
+    name = Main.NAME,
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    subcommands = TraceCommand.class,
+    description = {
+      "A Kubernetes service proxy: programs this node's kernel so that traffic to Services reaches their endpoints.",
+      "Services come from the API server (--kubeconfig, --master or in-cluster) or from manifests (--manifests)."
+    })
+public final class KubeProxyCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(KubeProxyCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--proxy-mode",
+      paramLabel = "MODE",
+      description = "nftables (the only mode built so far; iptables and ipvs are refused).")
+  String proxyMode;
+
+  @Mixin NodeOptions node;
+
+  @Option(
+      names = "--bind-address",
+      paramLabel = "IP",
+      description = "An IP other than 0.0.0.0/:: is used as this node's IP; IPv6 makes the servers default to IPv6.")
+  String bindAddress;
+
+  @Option(
+      names = "--healthz-bind-address",
+      paramLabel = "IP[:PORT]",
+      description = "Health server address (default 0.0.0.0:10256); empty disables it.")
+  String healthzBindAddress;
+
+  @Option(
+      names = "--metrics-bind-address",
+      paramLabel = "IP[:PORT]",
+      description = "Metrics server address (default 127.0.0.1:10249); empty disables it.")
+  String metricsBindAddress;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Kubeconfig to reach the API server.")
+  String kubeconfig;
+
+  @Option(names = "--master", paramLabel = "URL", description = "API server address (overrides the kubeconfig's).")
+  String master;
+
+  @Option(names = "--cleanup", description = "Remove every rule this proxy owns, then exit.")
+  boolean cleanup;
+
+  @Option(names = "--once", description = "Sync once, then exit (0 on success, non-zero with the reason on failure).")
+  boolean once;
+
+  @Option(
+      names = "--dry-run",
+      description = "Print what would be sent to the kernel tool instead of sending it; needs no root.")
+  boolean dryRun;
+
+  Supplier<String> hostname = Hostname::os;
+
+  @Override
+  public Integer call() {
+    EffectiveConfig config = effectiveConfig();
+    ManifestSource manifests = null;
+    if (config.manifests() != null) {
+      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
+      ManifestSnapshot snapshot = manifests.load();
+      Node own = snapshot.node(config.proxy().nodeName());
+      log.info(
+          "manifests {}: {} services, {} endpoint slices, {} nodes, {} skipped; Node {} {}",
+          config.manifests(), snapshot.services().size(), snapshot.slices().size(),
+          snapshot.nodes().size(), snapshot.problems().size(), config.proxy().nodeName(),
+          own == null ? "not found (node IPs from --node-ip)" : "found");
+      config = config.withNodeFamilies(own);
+    }
+    log.info("configuration: {}", config.describe());
+    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr())
+        .run(config, manifests);
+  }
+
+  /** Merges flags and the config file; invalid values become a usage error naming the flag. */
+  EffectiveConfig effectiveConfig() {
+    FlagValues flags =
+        new FlagValues(
+            proxyMode, node.hostnameOverride, node.clusterCidr, node.detectLocalMode,
+            node.bridgeInterface, node.interfaceNamePrefix, node.nodePortAddresses,
+            node.masqueradeAll, bindAddress, healthzBindAddress, metricsBindAddress, kubeconfig,
+            master, node.nodeIps, node.manifests, once, dryRun, cleanup);
+    return resolve(spec, node, flags, hostname);
+  }
+
+  /** Shared with {@code trace}: loads the config file, logs its warnings, resolves, checks --manifests. */
+  static EffectiveConfig resolve(
+      CommandSpec spec, NodeOptions node, FlagValues flags, Supplier<String> hostname) {
+    try {
+      KubeProxyConfiguration file =
+          node.config == null ? KubeProxyConfiguration.EMPTY : KubeProxyConfiguration.load(node.config);
+      file.warnings().forEach(log::warn);
+      if (node.manifests != null && !Files.isDirectory(node.manifests)) {
+        throw new ConfigException("--manifests: " + node.manifests + " is not a directory");
+      }
+      return ConfigResolver.resolve(flags, file, hostname);
+    } catch (ConfigException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package dev.kubeproxy.bin;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * The fields of an upstream {@code kubeproxy.config.k8s.io/v1alpha1} KubeProxyConfiguration
+ * file that this proxy uses; null means "not set in the file". Other upstream fields are
+ * accepted and ignored; fields upstream does not know are listed in {@link #warnings()}.
+ * {@code origin} is the file name that messages about its fields cite.
+ */
+public record KubeProxyConfiguration(
+    String mode,
+    String clusterCidr,
+    String hostnameOverride,
+    String bindAddress,
+    String healthzBindAddress,
+    String metricsBindAddress,
+    ImmutableList<String> nodePortAddresses,
+    String detectLocalMode,
+    String bridgeInterface,
+    String interfaceNamePrefix,
+    ModeSettings iptables,
+    ModeSettings nftables,
+    ImmutableMap<String, Boolean> featureGates,
+    String kubeconfig,
+    ImmutableList<String> warnings,
+    String origin) {
+
+  public static final String API_VERSION = "kubeproxy.config.k8s.io/v1alpha1";
+  public static final String KIND = "KubeProxyConfiguration";
+
+  /** No file: every field unset. */
+  public static final KubeProxyConfiguration EMPTY =
+      new KubeProxyConfiguration(
+          null, null, null, null, null, null, null, null, null, null, ModeSettings.UNSET,
+          ModeSettings.UNSET, ImmutableMap.of(), null, ImmutableList.of(), "(none)");
+
+  /** The per-mode section ({@code iptables:} / {@code nftables:}); null fields are unset. */
+  public record ModeSettings(
+      Boolean masqueradeAll, Integer masqueradeBit, Duration syncPeriod, Duration minSyncPeriod) {
+    public static final ModeSettings UNSET = new ModeSettings(null, null, null, null);
+  }
+
+  // Upstream v1alpha1 fields (dotted paths); anything else is reported as unknown.
+  private static final ImmutableSet<String> KNOWN =
+      ImmutableSet.of(
+          "apiVersion", "kind", "featureGates", "clientConnection", "clientConnection.kubeconfig",
+          "clientConnection.acceptContentTypes", "clientConnection.contentType",
+          "clientConnection.qps", "clientConnection.burst", "logging", "hostnameOverride",
+          "bindAddress", "healthzBindAddress", "metricsBindAddress", "bindAddressHardFail",
+          "enableProfiling", "showHiddenMetricsForVersion", "mode", "iptables",
+          "iptables.masqueradeBit", "iptables.masqueradeAll", "iptables.localhostNodePorts",
+          "iptables.syncPeriod", "iptables.minSyncPeriod", "ipvs", "ipvs.syncPeriod",
+          "ipvs.minSyncPeriod", "ipvs.scheduler", "ipvs.excludeCIDRs", "ipvs.strictARP",
+          "ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout", "nftables",
+          "nftables.masqueradeBit", "nftables.masqueradeAll", "nftables.syncPeriod",
+          "nftables.minSyncPeriod", "winkernel", "detectLocalMode", "detectLocal",
+          "detectLocal.bridgeInterface", "detectLocal.interfaceNamePrefix", "clusterCIDR",
+          "nodePortAddresses", "oomScoreAdj", "conntrack", "conntrack.maxPerCore", "conntrack.min",
+          "conntrack.tcpEstablishedTimeout", "conntrack.tcpCloseWaitTimeout",
+          "conntrack.tcpBeLiberal", "conntrack.udpTimeout", "conntrack.udpStreamTimeout",
+          "configSyncPeriod", "portRange");
+  // Fields whose contents are free-form maps (or Windows-only) and are not checked further.
+  private static final ImmutableSet<String> OPAQUE = ImmutableSet.of("featureGates", "logging", "winkernel");
+
+  /** Reads and parses {@code file}; errors name the file and the field. */
+  public static KubeProxyConfiguration load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("--config: cannot read " + file + ": " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses the YAML {@code text}; {@code origin} (the file name) prefixes every message. */
+  public static KubeProxyConfiguration parse(String text, String origin) {
+    Fields f = new Fields(origin);
+    Object raw;
+    try {
+      raw = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    } catch (YAMLException e) {
+      throw new ConfigException(
+          "config file " + origin + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (!(raw instanceof Map<?, ?> root)) {
+      throw new ConfigException("config file " + origin + ": not a YAML mapping");
+    }
+    String apiVersion = f.string(root, "apiVersion");
+    String kind = f.string(root, "kind");
+    if (!API_VERSION.equals(apiVersion) || !KIND.equals(kind)) {
+      throw new ConfigException(
+          "config file " + origin + ": apiVersion/kind: want " + API_VERSION + " " + KIND
+              + ", got " + apiVersion + " " + kind);
+    }
+    List<String> warnings = new ArrayList<>();
+    unknownFields(root, "", origin, warnings);
+    Map<?, ?> detectLocal = f.map(root, "detectLocal");
+    Map<?, ?> clientConnection = f.map(root, "clientConnection");
+    return new KubeProxyConfiguration(
+        f.string(root, "mode"),
+        f.string(root, "clusterCIDR"),
+        f.string(root, "hostnameOverride"),
+        f.string(root, "bindAddress"),
+        f.string(root, "healthzBindAddress"),
+        f.string(root, "metricsBindAddress"),
+        f.stringList(root, "nodePortAddresses"),
+        f.string(root, "detectLocalMode"),
+        f.string(detectLocal, "detectLocal.bridgeInterface"),
+        f.string(detectLocal, "detectLocal.interfaceNamePrefix"),
+        f.mode(root, "iptables"),
+        f.mode(root, "nftables"),
+        f.boolMap(root, "featureGates"),
+        f.string(clientConnection, "clientConnection.kubeconfig"),
+        ImmutableList.copyOf(warnings),
+        origin);
+  }
+
+  private static void unknownFields(Map<?, ?> map, String prefix, String origin, List<String> out) {
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String path = prefix + e.getKey();
+      if (!KNOWN.contains(path)) {
+        out.add("config file " + origin + ": unknown field '" + path + "' is ignored");
+      } else if (!OPAQUE.contains(path) && e.getValue() instanceof Map<?, ?> child) {
+        unknownFields(child, path + ".", origin, out);
+      }
+    }
+  }
+
+  /** Typed access to raw YAML values by dotted path, naming the field when a type is wrong. */
+  private record Fields(String origin) {
+    private ConfigException wrongType(String path, String want, Object got) {
+      return new ConfigException(
+          "config file " + origin + ": field '" + path + "': want " + want + ", got '" + got + "'");
+    }
+
+    private static Object get(Map<?, ?> map, String path) {
+      return map == null ? null : map.get(path.substring(path.lastIndexOf('.') + 1));
+    }
+
+    String string(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null || v instanceof String) {
+        return (String) v;
+      }
+      throw wrongType(path, "a string", v);
+    }
+
+    Boolean bool(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null || v instanceof Boolean) {
+        return (Boolean) v;
+      }
+      throw wrongType(path, "true or false", v);
+    }
+
+    Integer integer(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null || v instanceof Integer) {
+        return (Integer) v;
+      }
+      throw wrongType(path, "an integer", v);
+    }
+
+    Duration duration(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof String s) {
+        try {
+          return GoDuration.parse(s);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("config file " + origin + ": field '" + path + "': " + e.getMessage());
+        }
+      }
+      throw wrongType(path, "a duration such as \"30s\"", v);
+    }
+
+    Map<?, ?> map(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null || v instanceof Map) {
+        return (Map<?, ?>) v;
+      }
+      throw wrongType(path, "a mapping", v);
+    }
+
+    ImmutableList<String> stringList(Map<?, ?> map, String path) {
+      Object v = get(map, path);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
+        return list.stream().map(String.class::cast).collect(ImmutableList.toImmutableList());
+      }
+      throw wrongType(path, "a list of strings", v);
+    }
+
+    ImmutableMap<String, Boolean> boolMap(Map<?, ?> map, String path) {
+      Map<?, ?> gates = map(map, path);
+      if (gates == null) {
+        return ImmutableMap.of();
+      }
+      ImmutableMap.Builder<String, Boolean> b = ImmutableMap.builder();
+      for (Map.Entry<?, ?> e : gates.entrySet()) {
+        if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof Boolean on)) {
+          throw wrongType(path + "." + e.getKey(), "true or false", e.getValue());
+        }
+        b.put(name, on);
+      }
+      return b.buildOrThrow();
+    }
+
+    ModeSettings mode(Map<?, ?> root, String section) {
+      Map<?, ?> m = map(root, section);
+      return new ModeSettings(
+          bool(m, section + ".masqueradeAll"),
+          integer(m, section + ".masqueradeBit"),
+          duration(m, section + ".syncPeriod"),
+          duration(m, section + ".minSyncPeriod"));
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.kubeproxy.bin;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.api.EndpointSlice;
+import dev.kubeproxy.api.InvalidObjectException;
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.Node;
+import dev.kubeproxy.api.Service;
+import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
+import io.kubernetes.client.openapi.models.V1ClientIPConfig;
+import io.kubernetes.client.openapi.models.V1Endpoint;
+import io.kubernetes.client.openapi.models.V1EndpointConditions;
+import io.kubernetes.client.openapi.models.V1EndpointHints;
+import io.kubernetes.client.openapi.models.V1EndpointSlice;
+import io.kubernetes.client.openapi.models.V1ForNode;
+import io.kubernetes.client.openapi.models.V1ForZone;
+import io.kubernetes.client.openapi.models.V1LoadBalancerIngress;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1NodeAddress;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServicePort;
+import io.kubernetes.client.openapi.models.V1ServiceSpec;
+import io.kubernetes.client.openapi.models.V1ServiceStatus;
+import io.kubernetes.client.openapi.models.V1SessionAffinityConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts the official Kubernetes client's model objects into the proxy's own validated
+ * types. Shared by every source (manifest files, informers) so that they agree on every field;
+ * invalid input throws {@link InvalidObjectException} naming the object and the field.
+ */
+public final class KubernetesConverter {
+  static final String NODE_INTERNAL_IP = "InternalIP";
+  static final String NODE_EXTERNAL_IP = "ExternalIP";
+
+  private KubernetesConverter() {}
+
+  /** Converts a v1 Service; headless and ExternalName services convert too (the model skips them). */
+  public static Service service(V1Service service) {
+    V1ObjectMeta meta = metadata(service.getMetadata());
+    Service.Builder b = Service.builder(meta.getNamespace(), meta.getName());
+    labels(meta).forEach(b::label);
+    V1ServiceSpec spec = service.getSpec();
+    if (spec != null) {
+      b.type(spec.getType());
+      // clusterIPs[0] always equals clusterIP when both are set; clusterIP alone is the old form.
+      List<String> clusterIps = spec.getClusterIPs();
+      if (clusterIps != null && !clusterIps.isEmpty()) {
+        clusterIps.forEach(b::clusterIp);
+      } else if (spec.getClusterIP() != null) {
+        b.clusterIp(spec.getClusterIP());
+      }
+      for (V1ServicePort port : nullToEmpty(spec.getPorts())) {
+        b.port(port.getName(), port.getProtocol(), orZero(port.getPort()), orZero(port.getNodePort()));
+      }
+      nullToEmpty(spec.getExternalIPs()).forEach(b::externalIp);
+      b.externalTrafficPolicy(spec.getExternalTrafficPolicy());
+      b.internalTrafficPolicy(spec.getInternalTrafficPolicy());
+      b.sessionAffinity(spec.getSessionAffinity(), affinityTimeout(spec.getSessionAffinityConfig()));
+      nullToEmpty(spec.getLoadBalancerSourceRanges()).forEach(b::loadBalancerSourceRange);
+      b.healthCheckNodePort(orZero(spec.getHealthCheckNodePort()));
+    }
+    V1ServiceStatus status = service.getStatus();
+    if (status != null && status.getLoadBalancer() != null) {
+      for (V1LoadBalancerIngress ingress : nullToEmpty(status.getLoadBalancer().getIngress())) {
+        b.loadBalancerIngress(ingress.getIp(), ingress.getHostname(), ingress.getIpMode());
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * Converts a discovery.k8s.io/v1 EndpointSlice. Only each endpoint's first address is used
+   * and ports without a number are skipped, as upstream does; unset conditions take the API
+   * defaults in the builder.
+   */
+  public static EndpointSlice endpointSlice(V1EndpointSlice slice) {
+    V1ObjectMeta meta = metadata(slice.getMetadata());
+    EndpointSlice.Builder b = EndpointSlice.builder(meta.getNamespace(), meta.getName());
+    labels(meta).forEach(b::label);
+    b.addressType(slice.getAddressType());
+    for (DiscoveryV1EndpointPort port : nullToEmpty(slice.getPorts())) {
+      if (port.getPort() != null) {
+        b.port(port.getName(), port.getProtocol(), port.getPort());
+      }
+    }
+    for (V1Endpoint endpoint : nullToEmpty(slice.getEndpoints())) {
+      List<String> addresses = nullToEmpty(endpoint.getAddresses());
+      V1EndpointConditions conditions = endpoint.getConditions();
+      V1EndpointHints hints = endpoint.getHints();
+      b.endpoint(
+          addresses.isEmpty() ? null : addresses.get(0),
+          conditions == null ? null : conditions.getReady(),
+          conditions == null ? null : conditions.getServing(),
+          conditions == null ? null : conditions.getTerminating(),
+          endpoint.getNodeName(),
+          endpoint.getZone(),
+          hints == null ? null : zoneHints(hints),
+          hints == null ? null : nodeHints(hints));
+    }
+    return b.build();
+  }
+
+  /**
+   * Converts a v1 Node: InternalIP addresses first, then ExternalIP (other address types are
+   * not IPs kube-proxy uses); pod CIDRs from {@code spec.podCIDRs}, else {@code spec.podCIDR}.
+   */
+  public static Node node(V1Node node) {
+    V1ObjectMeta meta = node.getMetadata();
+    String name = meta == null ? null : meta.getName();
+    String object = "Node " + name;
+    List<V1NodeAddress> addresses =
+        node.getStatus() == null ? List.of() : nullToEmpty(node.getStatus().getAddresses());
+    ImmutableList.Builder<IpAddress> ips = ImmutableList.builder();
+    for (String type : List.of(NODE_INTERNAL_IP, NODE_EXTERNAL_IP)) {
+      for (int i = 0; i < addresses.size(); i++) {
+        if (type.equals(addresses.get(i).getType())) {
+          ips.add(
+              IpAddress.parse(
+                  addresses.get(i).getAddress(), object, "status.addresses[" + i + "].address"));
+        }
+      }
+    }
+    ImmutableList.Builder<Cidr> podCidrs = ImmutableList.builder();
+    if (node.getSpec() != null) {
+      List<String> cidrs = nullToEmpty(node.getSpec().getPodCIDRs());
+      if (!cidrs.isEmpty()) {
+        for (int i = 0; i < cidrs.size(); i++) {
+          podCidrs.add(Cidr.parse(cidrs.get(i), object, "spec.podCIDRs[" + i + "]"));
+        }
+      } else if (node.getSpec().getPodCIDR() != null && !node.getSpec().getPodCIDR().isEmpty()) {
+        podCidrs.add(Cidr.parse(node.getSpec().getPodCIDR(), object, "spec.podCIDR"));
+      }
+    }
+    return new Node(name, ips.build(), ImmutableMap.copyOf(labels(meta)), podCidrs.build());
+  }
+
+  private static V1ObjectMeta metadata(V1ObjectMeta meta) {
+    // A missing metadata block is reported by the builders as an empty namespace/name.
+    return meta == null ? new V1ObjectMeta() : meta;
+  }
+
+  private static Map<String, String> labels(V1ObjectMeta meta) {
+    return meta == null || meta.getLabels() == null ? Map.of() : meta.getLabels();
+  }
+
+  private static Integer affinityTimeout(V1SessionAffinityConfig config) {
+    V1ClientIPConfig clientIp = config == null ? null : config.getClientIP();
+    return clientIp == null ? null : clientIp.getTimeoutSeconds();
+  }
+
+  private static List<String> zoneHints(V1EndpointHints hints) {
+    List<String> names = new ArrayList<>();
+    for (V1ForZone zone : nullToEmpty(hints.getForZones())) {
+      if (zone.getName() != null) {
+        names.add(zone.getName());
+      }
+    }
+    return names;
+  }
+
+  private static List<String> nodeHints(V1EndpointHints hints) {
+    List<String> names = new ArrayList<>();
+    for (V1ForNode node : nullToEmpty(hints.getForNodes())) {
+      if (node.getName() != null) {
+        names.add(node.getName());
+      }
+    }
+    return names;
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}

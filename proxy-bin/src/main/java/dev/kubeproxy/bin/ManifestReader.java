@@ -1,0 +1,356 @@
+package dev.kubeproxy.bin;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import dev.kubeproxy.api.EndpointSlice;
+import dev.kubeproxy.api.InvalidObjectException;
+import dev.kubeproxy.api.NamespacedName;
+import dev.kubeproxy.api.Node;
+import dev.kubeproxy.api.Service;
+import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.openapi.models.V1EndpointSlice;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1Service;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads the v1 Services, discovery.k8s.io/v1 EndpointSlices and v1 Nodes of every
+ * {@code *.yaml}/{@code *.yml} file in a directory (multi-document, {@code v1 List} too) through
+ * the official client's model classes and {@link KubernetesConverter}. Each document stands
+ * alone: a broken one becomes a {@link ManifestProblem} and the others still load. Other kinds
+ * are ignored. Objects without a namespace go to {@code default}, as kubectl does.
+ */
+final class ManifestReader {
+  private static final Logger log = LoggerFactory.getLogger(ManifestReader.class);
+  private static final String DEFAULT_NAMESPACE = "default";
+  // A document starts after a "---" marker line (optionally followed by a comment or content).
+  private static final Pattern DOCUMENT_START = Pattern.compile("^---(\\s.*)?$");
+  private static final Pattern DOCUMENT_END = Pattern.compile("^\\.\\.\\.\\s*$");
+  private static final Pattern QUOTED_FIELD = Pattern.compile("`([^`]+)`");
+  private static final int MAX_MESSAGE = 200;
+
+  private final Gson rawGson = new Gson();
+
+  private ManifestReader() {}
+
+  static ManifestReader create() {
+    return new ManifestReader();
+  }
+
+  /** Reads every manifest file of {@code directory}; throws if the directory is unreadable. */
+  ManifestSnapshot read(Path directory) {
+    Accumulator acc = new Accumulator();
+    for (Path file : manifestFiles(directory)) {
+      String text;
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException | UncheckedIOException e) {
+        acc.problem(new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage()));
+        continue;
+      }
+      readFile(file, text, acc);
+    }
+    return acc.snapshot();
+  }
+
+  /** The {@code *.yaml}/{@code *.yml} files of {@code directory} (not hidden), sorted by name. */
+  static List<Path> manifestFiles(Path directory) {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+      for (Path path : stream) {
+        String name = path.getFileName().toString();
+        if (!name.startsWith(".")
+            && (name.endsWith(".yaml") || name.endsWith(".yml"))
+            && Files.isRegularFile(path)) {
+          files.add(path);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list manifest directory " + directory, e);
+    }
+    files.sort(null);
+    return files;
+  }
+
+  private void readFile(Path file, String text, Accumulator acc) {
+    List<String> lines = text.lines().toList();
+    StringBuilder doc = new StringBuilder();
+    int docLine = 1;
+    int number = 0;
+    for (int i = 0; i <= lines.size(); i++) {
+      String line = i < lines.size() ? lines.get(i) : null;
+      boolean boundary =
+          line == null
+              || DOCUMENT_START.matcher(line).matches()
+              || DOCUMENT_END.matcher(line).matches();
+      if (!boundary) {
+        doc.append(line).append('\n');
+        continue;
+      }
+      if (!doc.toString().isBlank()) {
+        number++;
+        readDocument(file, "document " + number + " (line " + docLine + ")", doc.toString(), acc);
+      }
+      doc.setLength(0);
+      docLine = i + 2;
+      if (line != null && line.startsWith("---") && line.length() > 3) {
+        // Content after the marker on the same line belongs to the new document.
+        doc.append(line.substring(3)).append('\n');
+        docLine = i + 1;
+      }
+    }
+  }
+
+  private void readDocument(Path file, String where, String text, Accumulator acc) {
+    Object raw;
+    try {
+      raw = rawYaml().load(text);
+    } catch (YAMLException e) {
+      acc.problem(new ManifestProblem(file, where, "", "not valid YAML: " + firstLine(e)));
+      return;
+    }
+    if (raw == null) {
+      return;
+    }
+    if (!(raw instanceof Map<?, ?> map)) {
+      acc.problem(new ManifestProblem(file, where, "", "not a YAML mapping"));
+      return;
+    }
+    readObject(file, where, map, acc);
+  }
+
+  private void readObject(Path file, String where, Map<?, ?> map, Accumulator acc) {
+    Object kind = map.get("kind");
+    Object apiVersion = map.get("apiVersion");
+    if (!(kind instanceof String) || !(apiVersion instanceof String)) {
+      acc.problem(new ManifestProblem(file, where, "kind", "apiVersion and kind must be set"));
+      return;
+    }
+    switch (apiVersion + " " + kind) {
+      case "v1 List" -> readList(file, where, map, acc);
+      case "v1 Service" -> readService(file, where, namespaced(map), acc);
+      case "discovery.k8s.io/v1 EndpointSlice" -> readSlice(file, where, namespaced(map), acc);
+      case "v1 Node" -> readNode(file, where, map, acc);
+      default -> log.debug("{}: {}: ignoring {} {}", file, where, apiVersion, kind);
+    }
+  }
+
+  private void readList(Path file, String where, Map<?, ?> list, Accumulator acc) {
+    Object items = list.get("items");
+    if (items == null) {
+      return;
+    }
+    if (!(items instanceof List<?> entries)) {
+      acc.problem(new ManifestProblem(file, where, "items", "must be a list"));
+      return;
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      String item = where + " items[" + i + "]";
+      if (entries.get(i) instanceof Map<?, ?> entry) {
+        readObject(file, item, entry, acc);
+      } else {
+        acc.problem(new ManifestProblem(file, item, "", "not a YAML mapping"));
+      }
+    }
+  }
+
+  private void readService(Path file, String where, Map<?, ?> map, Accumulator acc) {
+    NamespacedName id = namespacedId(map);
+    String object = id == null ? "Service in " + where : "Service " + id;
+    try {
+      Service service = KubernetesConverter.service(model(map, V1Service.class));
+      acc.service(file, where, service);
+    } catch (RuntimeException e) {
+      acc.rejected(problem(file, object, e), id, acc.rejectedServices);
+    }
+  }
+
+  private void readSlice(Path file, String where, Map<?, ?> map, Accumulator acc) {
+    NamespacedName id = namespacedId(map);
+    String object = id == null ? "EndpointSlice in " + where : "EndpointSlice " + id;
+    try {
+      EndpointSlice slice = KubernetesConverter.endpointSlice(model(map, V1EndpointSlice.class));
+      acc.slice(file, where, slice);
+    } catch (RuntimeException e) {
+      acc.rejected(problem(file, object, e), id, acc.rejectedSlices);
+    }
+  }
+
+  private void readNode(Path file, String where, Map<?, ?> map, Accumulator acc) {
+    String name = name(map);
+    String object = name == null ? "Node in " + where : "Node " + name;
+    try {
+      Node node = KubernetesConverter.node(model(map, V1Node.class));
+      acc.node(file, where, node);
+    } catch (RuntimeException e) {
+      acc.rejected(problem(file, object, e), name, acc.rejectedNodes);
+    }
+  }
+
+  /** Binds a raw document to a client model class the way the client binds API responses. */
+  private <T> T model(Map<?, ?> map, Class<T> type) {
+    JsonElement json = rawGson.toJsonTree(map);
+    return JSON.getGson().fromJson(json, type);
+  }
+
+  /** Turns a conversion or binding failure into one problem naming the field when known. */
+  private static ManifestProblem problem(Path file, String object, RuntimeException e) {
+    if (e instanceof InvalidObjectException invalid) {
+      String message = invalid.getMessage();
+      String prefix = invalid.object() + ": " + invalid.field() + ": ";
+      String problem = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+      return new ManifestProblem(file, invalid.object(), invalid.field(), problem);
+    }
+    // Binding errors (JsonParseException, IllegalArgumentException, ...) quote the field in
+    // backquotes and append the whole document; anything else still must not stop the load.
+    String message = firstLine(e);
+    int json = message.indexOf(" JSON: ");
+    if (json >= 0) {
+      message = message.substring(0, json);
+    }
+    if (e.getCause() instanceof NumberFormatException cause) {
+      // Gson reports neither the field nor the path of a non-numeric number field.
+      message = "a numeric field holds a non-number (" + cause.getMessage() + ")";
+    } else if (!(e instanceof JsonParseException || e instanceof IllegalArgumentException)) {
+      message = e.getClass().getSimpleName() + ": " + message;
+    }
+    Matcher field = QUOTED_FIELD.matcher(message);
+    return new ManifestProblem(file, object, field.find() ? field.group(1) : "", message);
+  }
+
+  private static Map<?, ?> namespaced(Map<?, ?> map) {
+    if (!(map.get("metadata") instanceof Map<?, ?> metadata) || metadata.get("namespace") != null) {
+      return map;
+    }
+    Map<Object, Object> withNamespace = new LinkedHashMap<>(metadata);
+    withNamespace.put("namespace", DEFAULT_NAMESPACE);
+    Map<Object, Object> copy = new LinkedHashMap<>(map);
+    copy.put("metadata", withNamespace);
+    return copy;
+  }
+
+  private static NamespacedName namespacedId(Map<?, ?> map) {
+    String name = name(map);
+    if (name == null || !(map.get("metadata") instanceof Map<?, ?> metadata)
+        || !(metadata.get("namespace") instanceof String namespace) || namespace.isEmpty()) {
+      return null;
+    }
+    return NamespacedName.of(namespace, name);
+  }
+
+  private static String name(Map<?, ?> map) {
+    if (map.get("metadata") instanceof Map<?, ?> metadata
+        && metadata.get("name") instanceof String name
+        && !name.isEmpty()) {
+      return name;
+    }
+    return null;
+  }
+
+  private static String firstLine(Exception e) {
+    String message = String.valueOf(e.getMessage()).strip();
+    int newline = message.indexOf('\n');
+    String line = newline < 0 ? message : message.substring(0, newline);
+    return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) + "..." : line;
+  }
+
+  /** A SnakeYAML parser that keeps timestamps as strings, as JSON (and the client) expects. */
+  private static Yaml rawYaml() {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    return new Yaml(new StringTimestamps(options));
+  }
+
+  private static final class StringTimestamps extends SafeConstructor {
+    StringTimestamps(LoaderOptions options) {
+      super(options);
+      yamlConstructors.put(Tag.TIMESTAMP, new ConstructYamlStr());
+    }
+  }
+
+  /** Collects objects and problems; the first definition of an id wins, duplicates are problems. */
+  private static final class Accumulator {
+    private final Map<NamespacedName, Service> services = new LinkedHashMap<>();
+    private final Map<NamespacedName, EndpointSlice> slices = new LinkedHashMap<>();
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<Object, String> origins = new LinkedHashMap<>();
+    private final List<ManifestProblem> problems = new ArrayList<>();
+    private final ImmutableSet.Builder<NamespacedName> rejectedServices = ImmutableSet.builder();
+    private final ImmutableSet.Builder<NamespacedName> rejectedSlices = ImmutableSet.builder();
+    private final ImmutableSet.Builder<String> rejectedNodes = ImmutableSet.builder();
+
+    void problem(ManifestProblem problem) {
+      problems.add(problem);
+    }
+
+    <K> void rejected(ManifestProblem problem, K id, ImmutableSet.Builder<K> set) {
+      problems.add(problem);
+      if (id != null) {
+        set.add(id);
+      }
+    }
+
+    void service(Path file, String where, Service service) {
+      if (firstDefinition(file, where, "Service", service.id(), service.describe())) {
+        services.put(service.id(), service);
+      }
+    }
+
+    void slice(Path file, String where, EndpointSlice slice) {
+      if (firstDefinition(file, where, "EndpointSlice", slice.id(), slice.describe())) {
+        slices.put(slice.id(), slice);
+      }
+    }
+
+    void node(Path file, String where, Node node) {
+      if (firstDefinition(file, where, "Node", node.name(), "Node " + node.name())) {
+        nodes.put(node.name(), node);
+      }
+    }
+
+    private boolean firstDefinition(
+        Path file, String where, String kind, Object id, String object) {
+      String origin = file + " " + where;
+      String first = origins.putIfAbsent(List.of(kind, id), origin);
+      if (first != null) {
+        problems.add(
+            new ManifestProblem(file, object, "metadata.name", "duplicate; first defined in " + first));
+        return false;
+      }
+      return true;
+    }
+
+    ManifestSnapshot snapshot() {
+      return new ManifestSnapshot(
+          ImmutableMap.copyOf(services),
+          ImmutableMap.copyOf(slices),
+          ImmutableMap.copyOf(nodes),
+          ImmutableList.copyOf(problems),
+          rejectedServices.build(),
+          rejectedSlices.build(),
+          rejectedNodes.build());
+    }
+  }
+}

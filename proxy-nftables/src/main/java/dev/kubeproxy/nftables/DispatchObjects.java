@@ -1,0 +1,94 @@
+package dev.kubeproxy.nftables;
+
+import com.google.common.collect.ImmutableList;
+import dev.kubeproxy.api.EmptyVerdict;
+import dev.kubeproxy.api.EndpointList;
+import dev.kubeproxy.api.Frontend;
+import dev.kubeproxy.api.FrontendKind;
+import dev.kubeproxy.api.ServiceEndpoint;
+import dev.kubeproxy.api.ServiceEntry;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * A service port's dispatch elements: its frontends in the membership sets (ClusterIPs,
+ * masqueraded or Local external frontends, frontends without endpoints) and its endpoints in
+ * the endpoint-count group maps, or a verdict-map element to its affinity chain.
+ */
+final class DispatchObjects {
+  private DispatchObjects() {}
+
+  static void addTo(ServiceEntry entry, EntryObjects.Builder out) {
+    String comment = entry.key().toString();
+    for (Frontend f : entry.frontends()) {
+      ImmutableList<String> key = frontendKey(f);
+      if (f.kind() == FrontendKind.CLUSTER_IP) {
+        out.element(NftSkeleton.CLUSTER_IPS, NftElement.of(f.address().toString()));
+        dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, out);
+        continue;
+      }
+      boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
+      NftElement member = new NftElement(key, null, comment);
+      if (entry.externalPolicyLocal()) {
+        out.element(nodePort ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS,
+            member);
+        DispatchSpace shortCircuit = nodePort
+            ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS;
+        endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, out);
+      } else {
+        out.element(nodePort
+            ? NftSkeleton.EXTERNAL_MASQUERADE_NODEPORTS : NftSkeleton.EXTERNAL_MASQUERADE_IPS,
+            member);
+      }
+      DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
+      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, out);
+    }
+    Set<String> hairpins = new LinkedHashSet<>();
+    for (EndpointRole role : EndpointRole.values()) {
+      for (ServiceEndpoint e : role.endpoints(entry)) {
+        hairpins.add(e.address().toString());
+      }
+    }
+    for (String address : hairpins) {
+      out.element(NftSkeleton.HAIRPIN_IPS, NftElement.of(address, address));
+    }
+  }
+
+  /** {@code address . proto . port}, or {@code proto . port} for a NodePort. */
+  static ImmutableList<String> frontendKey(Frontend f) {
+    String proto = f.protocol().lowerName();
+    String port = Integer.toString(f.port());
+    return f.kind() == FrontendKind.NODE_PORT
+        ? ImmutableList.of(proto, port)
+        : ImmutableList.of(f.address().toString(), proto, port);
+  }
+
+  private static void dispatch(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
+      EndpointList list, EndpointRole role, EntryObjects.Builder out) {
+    if (list.isEmpty()) {
+      boolean reject = list.ifEmpty() == EmptyVerdict.REJECT;
+      String set = space.byAddress()
+          ? (reject ? NftSkeleton.NO_ENDPOINT_SERVICES : NftSkeleton.NO_LOCAL_ENDPOINT_SERVICES)
+          : (reject ? NftSkeleton.NO_ENDPOINT_NODEPORTS : NftSkeleton.NO_LOCAL_ENDPOINT_NODEPORTS);
+      out.element(set, new NftElement(key, null, entry.key().toString()));
+    }
+    endpoints(entry, space, key, list.endpoints(), role, out);
+  }
+
+  private static void endpoints(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
+      ImmutableList<ServiceEndpoint> endpoints, EndpointRole role, EntryObjects.Builder out) {
+    if (entry.affinity().clientIp()) {
+      // Present whatever the endpoints: this verdict changes only with the service's shape.
+      out.element(space.affinityMap(), new NftElement(
+          key, ImmutableList.of("goto " + role.chain(entry)), entry.key().toString()));
+      return;
+    }
+    int size = endpoints.size();
+    for (int i = 0; i < size; i++) {
+      ServiceEndpoint e = endpoints.get(i);
+      out.element(space.groupMap(size), NftElement.mapping(
+          ImmutableList.<String>builder().addAll(key).add(Integer.toString(i)).build(),
+          ImmutableList.of(e.address().toString(), Integer.toString(e.port()))));
+    }
+  }
+}

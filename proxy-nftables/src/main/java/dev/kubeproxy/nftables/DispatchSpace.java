@@ -1,0 +1,61 @@
+package dev.kubeproxy.nftables;
+
+import java.util.OptionalInt;
+
+/**
+ * A namespace of DNAT lookups. Each space has a chain of the same name holding one rule for its
+ * affinity verdict map and a jump to each endpoint-count group; a group is a map and a chain of
+ * one name: map {@code service-ips-3} holds {@code address . proto . port . i : endpoint} for
+ * every frontend whose list has 3 endpoints, and chain {@code service-ips-3} DNATs through it
+ * with {@code numgen random mod 3}.
+ */
+enum DispatchSpace {
+  /** ClusterIPs (internal list), ExternalIPs and LoadBalancer IPs (external list). */
+  SERVICE_IPS("service-ips", true),
+  /** NodePorts (external list). */
+  SERVICE_NODEPORTS("service-nodeports", false),
+  /** ExternalIPs and LB IPs of externalTrafficPolicy=Local services, for pod and host traffic. */
+  SHORT_CIRCUIT_IPS("short-circuit-ips", true),
+  /** NodePorts of externalTrafficPolicy=Local services, for pod and host traffic. */
+  SHORT_CIRCUIT_NODEPORTS("short-circuit-nodeports", false);
+
+  private final String chain;
+  private final boolean byAddress;
+
+  DispatchSpace(String chain, boolean byAddress) {
+    this.chain = chain;
+    this.byAddress = byAddress;
+  }
+
+  /** The chain (and name prefix) of this space. */
+  String chain() {
+    return chain;
+  }
+
+  /** Whether keys start with the destination address (else they are NodePort keys). */
+  boolean byAddress() {
+    return byAddress;
+  }
+
+  String affinityMap() {
+    return chain + "-affinity";
+  }
+
+  String groupMap(int size) {
+    return chain + "-" + size;
+  }
+
+  /** The key expression of this space's lookups. */
+  String keyExpression(FamilySyntax syntax) {
+    return byAddress ? syntax.addressKey() : FamilySyntax.portKey();
+  }
+
+  /** The group size of {@code setName} if it is one of this space's group maps. */
+  OptionalInt groupSize(String setName) {
+    String prefix = chain + "-";
+    if (setName.startsWith(prefix) && setName.substring(prefix.length()).matches("[1-9][0-9]*")) {
+      return OptionalInt.of(Integer.parseInt(setName.substring(prefix.length())));
+    }
+    return OptionalInt.empty();
+  }
+}

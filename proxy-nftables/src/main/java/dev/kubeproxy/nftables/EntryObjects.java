@@ -1,0 +1,50 @@
+package dev.kubeproxy.nftables;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.nftables.NftOp.AddSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything one service port contributes to a table: elements of shared sets and maps, and
+ * (only with ClientIP affinity) its own chains and sets. Comparing two of these tells a partial
+ * sync exactly what to change for that service port.
+ */
+record EntryObjects(
+    ImmutableSet<SetElement> elements,
+    ImmutableMap<String, ImmutableList<NftRule>> chains,
+    ImmutableMap<String, AddSet> sets) {
+  static final EntryObjects EMPTY =
+      new EntryObjects(ImmutableSet.of(), ImmutableMap.of(), ImmutableMap.of());
+
+  /** Collects a service port's objects. */
+  static final class Builder {
+    private final Set<SetElement> elements = new LinkedHashSet<>();
+    private final Map<String, ImmutableList<NftRule>> chains = new LinkedHashMap<>();
+    private final Map<String, AddSet> sets = new LinkedHashMap<>();
+
+    Builder element(String set, NftElement element) {
+      elements.add(new SetElement(set, element));
+      return this;
+    }
+
+    Builder chain(String name, ImmutableList<NftRule> rules) {
+      chains.put(name, rules);
+      return this;
+    }
+
+    Builder set(AddSet set) {
+      sets.put(set.name(), set);
+      return this;
+    }
+
+    EntryObjects build() {
+      return new EntryObjects(
+          ImmutableSet.copyOf(elements), ImmutableMap.copyOf(chains), ImmutableMap.copyOf(sets));
+    }
+  }
+}

@@ -1,0 +1,380 @@
+package dev.kubeproxy.nftables;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.PersistentMap;
+import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.nftables.NftOp.AddChain;
+import dev.kubeproxy.nftables.NftOp.AddElement;
+import dev.kubeproxy.nftables.NftOp.AddMap;
+import dev.kubeproxy.nftables.NftOp.AddRule;
+import dev.kubeproxy.nftables.NftOp.AddSet;
+import dev.kubeproxy.nftables.NftOp.AddTable;
+import dev.kubeproxy.nftables.NftOp.DeleteChain;
+import dev.kubeproxy.nftables.NftOp.DeleteElement;
+import dev.kubeproxy.nftables.NftOp.DeleteSet;
+import dev.kubeproxy.nftables.NftOp.DeleteTable;
+import dev.kubeproxy.nftables.NftOp.FlushChain;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compiles a table change into an nftables transaction (DESIGN §6, compile). Pure: the result
+ * depends only on the arguments.
+ *
+ * <p>A full compile replaces the whole table in one transaction ({@code add table}, {@code
+ * delete table}, then everything), so the kernel switches from whatever it had to the new
+ * rules with no moment without rules. A partial compile looks only at the changed keys and the
+ * committed {@link NftState}, and emits just the elements, group maps and affinity chains that
+ * differ; chains that fall out of use are flushed now and deleted by a later sync at least
+ * {@link #STALE_CHAIN_DELAY_NANOS} later, as upstream does for older kernels.
+ */
+public final class NftCompiler {
+  /** How long a flushed chain waits before it is deleted. */
+  public static final long STALE_CHAIN_DELAY_NANOS = 1_000_000_000L;
+
+  /** A transaction and the state the table will be in once it is applied. */
+  public record Result(NftTransaction transaction, NftState state) {}
+
+  /**
+   * Compiles {@code change}; the compile is full when {@code full} is set, nothing was committed
+   * yet, or the table-wide facts changed.
+   */
+  public Result compile(TableChange change, boolean full, NftState committed, long nowNanos) {
+    if (full || committed == null || !committed.facts().sameFacts(change.next())) {
+      return full(change.next());
+    }
+    return new Partial(change, committed, nowNanos).compile();
+  }
+
+  /** Everything in {@code next}, replacing whatever the kernel has. */
+  public Result full(ForwardingTable next) {
+    NftTable table = NftTable.kubeProxy(next.family());
+    NftSkeleton skeleton = new NftSkeleton(table, next);
+    EntryCompiler compiler = new EntryCompiler(table);
+    Map<ServicePortKey, EntryObjects> entries = new HashMap<>();
+    Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claims = new HashMap<>();
+    Map<String, List<NftElement>> elementsBySet = new LinkedHashMap<>();
+    List<ServiceEntry> sorted = next.sortedEntries();
+    List<EntryObjects> compiled = new ArrayList<>(sorted.size());
+    for (ServiceEntry entry : sorted) {
+      EntryObjects objects = compiler.compile(entry);
+      compiled.add(objects);
+      entries.put(entry.key(), objects);
+      for (SetElement element : objects.elements()) {
+        ImmutableSortedMap<ServicePortKey, NftElement> claimants = claims.get(element.id());
+        if (claimants == null) {
+          // Entries come in key order, so the first claimant is the winner.
+          claims.put(element.id(), ImmutableSortedMap.of(entry.key(), element.element()));
+          elementsBySet.computeIfAbsent(element.set(), s -> new ArrayList<>()).add(element.element());
+        } else {
+          claims.put(element.id(), withClaim(claimants, entry.key(), element.element()));
+        }
+      }
+    }
+    TreeMap<String, Integer> groupCounts = new TreeMap<>();
+    for (Map.Entry<String, List<NftElement>> e : elementsBySet.entrySet()) {
+      if (groupOf(e.getKey()) != null) {
+        groupCounts.put(e.getKey(), e.getValue().size());
+      }
+    }
+
+    List<NftOp> ops = new ArrayList<>();
+    ops.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
+    ops.add(new DeleteTable(table));
+    ops.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
+    ops.addAll(skeleton.sets());
+    for (String map : groupCounts.keySet()) {
+      GroupRef group = groupOf(map);
+      ops.add(skeleton.groupMap(group.space, group.size));
+    }
+    for (EntryObjects objects : compiled) {
+      ops.addAll(objects.sets().values());
+    }
+    ops.addAll(skeleton.chains());
+    for (String map : groupCounts.keySet()) {
+      ops.add(new AddChain(table, map, null, null));
+    }
+    for (EntryObjects objects : compiled) {
+      for (String chain : objects.chains().keySet()) {
+        ops.add(new AddChain(table, chain, null, null));
+      }
+    }
+    for (NftElement element : skeleton.nodePortElements()) {
+      ops.add(new AddElement(table, NftSkeleton.NODEPORT_IPS, element));
+    }
+    for (Map.Entry<String, List<NftElement>> e : elementsBySet.entrySet()) {
+      for (NftElement element : e.getValue()) {
+        ops.add(new AddElement(table, e.getKey(), element));
+      }
+    }
+    ops.addAll(skeleton.rules());
+    for (String map : groupCounts.keySet()) {
+      GroupRef group = groupOf(map);
+      ops.add(skeleton.groupRule(group.space, group.size));
+    }
+    for (DispatchSpace space : DispatchSpace.values()) {
+      ops.addAll(skeleton.spaceRules(space, groupSizes(groupCounts, space)));
+    }
+    for (EntryObjects objects : compiled) {
+      addChainRules(table, objects.chains(), objects.chains().keySet(), ops);
+    }
+    NftState state = new NftState(
+        next,
+        PersistentMap.copyOf(entries),
+        PersistentMap.copyOf(claims),
+        ImmutableSortedMap.copyOf(groupCounts),
+        ImmutableSortedMap.of());
+    return new Result(NftTransaction.of(ops), state);
+  }
+
+  /** One partial compile: the delta of the changed keys against the committed state. */
+  private static final class Partial {
+    private final TableChange change;
+    private final NftState committed;
+    private final long now;
+    private final NftTable table;
+    private final EntryCompiler compiler;
+    private final NftSkeleton skeleton;
+
+    private final Map<ServicePortKey, EntryObjects> entryUpdates = new HashMap<>();
+    private final Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claimUpdates =
+        new LinkedHashMap<>();
+    private final Map<SetElement.Id, NftElement> winnersBefore = new HashMap<>();
+    private final TreeMap<String, Long> stale;
+
+    private final List<NftOp> addChains = new ArrayList<>();
+    private final List<NftOp> flushes = new ArrayList<>();
+    private final List<NftOp> deleteSets = new ArrayList<>();
+    private final List<NftOp> addSets = new ArrayList<>();
+    private final List<NftOp> chainRules = new ArrayList<>();
+
+    Partial(TableChange change, NftState committed, long now) {
+      this.change = change;
+      this.committed = committed;
+      this.now = now;
+      this.table = NftTable.kubeProxy(change.family());
+      this.compiler = new EntryCompiler(table);
+      this.skeleton = new NftSkeleton(table, change.next());
+      this.stale = new TreeMap<>(committed.staleChains());
+    }
+
+    Result compile() {
+      for (ServicePortKey key : new TreeSet<>(change.changedKeys())) {
+        EntryObjects before = committed.entries().getOrDefault(key, EntryObjects.EMPTY);
+        ServiceEntry entry = change.next().entry(key);
+        EntryObjects after = entry == null ? EntryObjects.EMPTY : compiler.compile(entry);
+        if (!before.equals(after)) {
+          entryUpdates.put(key, entry == null ? null : after);
+          diffElements(key, before, after);
+          diffSetsAndChains(before, after);
+        }
+      }
+
+      List<NftOp> deleteElements = new ArrayList<>();
+      List<NftOp> addElements = new ArrayList<>();
+      TreeMap<String, Integer> groupCounts = new TreeMap<>(committed.groupCounts());
+      Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claimChanges =
+          new HashMap<>();
+      List<SetElement.Id> deleted = new ArrayList<>();
+      for (Map.Entry<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> e :
+          claimUpdates.entrySet()) {
+        SetElement.Id id = e.getKey();
+        NftElement was = winnersBefore.get(id);
+        NftElement is = e.getValue().isEmpty() ? null : e.getValue().firstEntry().getValue();
+        claimChanges.put(id, e.getValue().isEmpty() ? null : e.getValue());
+        if (was != null && !was.equals(is)) {
+          deleted.add(id);
+        }
+        if (is != null && !is.equals(was)) {
+          addElements.add(new AddElement(table, id.set(), is));
+        }
+        if (groupOf(id.set()) != null && (was == null) != (is == null)) {
+          groupCounts.merge(id.set(), is == null ? -1 : 1, Integer::sum);
+        }
+      }
+      groupCounts.values().removeIf(count -> count == 0);
+
+      // A group is a map plus a chain of the same name holding its DNAT rule. A new group's
+      // rule goes in with its map; a dead group's chain is flushed and deleted later.
+      List<NftOp> addMaps = new ArrayList<>();
+      List<NftOp> groupRules = new ArrayList<>();
+      List<NftOp> deleteMaps = new ArrayList<>();
+      TreeSet<DispatchSpace> rewritten = new TreeSet<>();
+      for (String map : groupCounts.keySet()) {
+        if (!committed.groupCounts().containsKey(map)) {
+          GroupRef group = groupOf(map);
+          addMaps.add(skeleton.groupMap(group.space, group.size));
+          addChains.add(new AddChain(table, map, null, null));
+          stale.remove(map);
+          groupRules.add(skeleton.groupRule(group.space, group.size));
+          rewritten.add(group.space);
+        }
+      }
+      for (String map : committed.groupCounts().keySet()) {
+        if (!groupCounts.containsKey(map)) {
+          deleteMaps.add(new DeleteSet(table, map, true));
+          flushes.add(new FlushChain(table, map));
+          stale.put(map, now);
+          rewritten.add(groupOf(map).space);
+        }
+      }
+      for (SetElement.Id id : deleted) {
+        // A map deleted in this transaction takes its elements with it.
+        if (!deleteMaps.contains(new DeleteSet(table, id.set(), true))) {
+          deleteElements.add(new DeleteElement(table, id.set(), id.key()));
+        }
+      }
+      List<NftOp> spaceRules = new ArrayList<>();
+      for (DispatchSpace space : rewritten) {
+        flushes.add(new FlushChain(table, space.chain()));
+        spaceRules.addAll(skeleton.spaceRules(space, groupSizes(groupCounts, space)));
+      }
+
+      List<NftOp> deleteChains = new ArrayList<>();
+      for (Map.Entry<String, Long> e : new ArrayList<>(stale.entrySet())) {
+        if (now - e.getValue() >= STALE_CHAIN_DELAY_NANOS) {
+          deleteChains.add(new DeleteChain(table, e.getKey()));
+          stale.remove(e.getKey());
+        }
+      }
+
+      List<NftOp> ops = new ArrayList<>();
+      ops.addAll(addMaps);
+      ops.addAll(addChains);
+      ops.addAll(flushes);
+      ops.addAll(deleteElements);
+      ops.addAll(deleteSets);
+      ops.addAll(deleteMaps);
+      ops.addAll(addSets);
+      ops.addAll(addElements);
+      ops.addAll(chainRules);
+      ops.addAll(groupRules);
+      ops.addAll(spaceRules);
+      ops.addAll(deleteChains);
+      NftState state = new NftState(
+          change.next(),
+          committed.entries().with(entryUpdates),
+          committed.claims().with(claimChanges),
+          ImmutableSortedMap.copyOf(groupCounts),
+          ImmutableSortedMap.copyOf(stale));
+      return new Result(NftTransaction.of(ops), state);
+    }
+
+    private void diffElements(ServicePortKey key, EntryObjects before, EntryObjects after) {
+      for (SetElement element : before.elements()) {
+        if (!after.elements().contains(element)) {
+          TreeMap<ServicePortKey, NftElement> claimants = new TreeMap<>(claimants(element.id()));
+          claimants.remove(key);
+          claimUpdates.put(element.id(), ImmutableSortedMap.copyOfSorted(claimants));
+        }
+      }
+      for (SetElement element : after.elements()) {
+        if (!before.elements().contains(element)) {
+          claimUpdates.put(element.id(),
+              withClaim(claimants(element.id()), key, element.element()));
+        }
+      }
+    }
+
+    /** The current claimants of {@code id}, remembering its committed winner on first touch. */
+    private ImmutableSortedMap<ServicePortKey, NftElement> claimants(SetElement.Id id) {
+      ImmutableSortedMap<ServicePortKey, NftElement> current = claimUpdates.get(id);
+      if (current != null) {
+        return current;
+      }
+      ImmutableSortedMap<ServicePortKey, NftElement> committedClaims = committed.claims().get(id);
+      if (committedClaims == null) {
+        committedClaims = ImmutableSortedMap.of();
+      }
+      if (!committedClaims.isEmpty()) {
+        winnersBefore.put(id, committedClaims.firstEntry().getValue());
+      }
+      return committedClaims;
+    }
+
+    private void diffSetsAndChains(EntryObjects before, EntryObjects after) {
+      boolean setsChanged = !before.sets().equals(after.sets());
+      for (Map.Entry<String, AddSet> e : before.sets().entrySet()) {
+        if (!e.getValue().equals(after.sets().get(e.getKey()))) {
+          deleteSets.add(new DeleteSet(table, e.getKey(), false));
+        }
+      }
+      for (Map.Entry<String, AddSet> e : after.sets().entrySet()) {
+        if (!e.getValue().equals(before.sets().get(e.getKey()))) {
+          addSets.add(e.getValue());
+        }
+      }
+      List<String> refill = new ArrayList<>();
+      for (Map.Entry<String, ImmutableList<NftRule>> e : after.chains().entrySet()) {
+        String chain = e.getKey();
+        if (!before.chains().containsKey(chain)) {
+          // A chain still waiting for deletion is empty already; adding it again is a no-op.
+          stale.remove(chain);
+          addChains.add(new AddChain(table, chain, null, null));
+          refill.add(chain);
+        } else if (setsChanged || !e.getValue().equals(before.chains().get(chain))) {
+          flushes.add(new FlushChain(table, chain));
+          refill.add(chain);
+        }
+      }
+      addChainRules(table, after.chains(), refill, chainRules);
+      for (String chain : before.chains().keySet()) {
+        if (!after.chains().containsKey(chain)) {
+          flushes.add(new FlushChain(table, chain));
+          stale.put(chain, now);
+        }
+      }
+    }
+  }
+
+  private static void addChainRules(NftTable table, Map<String, ImmutableList<NftRule>> chains,
+      Iterable<String> names, List<NftOp> out) {
+    for (String chain : names) {
+      for (NftRule rule : chains.get(chain)) {
+        out.add(new AddRule(table, chain, rule));
+      }
+    }
+  }
+
+  private static ImmutableSortedMap<ServicePortKey, NftElement> withClaim(
+      ImmutableSortedMap<ServicePortKey, NftElement> claimants, ServicePortKey key,
+      NftElement element) {
+    TreeMap<ServicePortKey, NftElement> updated = new TreeMap<>(claimants);
+    updated.put(key, element);
+    return ImmutableSortedMap.copyOfSorted(updated);
+  }
+
+  private static List<Integer> groupSizes(Map<String, Integer> groupCounts, DispatchSpace space) {
+    List<Integer> sizes = new ArrayList<>();
+    for (String map : groupCounts.keySet()) {
+      OptionalInt size = space.groupSize(map);
+      if (size.isPresent()) {
+        sizes.add(size.getAsInt());
+      }
+    }
+    return sizes;
+  }
+
+  /** A group map's space and endpoint count. */
+  private record GroupRef(DispatchSpace space, int size) {}
+
+  private static GroupRef groupOf(String setName) {
+    for (DispatchSpace space : DispatchSpace.values()) {
+      OptionalInt size = space.groupSize(setName);
+      if (size.isPresent()) {
+        return new GroupRef(space, size.getAsInt());
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.kubeproxy.nftables;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.google.common.collect.ImmutableList;
+import java.util.regex.Pattern;
+
+/**
+ * A set or map element: key components (joined with {@code .} in a concatenation), value
+ * components for maps (empty for sets; a verdict such as {@code goto chain} for verdict maps)
+ * and an optional comment.
+ */
+public record NftElement(ImmutableList<String> key, ImmutableList<String> value, String comment) {
+  private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9.:/_-]+");
+  private static final Pattern VALUE_PART = Pattern.compile("[A-Za-z0-9.:/_ -]+");
+
+  public NftElement {
+    checkArgument(key != null && !key.isEmpty(), "element key must be set");
+    value = value == null ? ImmutableList.of() : value;
+    for (String part : key) {
+      checkArgument(KEY_PART.matcher(part).matches(), "bad key component '%s'", part);
+    }
+    for (String part : value) {
+      checkArgument(VALUE_PART.matcher(part).matches(), "bad value component '%s'", part);
+    }
+    comment = comment == null ? null : NftNames.sanitizeComment(comment);
+  }
+
+  /** A set element. */
+  public static NftElement of(String... key) {
+    return new NftElement(ImmutableList.copyOf(key), ImmutableList.of(), null);
+  }
+
+  /** A copy of this element with {@code comment}. */
+  public NftElement withComment(String text) {
+    return new NftElement(key, value, text);
+  }
+
+  /** A map element: {@code key : value}. */
+  public static NftElement mapping(ImmutableList<String> key, ImmutableList<String> value) {
+    checkArgument(!value.isEmpty(), "a map element needs a value");
+    return new NftElement(key, value, null);
+  }
+
+  /** The key as nft writes it: {@code 10.0.0.1 . tcp . 80}. */
+  public String keyText() {
+    return String.join(" . ", key);
+  }
+
+  /** The value as nft writes it, or the empty string for a set element. */
+  public String valueText() {
+    return String.join(" . ", value);
+  }
+}

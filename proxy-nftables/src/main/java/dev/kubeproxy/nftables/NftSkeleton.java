@@ -1,0 +1,277 @@
+package dev.kubeproxy.nftables;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedSet;
+import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.nftables.NftOp.AddChain;
+import dev.kubeproxy.nftables.NftOp.AddMap;
+import dev.kubeproxy.nftables.NftOp.AddRule;
+import dev.kubeproxy.nftables.NftOp.AddSet;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The fixed part of the layout: base chains, the dispatch and check chains with their rules,
+ * and the sets and maps they look up. It depends only on the table-wide facts of a
+ * {@link ForwardingTable} (and, for the dispatch chains, on which endpoint-count groups exist),
+ * never on individual services, so a partial sync never touches it. See LAYOUT.md.
+ */
+final class NftSkeleton {
+  static final String TABLE_COMMENT = "rules for kube-proxy";
+
+  // Sets filled per service port (see EntryCompiler).
+  static final String CLUSTER_IPS = "cluster-ips";
+  static final String NODEPORT_IPS = "nodeport-ips";
+  static final String FIREWALL_IPS = "firewall-ips";
+  static final String FIREWALL_ALLOW = "firewall-allow";
+  static final String NO_ENDPOINT_SERVICES = "no-endpoint-services";
+  static final String NO_ENDPOINT_NODEPORTS = "no-endpoint-nodeports";
+  static final String NO_LOCAL_ENDPOINT_SERVICES = "no-local-endpoint-services";
+  static final String NO_LOCAL_ENDPOINT_NODEPORTS = "no-local-endpoint-nodeports";
+  static final String EXTERNAL_MASQUERADE_IPS = "external-masquerade-ips";
+  static final String EXTERNAL_MASQUERADE_NODEPORTS = "external-masquerade-nodeports";
+  static final String LOCAL_POLICY_IPS = "local-policy-ips";
+  static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
+  static final String HAIRPIN_IPS = "hairpin-ips";
+
+  // Regular chains.
+  static final String FIREWALL_CHECK = "firewall-check";
+  static final String SERVICES = "services";
+  static final String NODEPORTS = "nodeports";
+  static final String NODEPORT_ENDPOINTS_CHECK = "nodeport-endpoints-check";
+  static final String SERVICE_ENDPOINTS_CHECK = "service-endpoints-check";
+  static final String CLUSTER_IPS_CHECK = "cluster-ips-check";
+  static final String REJECT_CHAIN = "reject-chain";
+  static final String MASQUERADING = "masquerading";
+  static final String MARK_FOR_MASQUERADE = "mark-for-masquerade";
+
+  private final NftTable table;
+  private final FamilySyntax syntax;
+  private final ForwardingTable facts;
+
+  NftSkeleton(NftTable table, ForwardingTable facts) {
+    this.table = table;
+    this.syntax = new FamilySyntax(facts.family());
+    this.facts = facts;
+  }
+
+  /** The fixed sets and maps, in declaration order. */
+  List<NftOp> sets() {
+    String ip = syntax.ip();
+    String addressKey = syntax.addressKey();
+    String portKey = FamilySyntax.portKey();
+    List<NftOp> out = new ArrayList<>();
+    out.add(set(CLUSTER_IPS, NftType.type(syntax.addressType()), false, "Active ClusterIPs"));
+    if (!facts.nodePortAddresses().isEmpty()) {
+      out.add(set(NODEPORT_IPS, NftType.type(syntax.addressType()), true,
+          "Addresses inside nodePortAddresses"));
+    }
+    out.add(set(FIREWALL_IPS, NftType.typeOf(addressKey), false,
+        "LoadBalancer frontends with loadBalancerSourceRanges"));
+    out.add(set(FIREWALL_ALLOW, NftType.typeOf(addressKey + " . " + ip + " saddr"), true,
+        "Allowed sources per firewalled frontend"));
+    out.add(set(NO_ENDPOINT_SERVICES, NftType.typeOf(addressKey), false,
+        "Frontends without usable endpoints: reject"));
+    out.add(set(NO_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts without usable endpoints: reject"));
+    out.add(set(NO_LOCAL_ENDPOINT_SERVICES, NftType.typeOf(addressKey), false,
+        "Frontends of Local policies without local endpoints: drop"));
+    out.add(set(NO_LOCAL_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts of Local policies without local endpoints: drop"));
+    out.add(set(EXTERNAL_MASQUERADE_IPS, NftType.typeOf(addressKey), false,
+        "ExternalIPs and LB IPs of externalTrafficPolicy Cluster services"));
+    out.add(set(EXTERNAL_MASQUERADE_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts of externalTrafficPolicy Cluster services"));
+    out.add(set(LOCAL_POLICY_IPS, NftType.typeOf(addressKey), false,
+        "ExternalIPs and LB IPs of externalTrafficPolicy Local services"));
+    out.add(set(LOCAL_POLICY_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts of externalTrafficPolicy Local services"));
+    out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
+        "Endpoint to itself pairs"));
+    for (DispatchSpace space : DispatchSpace.values()) {
+      out.add(new AddMap(table, space.affinityMap(), NftType.typeOf(space.keyExpression(syntax)),
+          NftType.type("verdict"), null, "ClientIP affinity chains of " + space.chain()));
+    }
+    return out;
+  }
+
+  /** The endpoint-count group map {@code size} of {@code space}. */
+  AddMap groupMap(DispatchSpace space, int size) {
+    return new AddMap(
+        table,
+        space.groupMap(size),
+        NftType.typeOf(space.keyExpression(syntax) + " . numgen random mod 1"),
+        NftType.typeOf(syntax.ip() + " daddr . th dport"),
+        null,
+        null);
+  }
+
+  /** Every fixed chain (base chains first), in the order a packet meets them. */
+  List<AddChain> chains() {
+    List<AddChain> out = new ArrayList<>();
+    out.add(chain("filter-prerouting-pre-dnat", BaseChain.filter("prerouting", -110)));
+    out.add(chain("filter-output-pre-dnat", BaseChain.filter("output", -110)));
+    out.add(chain("nat-prerouting", BaseChain.nat("prerouting", -100)));
+    out.add(chain("nat-output", BaseChain.nat("output", -100)));
+    out.add(chain("filter-input", BaseChain.filter("input", 0)));
+    out.add(chain("filter-forward", BaseChain.filter("forward", 0)));
+    out.add(chain("filter-output", BaseChain.filter("output", 0)));
+    out.add(chain("nat-postrouting", BaseChain.nat("postrouting", 100)));
+    for (String name : List.of(FIREWALL_CHECK, SERVICES, NODEPORTS)) {
+      out.add(chain(name, null));
+    }
+    for (DispatchSpace space : DispatchSpace.values()) {
+      out.add(chain(space.chain(), null));
+    }
+    for (String name : List.of(NODEPORT_ENDPOINTS_CHECK, SERVICE_ENDPOINTS_CHECK,
+        CLUSTER_IPS_CHECK, REJECT_CHAIN, MASQUERADING, MARK_FOR_MASQUERADE)) {
+      out.add(chain(name, null));
+    }
+    return out;
+  }
+
+  /** The rules of every fixed chain except the dispatch-space chains. */
+  List<AddRule> rules() {
+    String ip = syntax.ip();
+    String addressKey = syntax.addressKey();
+    String portKey = FamilySyntax.portKey();
+    String mark = String.format("0x%x", facts.masqueradeMark());
+    String podSource = syntax.podSource(facts.localDetector(), false);
+    String nonPodSource = syntax.podSource(facts.localDetector(), true);
+    String nodePortDestination = "fib daddr type local " + ip + " daddr != " + syntax.loopback()
+        + (facts.nodePortAddresses().isEmpty() ? "" : " " + ip + " daddr @" + NODEPORT_IPS);
+    List<AddRule> out = new ArrayList<>();
+
+    // Filter, before DNAT: source ranges of LoadBalancer frontends.
+    rule(out, "filter-prerouting-pre-dnat", "ct state new jump " + FIREWALL_CHECK, null);
+    rule(out, "filter-output-pre-dnat", "ct state new jump " + FIREWALL_CHECK, null);
+    rule(out, FIREWALL_CHECK, addressKey + " @" + FIREWALL_IPS + " " + addressKey + " . " + ip
+        + " saddr != @" + FIREWALL_ALLOW + " drop",
+        "LoadBalancer traffic from outside loadBalancerSourceRanges");
+
+    // NAT, prerouting and output: pick an endpoint.
+    rule(out, "nat-prerouting", "jump " + SERVICES, null);
+    rule(out, "nat-output", "jump " + SERVICES, null);
+    if (facts.masqueradeAll()) {
+      rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " jump " + MARK_FOR_MASQUERADE,
+          "ClusterIP traffic is masqueraded: masqueradeAll");
+    } else if (nonPodSource != null) {
+      rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
+          + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
+    }
+    rule(out, SERVICES, addressKey + " @" + EXTERNAL_MASQUERADE_IPS + " jump "
+        + MARK_FOR_MASQUERADE, "external traffic to externalTrafficPolicy Cluster is masqueraded");
+    if (podSource != null) {
+      rule(out, SERVICES, podSource + " " + addressKey + " @" + LOCAL_POLICY_IPS + " goto "
+          + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
+          "pod traffic to externalTrafficPolicy Local uses all endpoints");
+    }
+    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
+        + " jump " + MARK_FOR_MASQUERADE,
+        "host traffic to externalTrafficPolicy Local is masqueraded");
+    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
+        + " goto " + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
+        "host traffic to externalTrafficPolicy Local uses all endpoints");
+    rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
+        "ClusterIP ExternalIP and LoadBalancer traffic");
+    rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
+        "known frontends without endpoints are left to the filter checks");
+    rule(out, SERVICES, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " return", null);
+    rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
+
+    rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
+        + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
+    if (podSource != null) {
+      rule(out, NODEPORTS, podSource + " " + portKey + " @" + LOCAL_POLICY_NODEPORTS + " goto "
+          + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
+          "pod traffic to Local NodePorts uses all endpoints");
+    }
+    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
+        + " jump " + MARK_FOR_MASQUERADE, "host traffic to Local NodePorts is masqueraded");
+    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
+        + " goto " + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
+        "host traffic to Local NodePorts uses all endpoints");
+    rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
+
+    // Filter, after DNAT: what was not DNATed and has no endpoints is rejected or dropped.
+    rule(out, "filter-input", "ct state new jump " + NODEPORT_ENDPOINTS_CHECK, null);
+    rule(out, "filter-input", "ct state new jump " + SERVICE_ENDPOINTS_CHECK, null);
+    for (String chain : List.of("filter-forward", "filter-output")) {
+      rule(out, chain, "ct state new jump " + SERVICE_ENDPOINTS_CHECK, null);
+      rule(out, chain, "ct state new jump " + CLUSTER_IPS_CHECK, null);
+    }
+    rule(out, NODEPORT_ENDPOINTS_CHECK, nodePortDestination + " " + portKey + " @"
+        + NO_ENDPOINT_NODEPORTS + " goto " + REJECT_CHAIN, "NodePorts without endpoints");
+    rule(out, NODEPORT_ENDPOINTS_CHECK, nodePortDestination + " " + portKey + " @"
+        + NO_LOCAL_ENDPOINT_NODEPORTS + " drop", "Local NodePorts without local endpoints");
+    rule(out, SERVICE_ENDPOINTS_CHECK, addressKey + " @" + NO_ENDPOINT_SERVICES + " goto "
+        + REJECT_CHAIN, "frontends without endpoints");
+    rule(out, SERVICE_ENDPOINTS_CHECK, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " drop",
+        "Local frontends without local endpoints");
+    rule(out, CLUSTER_IPS_CHECK, ip + " daddr @" + CLUSTER_IPS + " goto " + REJECT_CHAIN,
+        "Reject traffic to invalid ports of ClusterIPs");
+    rule(out, REJECT_CHAIN, "meta l4proto tcp reject with tcp reset", "TCP gets a reset");
+    rule(out, REJECT_CHAIN, "reject", "others get ICMP port unreachable");
+
+    // NAT, postrouting: masquerade what was marked, and hairpin traffic.
+    rule(out, "nat-postrouting", "jump " + MASQUERADING, null);
+    rule(out, MASQUERADING, "ct status dnat " + ip + " saddr . " + ip + " daddr @" + HAIRPIN_IPS
+        + " jump " + MARK_FOR_MASQUERADE, "hairpin: an endpoint reached itself via a service");
+    rule(out, MASQUERADING, "meta mark & " + mark + " == 0 return", null);
+    rule(out, MASQUERADING, "meta mark set meta mark xor " + mark, null);
+    rule(out, MASQUERADING, "masquerade fully-random", null);
+    rule(out, MARK_FOR_MASQUERADE, "meta mark set meta mark or " + mark, null);
+    return out;
+  }
+
+  /**
+   * The rules of a dispatch-space chain: its affinity verdict map, then a jump to each
+   * endpoint-count group's chain.
+   */
+  List<AddRule> spaceRules(DispatchSpace space, Collection<Integer> groupSizes) {
+    String key = space.keyExpression(syntax);
+    List<AddRule> out = new ArrayList<>();
+    rule(out, space.chain(), key + " vmap @" + space.affinityMap(), "ClientIP affinity services");
+    for (int size : ImmutableSortedSet.copyOf(groupSizes)) {
+      rule(out, space.chain(), "jump " + space.groupMap(size),
+          size == 1 ? "services with 1 endpoint" : "services with " + size + " endpoints");
+    }
+    return out;
+  }
+
+  /**
+   * The one rule of a group's chain (named as its map): DNAT through the map keyed by the
+   * frontend and {@code numgen random mod size}. It is only ever added in the transaction that
+   * creates the map: nft 1.0.6 cannot add a dnat rule that looks up an existing map whose
+   * typeof value uses {@code th dport} ("conflicting protocols specified").
+   */
+  AddRule groupRule(DispatchSpace space, int size) {
+    return new AddRule(table, space.groupMap(size), NftRule.of(
+        "meta l4proto { tcp, udp, sctp } dnat to " + space.keyExpression(syntax)
+            + " . numgen random mod " + size + " map @" + space.groupMap(size)));
+  }
+
+  /** The {@code nodeport-ips} elements: the nodePortAddresses CIDRs. */
+  List<NftElement> nodePortElements() {
+    ImmutableList.Builder<NftElement> out = ImmutableList.builder();
+    for (Cidr c : Cidrs.withoutContained(facts.nodePortAddresses())) {
+      out.add(NftElement.of(c.toString()));
+    }
+    return out.build();
+  }
+
+  private AddSet set(String name, NftType type, boolean interval, String comment) {
+    return new AddSet(table, name, type,
+        interval ? ImmutableSortedSet.of("interval") : ImmutableSortedSet.of(), 0, comment);
+  }
+
+  private AddChain chain(String name, BaseChain base) {
+    return new AddChain(table, name, base, null);
+  }
+
+  private void rule(List<AddRule> out, String chain, String text, String comment) {
+    out.add(new AddRule(table, chain, NftRule.of(text, comment)));
+  }
+}

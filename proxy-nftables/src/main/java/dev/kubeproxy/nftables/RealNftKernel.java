@@ -1,0 +1,47 @@
+package dev.kubeproxy.nftables;
+
+import com.google.common.collect.ImmutableList;
+import dev.kubeproxy.api.command.Command;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.command.CommandRunner;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The real kernel: renders a transaction and feeds it to {@code nft -f -} on stdin, which
+ * applies a file as one atomic transaction. Use {@link CommandRunner#inNetns} to target a
+ * network namespace.
+ */
+public final class RealNftKernel implements NftKernel {
+  private final CommandRunner runner;
+  private final NftRenderer renderer = new NftRenderer();
+
+  public RealNftKernel(CommandRunner runner) {
+    this.runner = Objects.requireNonNull(runner);
+  }
+
+  @Override
+  public long apply(NftTransaction transaction) throws NftException {
+    if (transaction.isEmpty()) {
+      return 0;
+    }
+    byte[] payload = renderer.render(transaction).getBytes(StandardCharsets.UTF_8);
+    try {
+      runner.run(Command.of(ImmutableList.of("nft", "-f", "-"), payload));
+    } catch (CommandException e) {
+      throw new NftException("nft -f failed: " + e.getMessage(), e);
+    }
+    return payload.length;
+  }
+
+  @Override
+  public String list(NftTable table) throws NftException {
+    try {
+      return runner
+          .run(Command.of("nft", "list", "table", table.family().nftFamily(), table.name()))
+          .stdout();
+    } catch (CommandException e) {
+      throw new NftException("nft list failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package dev.kubeproxy.nftables;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.SyncRequest;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.testing.SampleTables;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Per feature: what a sync of the all-features sample programs, observed on the fake kernel. */
+class NftCompilerFeatureTest {
+  private static final NftTable V4 = NftTable.kubeProxy(IpFamily.V4);
+  private static final NftTable V6 = NftTable.kubeProxy(IpFamily.V6);
+  private final FakeNftKernel kernel = new FakeNftKernel();
+  private final NftablesBackend backend = new NftablesBackend(kernel, () -> 0L);
+
+  private void sync(ForwardingTable... tables) throws Exception {
+    TableChange[] changes = new TableChange[tables.length];
+    for (int i = 0; i < tables.length; i++) {
+      changes[i] = TableChange.initial(tables[i]);
+    }
+    backend.sync(SyncRequest.full(changes));
+  }
+
+  private static ForwardingTable withDetector(LocalTrafficDetector detector, boolean masqueradeAll) {
+    ForwardingTable t = SampleTables.allFeatures(IpFamily.V4);
+    return t.withFacts(t.nodeAddresses(), t.nodePortAddresses(), detector, masqueradeAll,
+        t.masqueradeMark());
+  }
+
+  @Test
+  @DisplayName("ClusterIP: DNAT to every endpoint in ip:port string order, by numgen over the group")
+  void clusterIpDispatch() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "cluster-ips"))
+        .contains("10.96.0.10", "10.96.0.53", "10.96.0.20", "10.96.2.2");
+    assertThat(kernel.elements(V4, "service-ips-2")).contains(
+        "10.96.0.10 . tcp . 80 . 0 : 10.244.1.2 . 8080",
+        "10.96.0.10 . tcp . 80 . 1 : 10.244.2.3 . 8080");
+    assertThat(kernel.rules(V4, "service-ips-2")).containsExactly(
+        "meta l4proto { tcp, udp, sctp } dnat to ip daddr . meta l4proto . th dport"
+            + " . numgen random mod 2 map @service-ips-2");
+    assertThat(kernel.rules(V4, "service-ips")).contains("jump service-ips-2 comment \"services with 2 endpoints\"");
+    assertThat(kernel.rules(V4, "nat-prerouting")).containsExactly("jump services");
+    assertThat(kernel.rules(V4, "nat-output")).containsExactly("jump services");
+  }
+
+  @Test
+  @DisplayName("one port number on UDP and TCP goes to different target ports; SCTP is dispatched too")
+  void protocols() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "service-ips-3")).contains(
+        "10.96.0.53 . udp . 53 . 0 : 10.244.1.7 . 53",
+        "10.96.0.53 . udp . 53 . 2 : 10.244.3.9 . 53");
+    assertThat(kernel.elements(V4, "service-ips-1")).contains(
+        "10.96.0.53 . tcp . 53 . 0 : 10.244.1.7 . 5353",
+        "10.96.2.2 . sctp . 3868 . 0 : 10.244.2.30 . 3868");
+  }
+
+  @Test
+  @DisplayName("NodePorts answer on local non-loopback addresses, or only inside nodePortAddresses")
+  void nodePorts() throws Exception {
+    ForwardingTable t = SampleTables.allFeatures(IpFamily.V4);
+    sync(t);
+    assertThat(kernel.elements(V4, "service-nodeports-2")).contains(
+        "tcp . 30080 . 0 : 10.244.1.2 . 8080", "tcp . 30080 . 1 : 10.244.2.3 . 8080");
+    assertThat(kernel.rules(V4, "services"))
+        .contains("fib daddr type local ip daddr != 127.0.0.0/8 goto nodeports comment \"NodePort traffic\"");
+    assertThat(kernel.sets(V4)).doesNotContain("nodeport-ips");
+
+    sync(t.withFacts(t.nodeAddresses(), List.of(Cidr.parse("192.168.0.0/24")), t.localDetector(),
+        false, t.masqueradeMark()));
+    assertThat(kernel.elements(V4, "nodeport-ips")).containsExactly("192.168.0.0/24");
+    assertThat(kernel.rules(V4, "services")).contains("fib daddr type local ip daddr != 127.0.0.0/8"
+        + " ip daddr @nodeport-ips goto nodeports comment \"NodePort traffic\"");
+  }
+
+  @Test
+  @DisplayName("no endpoints anywhere: reject (TCP reset, else ICMP port unreachable); unknown port on a ClusterIP: reject")
+  void reject() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "no-endpoint-services")).containsExactly("10.96.0.20 . tcp . 80");
+    assertThat(kernel.rules(V4, "service-endpoints-check")).contains(
+        "ip daddr . meta l4proto . th dport @no-endpoint-services goto reject-chain comment \"frontends without endpoints\"");
+    assertThat(kernel.rules(V4, "cluster-ips-check")).containsExactly(
+        "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"");
+    assertThat(kernel.rules(V4, "reject-chain")).containsExactly(
+        "meta l4proto tcp reject with tcp reset comment \"TCP gets a reset\"",
+        "reject comment \"others get ICMP port unreachable\"");
+    assertThat(kernel.rules(V4, "filter-forward")).containsExactly(
+        "ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check");
+    assertThat(kernel.rules(V4, "filter-input")).containsExactly(
+        "ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check");
+  }
+
+  @Test
+  @DisplayName("Local policy without local endpoints: external frontends and NodePorts drop; iTP=Local ClusterIP drops")
+  void drop() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "no-local-endpoint-services"))
+        .containsExactlyInAnyOrder("198.51.100.7 . tcp . 80", "10.96.2.3 . udp . 53");
+    assertThat(kernel.elements(V4, "no-local-endpoint-nodeports")).containsExactly("tcp . 30081");
+    assertThat(kernel.rules(V4, "nodeport-endpoints-check")).contains(
+        "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @no-local-endpoint-nodeports drop"
+            + " comment \"Local NodePorts without local endpoints\"");
+  }
+
+  @Test
+  @DisplayName("eTP=Local: outside traffic to local endpoints unmasqueraded; pod and host traffic short-circuit to all endpoints, host masqueraded")
+  void externalPolicyLocal() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "local-policy-ips"))
+        .containsExactlyInAnyOrder("192.0.2.10 . tcp . 443", "198.51.100.7 . tcp . 80");
+    assertThat(kernel.elements(V4, "local-policy-nodeports"))
+        .containsExactlyInAnyOrder("tcp . 30443", "tcp . 30081");
+    assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
+    assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
+        "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
+    assertThat(kernel.elements(V4, "short-circuit-nodeports-1")).contains("tcp . 30081 . 0 : 10.244.2.11 . 80");
+    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP").containsExactly("198.51.100.8 . tcp . 9000");
+    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
+    assertThat(kernel.rules(V4, "services")).contains(
+        "ip saddr { 10.244.0.0/16 } ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"
+            + " comment \"pod traffic to externalTrafficPolicy Local uses all endpoints\"",
+        "fib saddr type local ip daddr . meta l4proto . th dport @local-policy-ips jump mark-for-masquerade"
+            + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"");
+  }
+
+  @Test
+  @DisplayName("masquerade by mark: ClusterIP from outside the pod CIDR, all with masqueradeAll, none without detector; postrouting clears the mark and masquerades fully random")
+  void masquerade() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.rules(V4, "services")).contains(
+        "ip daddr @cluster-ips ip saddr != { 10.244.0.0/16 } jump mark-for-masquerade"
+            + " comment \"ClusterIP traffic from outside the pod network is masqueraded\"");
+    assertThat(kernel.rules(V4, "mark-for-masquerade")).containsExactly("meta mark set meta mark or 0x4000");
+    assertThat(kernel.rules(V4, "masquerading")).containsExactly(
+        "ct status dnat ip saddr . ip daddr @hairpin-ips jump mark-for-masquerade"
+            + " comment \"hairpin: an endpoint reached itself via a service\"",
+        "meta mark & 0x4000 == 0 return",
+        "meta mark set meta mark xor 0x4000",
+        "masquerade fully-random");
+    assertThat(kernel.elements(V4, "hairpin-ips")).contains("10.244.1.2 . 10.244.1.2");
+
+    sync(withDetector(SampleTables.emptyNode(IpFamily.V4).localDetector(), true));
+    assertThat(kernel.rules(V4, "services")).contains(
+        "ip daddr @cluster-ips jump mark-for-masquerade comment \"ClusterIP traffic is masqueraded: masqueradeAll\"");
+
+    sync(withDetector(LocalTrafficDetector.NONE, false));
+    assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"))
+        .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.startsWith("fib saddr"));
+
+    sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.BRIDGE_INTERFACE, "cbr0"), false));
+    assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
+        "ip daddr @cluster-ips iifname != \"cbr0\" jump mark-for-masquerade"));
+    sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, "veth"), false));
+    assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
+        "iifname \"veth*\" ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"));
+  }
+
+  @Test
+  @DisplayName("loadBalancerSourceRanges: only LB frontends are checked; allowed = ranges plus the LB IP")
+  void firewall() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.elements(V4, "firewall-ips")).containsExactly("192.0.2.10 . tcp . 443");
+    assertThat(kernel.elements(V4, "firewall-allow")).containsExactlyInAnyOrder(
+        "192.0.2.10 . tcp . 443 . 203.0.113.0/24", "192.0.2.10 . tcp . 443 . 192.0.2.10/32");
+    assertThat(kernel.rules(V4, "firewall-check")).containsExactly(
+        "ip daddr . meta l4proto . th dport @firewall-ips ip daddr . meta l4proto . th dport . ip saddr"
+            + " != @firewall-allow drop comment \"LoadBalancer traffic from outside loadBalancerSourceRanges\"");
+    assertThat(kernel.rules(V4, "filter-prerouting-pre-dnat")).containsExactly("ct state new jump firewall-check");
+  }
+
+  @Test
+  @DisplayName("ClientIP affinity: per endpoint timeout sets, a client seen within the timeout returns to its endpoint, whichever VIP")
+  void affinity() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    List<String> affinity = kernel.elements(V4, "service-ips-affinity");
+    assertThat(affinity).hasSize(2);
+    assertThat(affinity.get(0)).matches(
+        "10\\.96\\.2\\.1 \\. tcp \\. 9000 : goto service-[A-Z2-7]{8}-apps/sticky/tcp/api");
+    assertThat(affinity.get(1)).matches(
+        "198\\.51\\.100\\.8 \\. tcp \\. 9000 : goto external-[A-Z2-7]{8}-apps/sticky/tcp/api");
+    String chain = affinity.get(0).substring(affinity.get(0).indexOf("goto ") + 5);
+    List<String> rules = kernel.rules(V4, chain);
+    assertThat(rules).hasSize(4);
+    assertThat(rules.get(0)).matches("meta l4proto tcp ip saddr @(affinity-[A-Z2-7]{8}-apps/sticky/tcp/api__10\\.244\\.1\\.20/9000)"
+        + " update @\\1 \\{ ip saddr \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
+    assertThat(rules.get(2)).matches("meta l4proto tcp numgen random mod 2 == 0 update @affinity-\\S+__10\\.244\\.1\\.20/9000"
+        + " \\{ ip saddr \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
+    assertThat(rules.get(3)).matches("meta l4proto tcp update @affinity-\\S+__10\\.244\\.2\\.21/9000"
+        + " \\{ ip saddr \\} dnat to 10\\.244\\.2\\.21:9000");
+    assertThat(kernel.dump()).contains("type ipv4_addr; flags dynamic,timeout; timeout 600s");
+    assertThat(kernel.elements(V4, "service-ips-2")).noneMatch(e -> e.startsWith("10.96.2.1 "));
+  }
+
+  @Test
+  @DisplayName("chain names hash as upstream: service-ULMVA6XW-ns1/svc1/tcp/p80")
+  void upstreamChainNames() {
+    assertThat(NftNames.serviceChain("service-", ServicePortKey.of("ns1", "svc1", "p80", Protocol.TCP)))
+        .isEqualTo("service-ULMVA6XW-ns1/svc1/tcp/p80");
+  }
+
+  @Test
+  @DisplayName("IPv6: an ip6 table with ip6 matches, ::1 excluded from NodePorts")
+  void ipv6() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4), SampleTables.allFeatures(IpFamily.V6));
+    assertThat(kernel.hasTable(V4)).isTrue();
+    assertThat(kernel.elements(V6, "service-ips-2")).contains("fd00:96::10 . tcp . 80 . 0 : fd00:244::1:2 . 8080");
+    assertThat(kernel.rules(V6, "services")).contains(
+        "ip6 daddr @cluster-ips ip6 saddr != { fd00:244::/64 } jump mark-for-masquerade"
+            + " comment \"ClusterIP traffic from outside the pod network is masqueraded\"",
+        "fib daddr type local ip6 daddr != ::1 goto nodeports comment \"NodePort traffic\"");
+    assertThat(kernel.dump()).contains("set cluster-ips {\n\t\ttype ipv6_addr");
+  }
+
+  @Test
+  @DisplayName("after one endpoint changes, a partial sync emits only that group element and its hairpin pair")
+  void partialEmitsOnlyTheDelta() throws Exception {
+    ForwardingTable before = SampleTables.allFeatures(IpFamily.V4);
+    sync(before);
+    ServicePortKey key = ServicePortKey.of("default", "web", "http", Protocol.TCP);
+    var web = before.entry(key);
+    var moved = SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.2.4"), 8080, false);
+    var list = SampleTables.list(web.internal().endpoints().get(0), moved);
+    var after = before.withEntries(java.util.Map.of(key, new dev.kubeproxy.api.ServiceEntry(
+        key, web.family(), web.frontends(), list, list, list.endpoints(), false, false,
+        web.affinity(), web.firewallSources(), 0)));
+    var result = new NftCompiler().compile(
+        new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key)), false,
+        backend.committed(IpFamily.V4), 0);
+    assertThat(new NftRenderer().render(result.transaction())).isEqualTo(
+        "delete element ip kube-proxy service-ips-2 { 10.96.0.10 . tcp . 80 . 1 }\n"
+            + "delete element ip kube-proxy service-nodeports-2 { tcp . 30080 . 1 }\n"
+            + "delete element ip kube-proxy hairpin-ips { 10.244.2.3 . 10.244.2.3 }\n"
+            + "add element ip kube-proxy service-ips-2 { 10.96.0.10 . tcp . 80 . 1 : 10.244.2.4 . 8080 }\n"
+            + "add element ip kube-proxy service-nodeports-2 { tcp . 30080 . 1 : 10.244.2.4 . 8080 }\n"
+            + "add element ip kube-proxy hairpin-ips { 10.244.2.4 . 10.244.2.4 }\n");
+    backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key))));
+    assertThat(kernel.elements(V4, "service-ips-2")).contains("10.96.0.10 . tcp . 80 . 1 : 10.244.2.4 . 8080");
+  }
+
+  @Test
+  @DisplayName("a removed affinity service's chains are flushed at once and deleted by a sync at least 1 s later")
+  void staleChainsAreFlushedThenDeleted() throws Exception {
+    long[] clock = {0};
+    NftablesBackend b = new NftablesBackend(kernel, () -> clock[0]);
+    ForwardingTable before = SampleTables.allFeatures(IpFamily.V4);
+    b.sync(SyncRequest.full(TableChange.initial(before)));
+    ServicePortKey sticky = ServicePortKey.of("apps", "sticky", "api", Protocol.TCP);
+    ForwardingTable after = before.withEntries(java.util.Collections.singletonMap(sticky, null));
+    b.sync(SyncRequest.partial(new TableChange(IpFamily.V4, before, after, ImmutableSet.of(sticky))));
+    List<String> stale = kernel.chains(V4).stream().filter(c -> c.contains("apps/sticky")).toList();
+    assertThat(stale).hasSize(2).allSatisfy(c -> assertThat(kernel.rules(V4, c)).isEmpty());
+    assertThat(kernel.sets(V4)).noneMatch(s -> s.contains("apps/sticky"));
+
+    clock[0] = 500_000_000L;
+    b.sync(SyncRequest.partial(new TableChange(IpFamily.V4, after, after, ImmutableSet.of())));
+    assertThat(kernel.chains(V4)).containsAll(stale);
+    clock[0] = 1_000_000_000L;
+    b.sync(SyncRequest.partial(new TableChange(IpFamily.V4, after, after, ImmutableSet.of())));
+    assertThat(kernel.chains(V4)).doesNotContainAnyElementsOf(stale);
+  }
+
+  @Test
+  @DisplayName("a failed apply throws SyncException with the error, keeps the kernel, and makes the next sync full")
+  void failureForcesFullSync() throws Exception {
+    ForwardingTable table = SampleTables.allFeatures(IpFamily.V4);
+    sync(table);
+    String before = kernel.dump();
+    NftablesBackend failing = new NftablesBackend(new NftKernel() {
+      @Override
+      public long apply(NftTransaction tx) throws NftException {
+        throw new NftException("Error: Could not process rule: No buffer space available");
+      }
+
+      @Override
+      public String list(NftTable t) throws NftException {
+        throw new NftException("not listed");
+      }
+    });
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> failing.sync(SyncRequest.full(TableChange.initial(table))))
+        .isInstanceOf(dev.kubeproxy.api.backend.SyncException.class)
+        .hasMessageContaining("No buffer space");
+    assertThat(failing.committed(IpFamily.V4)).isNull();
+    assertThat(kernel.dump()).isEqualTo(before);
+
+    // A transaction the kernel refuses: deleting the table behind the backend's back.
+    kernel.apply(NftTransaction.of(List.of(new NftOp.DeleteTable(V4))));
+    ServicePortKey key = ServicePortKey.of("default", "web", "http", Protocol.TCP);
+    ForwardingTable after = table.withEntries(java.util.Collections.singletonMap(key, null));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.sync(SyncRequest.partial(
+            new TableChange(IpFamily.V4, table, after, ImmutableSet.of(key)))))
+        .hasMessageContaining("No such file");
+    assertThat(backend.committed(IpFamily.V4)).isNull();
+    backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, table, after, ImmutableSet.of(key))));
+    assertThat(kernel.elements(V4, "cluster-ips")).doesNotContain("10.96.0.10").contains("10.96.0.53");
+  }
+
+  @Test
+  @DisplayName("cleanup removes both tables and succeeds when they are absent")
+  void cleanup() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4), SampleTables.allFeatures(IpFamily.V6));
+    backend.cleanup();
+    assertThat(kernel.hasTable(V4)).isFalse();
+    assertThat(kernel.hasTable(V6)).isFalse();
+    backend.cleanup();
+    assertThat(kernel.dump()).isEmpty();
+    assertThat(backend.mode()).isEqualTo("nftables");
+    assertThat(ImmutableList.of(kernel.transactions())).containsExactly(3);
+  }
+}
