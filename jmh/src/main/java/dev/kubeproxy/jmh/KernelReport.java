@@ -20,6 +20,12 @@ final class KernelReport {
         + " | of which nft | first sync total | bare `nft -f` | ours/bare |\n");
     out.append("|---|---|---|---|---|---|---|---|---|\n");
     for (ShapeResult r : results) {
+      if (r.failure() != null) {
+        line(out, "| %s | %d x %d | %.1f MiB | failed: %s ||||||", r.shape(), r.shape().services,
+            r.shape().endpointsPerService, r.fullPayloadBytes() / MIB,
+            r.failure().replace("|", "/").replaceAll("\\s+", " "));
+        continue;
+      }
       line(out, "| %s | %d x %d | %.1f MiB | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.2f |",
           r.shape(), r.shape().services, r.shape().endpointsPerService,
           r.fullPayloadBytes() / MIB, r.loadMs(), r.fullSyncMs(), r.fullNftMs(),
@@ -31,7 +37,7 @@ final class KernelReport {
         + " | bare p90 | ours/bare (medians) | upstream approach median | upstream p90"
         + " | of which `nft -j list` (median) | upstream/ours | change text | runs |\n");
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (ShapeResult r : results) {
+    for (ShapeResult r : ok(results)) {
       line(out, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f | %d B | %d / %d / %d |",
           r.shape(), r.ours().medianMs(), r.ours().p90Ms(), r.oursNft().medianMs(),
           r.bare().medianMs(), r.bare().p90Ms(), r.ours().medianMs() / r.bare().medianMs(),
@@ -46,7 +52,8 @@ final class KernelReport {
           l.ours().medianMs() / s.ours().medianMs());
     }
 
-    out.append("\n### Memory with the shape loaded (model + backend, after the first full sync)\n\n");
+    out.append("\n### Memory with the shape loaded (model + backend after the first full sync;"
+        + " RSS is the whole process, so it includes shapes run before in the same JVM)\n\n");
     out.append("| shape | heap used after GC | process RSS |\n|---|---|---|\n");
     for (ShapeResult r : results) {
       line(out, "| %s | %.0f MiB | %.0f MiB |", r.shape(), r.heapBytes() / MIB, r.rssBytes() / MIB);
@@ -54,8 +61,12 @@ final class KernelReport {
     return out.toString();
   }
 
+  private static List<ShapeResult> ok(List<ShapeResult> results) {
+    return results.stream().filter(r -> r.failure() == null).toList();
+  }
+
   private static ShapeResult find(List<ShapeResult> results, Workload.Shape shape) {
-    return results.stream().filter(r -> r.shape() == shape).findFirst().orElse(null);
+    return ok(results).stream().filter(r -> r.shape() == shape).findFirst().orElse(null);
   }
 
   private static void line(StringBuilder out, String format, Object... args) {

@@ -26,7 +26,7 @@ final class LatencyChart {
   static String svg(List<ShapeResult> results) {
     List<ShapeResult> points = new ArrayList<>();
     for (ShapeResult r : results) {
-      if (r.shape() != Workload.Shape.W) { // W varies endpoints, not services: not on this axis
+      if (r.shape() != Workload.Shape.W && r.failure() == null) { // W varies endpoints, not services: not on this axis
         points.add(r);
       }
     }

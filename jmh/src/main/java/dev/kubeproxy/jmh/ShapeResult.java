@@ -4,6 +4,7 @@ package dev.kubeproxy.jmh;
  * What the kernel benchmark measured for one workload shape. Times are wall-clock; a null
  * {@link Samples} means the phase did not run (time budget exhausted).
  *
+ * @param failure why the real kernel could not take this shape, or null
  * @param loadMs events into the tracker plus the first full table build
  * @param fullSyncMs the backend's first full sync (compile, render, {@code nft -f})
  * @param fullNftMs the {@code nft} process within {@code fullSyncMs}
@@ -16,6 +17,7 @@ package dev.kubeproxy.jmh;
  */
 public record ShapeResult(
     Workload.Shape shape,
+    String failure,
     long fullPayloadBytes,
     double loadMs,
     double fullSyncMs,
@@ -29,6 +31,13 @@ public record ShapeResult(
     Samples bare,
     Samples upstream,
     Samples upstreamList) {
+
+  /** A shape the real kernel refused: only the memory with it loaded was measured. */
+  static ShapeResult failed(
+      Workload.Shape shape, String failure, long payloadBytes, long heapBytes, long rssBytes) {
+    return new ShapeResult(shape, failure, payloadBytes, 0, 0, 0, 0, heapBytes, rssBytes, 0,
+        null, null, null, null, null);
+  }
 
   /** The first full sync end to end: event intake, build, and the backend's sync. */
   public double firstSyncMs() {
