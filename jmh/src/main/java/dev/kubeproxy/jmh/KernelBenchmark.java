@@ -1,0 +1,339 @@
+package dev.kubeproxy.jmh;
+
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.backend.SyncException;
+import dev.kubeproxy.api.backend.SyncRequest;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.command.Command;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.command.CommandRunner;
+import dev.kubeproxy.api.command.ProcessCommandRunner;
+import dev.kubeproxy.nftables.NftTable;
+import dev.kubeproxy.nftables.NftablesBackend;
+import dev.kubeproxy.nftables.RealNftKernel;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The kernel-apply benchmark of DESIGN §8 (issue 5). For each shape, inside a network namespace
+ * it creates and always deletes: (a) the first full sync through {@link NftablesBackend} and
+ * the real {@code nft}, beside a bare {@code nft -f} of the same text; (b) a one-endpoint change
+ * from tracker event to kernel; (c) the bare {@code nft -f FILE} of the same change text,
+ * captured from our backend; (d) upstream's approach, listing the whole table with {@code nft
+ * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
+ *
+ * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
+ * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}.
+ */
+public final class KernelBenchmark {
+  private static final int WARMUP_CHANGES = 50;
+  private static final NftTable TABLE = NftTable.kubeProxy(IpFamily.V4);
+
+  private final CommandRunner host = new ProcessCommandRunner();
+  private final Options options;
+  private final long deadline;
+
+  private KernelBenchmark(Options options) {
+    this.options = options;
+    this.deadline = System.nanoTime() + Duration.ofMinutes(options.maxMinutes).toNanos();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    KernelBenchmark benchmark = new KernelBenchmark(options);
+    List<ShapeResult> results = new ArrayList<>();
+    for (Workload.Shape shape : options.shapes) {
+      if (benchmark.outOfTime()) {
+        System.err.println("time budget spent; skipping " + shape);
+        continue;
+      }
+      try {
+        results.add(benchmark.run(shape));
+      } catch (SyncException | CommandException e) {
+        System.err.println(shape + " failed: " + e.getMessage());
+        results.add(benchmark.memoryOnly(shape, e.getMessage()));
+      }
+    }
+    String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results);
+    System.out.print(report);
+    if (options.out != null) {
+      Files.writeString(options.out, report, StandardCharsets.UTF_8);
+    }
+    if (options.chart != null) {
+      Files.writeString(options.chart, LatencyChart.svg(results), StandardCharsets.UTF_8);
+    }
+  }
+
+  private boolean outOfTime() {
+    return System.nanoTime() > deadline;
+  }
+
+  private ShapeResult run(Workload.Shape shape) throws Exception {
+    log("%s: %d services x %d endpoints", shape, shape.services, shape.endpointsPerService);
+    Workload workload = Workload.of(shape);
+    OneEndpointChanges events = OneEndpointChanges.of(workload, 512);
+    try (BenchNamespace namespace = BenchNamespace.create(host)) {
+      RecordingCommandRunner recorder = new RecordingCommandRunner(namespace.runner());
+      NftablesBackend backend = new NftablesBackend(new RealNftKernel(recorder));
+
+      // (a) first full sync, cold JVM as at start-up.
+      long start = System.nanoTime();
+      LoadedModel model = LoadedModel.load(workload);
+      long loaded = System.nanoTime();
+      backend.sync(SyncRequest.full(TableChange.initial(model.table())));
+      long synced = System.nanoTime();
+      double fullNftMs = recorder.lastNanos() / 1e6;
+      byte[] fullText = recorder.last().stdin();
+      workload = null; // only the model and the backend stay loaded for (e)
+      log("%s: first full sync %.0f ms (nft %.0f ms)", shape, (synced - start) / 1e6, fullNftMs);
+
+      // (e) memory with the shape loaded.
+      long heap = heapAfterGc();
+      long rss = rssBytes();
+
+      double fullBareMs = bareFullLoad(namespace, fullText);
+      log("%s: bare full load %.0f ms", shape, fullBareMs);
+
+      for (int i = 0; i < WARMUP_CHANGES; i++) {
+        oneChange(model, backend, events);
+      }
+
+      // (b) one-endpoint change, event to kernel. An even count keeps the ring at a pair start.
+      int runs = even(options.runs);
+      long[] ours = new long[runs];
+      long[] oursNft = new long[runs];
+      for (int i = 0; i < runs; i++) {
+        recorder.reset();
+        ours[i] = oneChange(model, backend, events);
+        oursNft[i] = recorder.lastNanos();
+      }
+      log("%s: one change, ours %s", shape, summary(new Samples(ours)));
+
+      // (c) capture the text of a change and of its inverse, then apply both by hand, in turn.
+      oneChange(model, backend, events);
+      byte[] forward = recorder.last().stdin();
+      oneChange(model, backend, events);
+      byte[] back = recorder.last().stdin();
+      long[] bare = bareChanges(namespace, forward, back, runs);
+      log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
+
+      // (d) upstream's approach: list the whole table from the kernel before every change.
+      int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
+      long[] upstream = new long[upstreamRuns];
+      long[] upstreamList = new long[upstreamRuns];
+      Command list = Command.of("nft", "-j", "list", "table", "ip", TABLE.name());
+      for (int i = 0; i < upstreamRuns; i++) {
+        long before = System.nanoTime();
+        namespace.runner().run(list);
+        long listed = System.nanoTime();
+        oneChange(model, backend, events);
+        upstream[i] = System.nanoTime() - before;
+        upstreamList[i] = listed - before;
+      }
+      log("%s: one change, upstream approach %s", shape, summary(new Samples(upstream)));
+
+      return new ShapeResult(
+          shape,
+          null,
+          fullText.length,
+          (loaded - start) / 1e6,
+          (synced - loaded) / 1e6,
+          fullNftMs,
+          fullBareMs,
+          heap,
+          rss,
+          forward.length,
+          new Samples(ours),
+          new Samples(oursNft),
+          new Samples(bare),
+          new Samples(upstream),
+          new Samples(upstreamList));
+    }
+  }
+
+  /**
+   * When the real kernel cannot take a shape: the failure, plus heap and RSS with the shape
+   * loaded into the model and a backend whose kernel discards the rendered text.
+   */
+  private ShapeResult memoryOnly(Workload.Shape shape, String failure) throws Exception {
+    heapAfterGc();
+    LoadedModel model = LoadedModel.load(Workload.of(shape));
+    NftablesBackend backend = new NftablesBackend(new DiscardingNftKernel());
+    long bytes = backend.sync(SyncRequest.full(TableChange.initial(model.table()))).payloadBytes();
+    long heap = heapAfterGc();
+    long rss = rssBytes();
+    // Keep both reachable until measured.
+    log("%s: memory only, %d service ports, %d bytes of nft text", shape, model.table().size(), bytes);
+    return ShapeResult.failed(shape, failure, bytes, heap, rss);
+  }
+
+  /** One change from event to kernel: tracker, drain, builder update, partial backend sync. */
+  private static long oneChange(
+      LoadedModel model, NftablesBackend backend, OneEndpointChanges events) throws SyncException {
+    long start = System.nanoTime();
+    TableChange change = model.applyAsChange(events.next());
+    backend.sync(SyncRequest.partial(change));
+    return System.nanoTime() - start;
+  }
+
+  /** {@code nft -f FILE} of the full text into the namespace after its table was deleted. */
+  private double bareFullLoad(BenchNamespace namespace, byte[] text) throws Exception {
+    Path file = Files.createTempFile("kpj-bench-full", ".nft");
+    try {
+      Files.write(file, text);
+      namespace.runner().run(Command.of("nft", "delete", "table", "ip", TABLE.name()));
+      long start = System.nanoTime();
+      namespace.runner().run(nftFile(file));
+      return (System.nanoTime() - start) / 1e6;
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** Applies {@code forward} and {@code back} by hand in turn, {@code runs} times in all. */
+  private long[] bareChanges(BenchNamespace namespace, byte[] forward, byte[] back, int runs)
+      throws IOException, CommandException {
+    Path forwardFile = Files.createTempFile("kpj-bench-forward", ".nft");
+    Path backFile = Files.createTempFile("kpj-bench-back", ".nft");
+    try {
+      Files.write(forwardFile, forward);
+      Files.write(backFile, back);
+      long[] nanos = new long[runs];
+      for (int i = 0; i < runs; i++) {
+        Command command = nftFile(i % 2 == 0 ? forwardFile : backFile);
+        long start = System.nanoTime();
+        namespace.runner().run(command);
+        nanos[i] = System.nanoTime() - start;
+      }
+      return nanos;
+    } finally {
+      Files.deleteIfExists(forwardFile);
+      Files.deleteIfExists(backFile);
+    }
+  }
+
+  private static Command nftFile(Path file) {
+    return Command.of("nft", "-f", file.toString()).withTimeout(Duration.ofMinutes(5));
+  }
+
+  private static int even(int n) {
+    return n + (n % 2);
+  }
+
+  private static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** VmRSS of this process, from /proc/self/status. */
+  private static long rssBytes() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IOException("no VmRSS in /proc/self/status");
+  }
+
+  private String machine() {
+    String nft;
+    try {
+      nft = host.run(Command.of("nft", "--version")).stdout().strip();
+    } catch (CommandException e) {
+      nft = "unknown (" + e.getMessage() + ")";
+    }
+    String kernel;
+    long memory;
+    try {
+      kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+      memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+          .filter(l -> l.startsWith("MemTotal:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024)
+          .findFirst()
+          .orElse(0);
+    } catch (IOException e) {
+      kernel = "unknown";
+      memory = 0;
+    }
+    return String.format(
+        Locale.ROOT,
+        "%d CPUs, %.1f GiB memory, kernel %s, Java %s (%s), %s, max heap %d MiB",
+        Runtime.getRuntime().availableProcessors(),
+        memory / (1024.0 * 1024 * 1024),
+        kernel,
+        System.getProperty("java.version"),
+        System.getProperty("java.vm.name"),
+        nft,
+        Runtime.getRuntime().maxMemory() / (1024 * 1024));
+  }
+
+  private static String summary(Samples samples) {
+    return String.format(
+        Locale.ROOT, "median %.1f ms, p90 %.1f ms", samples.medianMs(), samples.p90Ms());
+  }
+
+  private static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, format + "%n", args);
+  }
+
+  /** The command-line options. */
+  private static final class Options {
+    List<Workload.Shape> shapes = List.of(
+        Workload.Shape.S, Workload.Shape.M, Workload.Shape.L, Workload.Shape.W);
+    int runs = 40;
+    int upstreamRuns = 10;
+    int maxMinutes = 20;
+    Path out;
+    Path chart;
+    String commandLine;
+
+    static Options parse(String[] args) {
+      Options options = new Options();
+      options.commandLine = String.join(" ", args);
+      for (int i = 0; i < args.length; i++) {
+        String value = i + 1 < args.length ? args[i + 1] : null;
+        switch (args[i]) {
+          case "--shapes" -> options.shapes =
+              java.util.Arrays.stream(required(args[i], value).split(","))
+                  .map(s -> Workload.Shape.valueOf(s.strip().toUpperCase(Locale.ROOT)))
+                  .toList();
+          case "--runs" -> options.runs = positive(args[i], value);
+          case "--upstream-runs" -> options.upstreamRuns = positive(args[i], value);
+          case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
+          case "--out" -> options.out = Path.of(required(args[i], value));
+          case "--chart" -> options.chart = Path.of(required(args[i], value));
+          default -> throw new IllegalArgumentException(
+              "unknown option " + args[i] + "; usage: KernelBenchmark [--shapes S,M,W,L]"
+                  + " [--runs N] [--upstream-runs N] [--max-minutes M] [--out FILE.md]"
+                  + " [--chart FILE.svg]");
+        }
+        i++;
+      }
+      return options;
+    }
+
+    private static String required(String option, String value) {
+      if (value == null) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return value;
+    }
+
+    private static int positive(String option, String value) {
+      int n = Integer.parseInt(required(option, value));
+      if (n <= 0) {
+        throw new IllegalArgumentException(option + " must be positive, got " + n);
+      }
+      return n;
+    }
+  }
+}
