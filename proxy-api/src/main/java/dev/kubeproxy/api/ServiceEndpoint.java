@@ -17,10 +17,35 @@ public record ServiceEndpoint(IpAddress address, int port, boolean local, boolea
     }
   }
 
-  /** Upstream's load-balancing order: by the {@code ip:port} string. */
+  /**
+   * Upstream's load-balancing order: by the {@code ip:port} string (so {@code 10.1.1.11:80}
+   * sorts before {@code 10.1.1.1:80}). Compares as if the strings were built, without building
+   * them: sorting is on the hot path of a full build.
+   */
   @Override
   public int compareTo(ServiceEndpoint o) {
-    return toString().compareTo(o.toString());
+    String a = address.toString();
+    String b = o.address.toString();
+    boolean v6 = address.family() == IpFamily.V6;
+    boolean otherV6 = o.address.family() == IpFamily.V6;
+    if (v6 != otherV6) {
+      // "[..." sorts after any digit; IPv4 and IPv6 never share a list, but stay consistent.
+      return v6 ? 1 : -1;
+    }
+    int common = Math.min(a.length(), b.length());
+    for (int i = 0; i < common; i++) {
+      if (a.charAt(i) != b.charAt(i)) {
+        return Character.compare(a.charAt(i), b.charAt(i));
+      }
+    }
+    if (a.length() == b.length()) {
+      return Integer.toString(port).compareTo(Integer.toString(o.port));
+    }
+    // One address is a prefix of the other: the shorter one continues with its separator.
+    char separator = v6 ? ']' : ':';
+    return a.length() < b.length()
+        ? Character.compare(separator, b.charAt(common))
+        : Character.compare(a.charAt(common), separator);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.kubeproxy.model;
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.EndpointPort;
 import dev.kubeproxy.api.EndpointSlice;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceEndpoint;
@@ -93,7 +94,7 @@ final class MergedEndpoints {
 
   /** The distinct endpoints of {@code port}, sorted by the {@code ip:port} string. */
   ImmutableList<Merged> forPort(ServicePortSpec port) {
-    Map<String, Merged> byAddress = new LinkedHashMap<>();
+    Map<AddressPort, Merged> byAddress = new LinkedHashMap<>();
     for (EndpointSlice slice : slices) {
       EndpointPort slicePort = slicePort(slice, port);
       if (slicePort == null) {
@@ -104,7 +105,7 @@ final class MergedEndpoints {
         Merged candidate =
             new Merged(source, new ServiceEndpoint(source.address(), slicePort.port(), local, false));
         byAddress.merge(
-            candidate.endpoint().toString(),
+            new AddressPort(source.address(), slicePort.port()),
             candidate,
             (kept, next) -> rank(next) > rank(kept) ? next : kept);
       }
@@ -113,6 +114,9 @@ final class MergedEndpoints {
     sorted.sort(Comparator.comparing(Merged::endpoint));
     return ImmutableList.copyOf(sorted);
   }
+
+  /** The identity of an endpoint for de-duplication: {@code ip:port}. */
+  private record AddressPort(IpAddress address, int port) {}
 
   private static EndpointPort slicePort(EndpointSlice slice, ServicePortSpec port) {
     for (EndpointPort p : slice.ports()) {

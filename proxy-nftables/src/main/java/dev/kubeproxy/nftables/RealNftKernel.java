@@ -5,6 +5,7 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -13,6 +14,9 @@ import java.util.Objects;
  * network namespace.
  */
 public final class RealNftKernel implements NftKernel {
+  // A full load of 250k endpoints takes nft minutes on a small node; a partial sync, milliseconds.
+  private static final Duration APPLY_TIMEOUT = Duration.ofMinutes(10);
+
   private final CommandRunner runner;
   private final NftRenderer renderer = new NftRenderer();
 
@@ -27,7 +31,7 @@ public final class RealNftKernel implements NftKernel {
     }
     byte[] payload = renderer.render(transaction).getBytes(StandardCharsets.UTF_8);
     try {
-      runner.run(Command.of(ImmutableList.of("nft", "-f", "-"), payload));
+      runner.run(Command.of(ImmutableList.of("nft", "-f", "-"), payload).withTimeout(APPLY_TIMEOUT));
     } catch (CommandException e) {
       throw new NftException("nft -f failed: " + e.getMessage(), e);
     }
