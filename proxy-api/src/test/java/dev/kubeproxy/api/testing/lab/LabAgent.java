@@ -39,6 +39,7 @@ public final class LabAgent {
 
   private final String name;
   private final Map<String, AutoCloseable> listeners = new HashMap<>();
+  private final Map<String, Thread> loops = new HashMap<>();
 
   private LabAgent(String name) {
     this.name = name;
@@ -71,9 +72,12 @@ public final class LabAgent {
       case "serve":
         return serve(words[1], Integer.parseInt(words[2]));
       case "unserve":
-        AutoCloseable listener = listeners.remove(words[1] + "/" + words[2]);
+        String key = words[1] + "/" + words[2];
+        AutoCloseable listener = listeners.remove(key);
         closeQuietly(listener);
-        return listener == null ? "err not serving " + words[1] + "/" + words[2] : "ok";
+        // Answer only once the old socket is really gone, so a new serve cannot race with it.
+        awaitQuietly(loops.remove(key));
+        return listener == null ? "err not serving " + key : "ok";
       case "tcp":
       case "udp":
         InetAddress source = words[1].equals("-") ? null : InetAddress.getByName(words[1]);
@@ -106,13 +110,13 @@ public final class LabAgent {
       server.setReuseAddress(true);
       server.bind(new InetSocketAddress(port), 128);
       listeners.put(key, server);
-      daemon("tcp-" + port, () -> acceptLoop(server));
+      loops.put(key, daemon("tcp-" + port, () -> acceptLoop(server)));
     } else if (protocol.equals("udp")) {
       DatagramSocket socket = new DatagramSocket(null);
       socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress(port));
       listeners.put(key, socket);
-      daemon("udp-" + port, () -> datagramLoop(socket));
+      loops.put(key, daemon("udp-" + port, () -> datagramLoop(socket)));
     } else {
       return "err unknown protocol " + protocol;
     }
@@ -213,10 +217,22 @@ public final class LabAgent {
     return text.strip().replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
   }
 
-  private static void daemon(String name, Runnable body) {
+  private static Thread daemon(String name, Runnable body) {
     Thread thread = new Thread(body, name);
     thread.setDaemon(true);
     thread.start();
+    return thread;
+  }
+
+  private static void awaitQuietly(Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void closeQuietly(AutoCloseable closeable) {
