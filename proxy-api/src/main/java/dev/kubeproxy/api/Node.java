@@ -5,14 +5,28 @@ import com.google.common.collect.ImmutableMap;
 
 /**
  * The facts kube-proxy reads from its own Node: name, addresses (InternalIP first), labels
- * (the zone label drives topology) and pod CIDRs (for the NodeCIDR local-traffic detector).
+ * (the zone label drives topology), pod CIDRs (for the NodeCIDR local-traffic detector), and
+ * whether it is going away (a deletion timestamp, or the cluster autoscaler's
+ * {@code ToBeDeletedByClusterAutoscaler} taint), which makes upstream's {@code /healthz} fail so
+ * load balancers drain the node.
  */
 public record Node(
     String name,
     ImmutableList<IpAddress> addresses,
     ImmutableMap<String, String> labels,
-    ImmutableList<Cidr> podCidrs) {
+    ImmutableList<Cidr> podCidrs,
+    boolean beingDeleted) {
   public static final String LABEL_ZONE = "topology.kubernetes.io/zone";
+  public static final String TAINT_TO_BE_DELETED = "ToBeDeletedByClusterAutoscaler";
+
+  /** A node that is not being deleted. */
+  public Node(
+      String name,
+      ImmutableList<IpAddress> addresses,
+      ImmutableMap<String, String> labels,
+      ImmutableList<Cidr> podCidrs) {
+    this(name, addresses, labels, podCidrs, false);
+  }
 
   public Node {
     if (name == null || name.isEmpty()) {

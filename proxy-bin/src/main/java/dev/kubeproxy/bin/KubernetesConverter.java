@@ -137,7 +137,13 @@ public final class KubernetesConverter {
         podCidrs.add(Cidr.parse(node.getSpec().getPodCIDR(), object, "spec.podCIDR"));
       }
     }
-    return new Node(name, ips.build(), ImmutableMap.copyOf(labels(meta)), podCidrs.build());
+    boolean tainted =
+        node.getSpec() != null
+            && nullToEmpty(node.getSpec().getTaints()).stream()
+                .anyMatch(t -> Node.TAINT_TO_BE_DELETED.equals(t.getKey()));
+    boolean deleting = meta != null && meta.getDeletionTimestamp() != null;
+    return new Node(
+        name, ips.build(), ImmutableMap.copyOf(labels(meta)), podCidrs.build(), deleting || tainted);
   }
 
   private static V1ObjectMeta metadata(V1ObjectMeta meta) {

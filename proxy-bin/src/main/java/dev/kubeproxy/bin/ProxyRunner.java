@@ -1,6 +1,7 @@
 package dev.kubeproxy.bin;
 
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.command.CommandRunner;
@@ -23,6 +24,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +89,7 @@ public final class ProxyRunner {
           }
           return syncOnce(proxy, lastSync);
         }
-        return runUntilStopped(config, proxy, metrics, listeners, changed);
+        return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker));
       } catch (IOException e) {
         return fail(firstLine(e.getMessage()));
       } catch (InterruptedException e) {
@@ -111,11 +113,13 @@ public final class ProxyRunner {
       ServiceProxy proxy,
       ProxyMetrics metrics,
       SyncListeners listeners,
-      Runnable changed) {
+      Runnable changed,
+      BooleanSupplier nodeEligible) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
     try (Servers servers = Servers.start(config, proxy, metrics)) {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables()));
+      listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
       proxy.start();
       try {
         changed.run();
@@ -130,6 +134,19 @@ public final class ProxyRunner {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * Upstream's {@code nodeEligible}: false when this Node is being deleted or tainted for
+   * deletion, and, with the API server as source, when it does not exist. A manifest directory
+   * need not hold a Node.
+   */
+  private static boolean nodeEligible(EffectiveConfig config, ChangeTracker tracker) {
+    Node node = tracker.node();
+    if (node == null) {
+      return config.manifests() != null;
+    }
+    return !node.beingDeleted();
   }
 
   private int cleanup(Backend backend) {

@@ -46,6 +46,13 @@ final class Servers implements AutoCloseable {
     }
   }
 
+  /** Tells healthz whether the node may take traffic (no-op when healthz is off). */
+  void nodeEligible(boolean eligible) {
+    if (healthz != null) {
+      healthz.nodeEligible(eligible);
+    }
+  }
+
   ServiceHealthServers serviceHealth() {
     return serviceHealth;
   }

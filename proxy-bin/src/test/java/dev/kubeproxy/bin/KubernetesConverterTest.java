@@ -233,6 +233,23 @@ class KubernetesConverterTest {
   }
 
   @Test
+  @DisplayName("a Node with a deletion timestamp or the autoscaler's ToBeDeletedByClusterAutoscaler taint is being deleted (healthz then fails)")
+  void nodeBeingDeleted() {
+    V1Node plain = new V1Node().metadata(new V1ObjectMeta().name("n")).spec(new V1NodeSpec());
+    V1Node tainted =
+        new V1Node()
+            .metadata(new V1ObjectMeta().name("n"))
+            .spec(new V1NodeSpec().addTaintsItem(
+                new io.kubernetes.client.openapi.models.V1Taint().key("ToBeDeletedByClusterAutoscaler").effect("NoSchedule")));
+    V1Node deleting =
+        new V1Node().metadata(new V1ObjectMeta().name("n").deletionTimestamp(java.time.OffsetDateTime.now()));
+
+    assertThat(KubernetesConverter.node(plain).beingDeleted()).isFalse();
+    assertThat(KubernetesConverter.node(tainted).beingDeleted()).isTrue();
+    assertThat(KubernetesConverter.node(deleting).beingDeleted()).isTrue();
+  }
+
+  @Test
   @DisplayName("Node: spec.podCIDR is used when spec.podCIDRs is absent")
   void nodeSinglePodCidr() {
     V1Node v1 = new V1Node().metadata(new V1ObjectMeta().name("n")).spec(new V1NodeSpec().podCIDR("10.1.0.0/24"));

@@ -103,6 +103,11 @@ public final class ChangeTracker {
     }
   }
 
+  /** This proxy's Node as last given to {@link #updateNode}, or null. */
+  public synchronized Node node() {
+    return node;
+  }
+
   /** Sets this proxy's Node (null: the Node is gone). */
   public synchronized void updateNode(Node node) {
     Node old = this.node;
