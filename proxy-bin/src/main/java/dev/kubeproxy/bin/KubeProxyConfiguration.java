@@ -153,28 +153,25 @@ public record KubeProxyConfiguration(
       return map == null ? null : map.get(path.substring(path.lastIndexOf('.') + 1));
     }
 
-    String string(Map<?, ?> map, String path) {
+    /** The field at {@code path}: null when absent, else it must be a {@code type}. */
+    private <T> T typed(Map<?, ?> map, String path, Class<T> type, String expected) {
       Object v = get(map, path);
-      if (v == null || v instanceof String) {
-        return (String) v;
+      if (v == null || type.isInstance(v)) {
+        return type.cast(v);
       }
-      throw wrongType(path, "a string", v);
+      throw wrongType(path, expected, v);
+    }
+
+    String string(Map<?, ?> map, String path) {
+      return typed(map, path, String.class, "a string");
     }
 
     Boolean bool(Map<?, ?> map, String path) {
-      Object v = get(map, path);
-      if (v == null || v instanceof Boolean) {
-        return (Boolean) v;
-      }
-      throw wrongType(path, "true or false", v);
+      return typed(map, path, Boolean.class, "true or false");
     }
 
     Integer integer(Map<?, ?> map, String path) {
-      Object v = get(map, path);
-      if (v == null || v instanceof Integer) {
-        return (Integer) v;
-      }
-      throw wrongType(path, "an integer", v);
+      return typed(map, path, Integer.class, "an integer");
     }
 
     Duration duration(Map<?, ?> map, String path) {
@@ -193,11 +190,7 @@ public record KubeProxyConfiguration(
     }
 
     Map<?, ?> map(Map<?, ?> map, String path) {
-      Object v = get(map, path);
-      if (v == null || v instanceof Map) {
-        return (Map<?, ?>) v;
-      }
-      throw wrongType(path, "a mapping", v);
+      return typed(map, path, Map.class, "a mapping");
     }
 
     ImmutableList<String> stringList(Map<?, ?> map, String path) {

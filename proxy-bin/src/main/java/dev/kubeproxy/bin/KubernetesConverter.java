@@ -28,6 +28,7 @@ import io.kubernetes.client.openapi.models.V1SessionAffinityConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Converts the official Kubernetes client's model objects into the proxy's own validated
@@ -100,8 +101,8 @@ public final class KubernetesConverter {
           conditions == null ? null : conditions.getTerminating(),
           endpoint.getNodeName(),
           endpoint.getZone(),
-          hints == null ? null : zoneHints(hints),
-          hints == null ? null : nodeHints(hints));
+          hints == null ? null : names(hints.getForZones(), V1ForZone::getName),
+          hints == null ? null : names(hints.getForNodes(), V1ForNode::getName));
     }
     return b.build();
   }
@@ -160,21 +161,13 @@ public final class KubernetesConverter {
     return clientIp == null ? null : clientIp.getTimeoutSeconds();
   }
 
-  private static List<String> zoneHints(V1EndpointHints hints) {
+  /** The names of {@code items} (a null list has none), skipping those without one. */
+  private static <T> List<String> names(List<T> items, Function<T, String> nameOf) {
     List<String> names = new ArrayList<>();
-    for (V1ForZone zone : nullToEmpty(hints.getForZones())) {
-      if (zone.getName() != null) {
-        names.add(zone.getName());
-      }
-    }
-    return names;
-  }
-
-  private static List<String> nodeHints(V1EndpointHints hints) {
-    List<String> names = new ArrayList<>();
-    for (V1ForNode node : nullToEmpty(hints.getForNodes())) {
-      if (node.getName() != null) {
-        names.add(node.getName());
+    for (T item : nullToEmpty(items)) {
+      String name = nameOf.apply(item);
+      if (name != null) {
+        names.add(name);
       }
     }
     return names;

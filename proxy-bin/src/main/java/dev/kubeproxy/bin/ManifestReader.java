@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -177,35 +179,41 @@ final class ManifestReader {
   }
 
   private void readService(Path file, String where, Map<?, ?> map, Accumulator acc) {
-    NamespacedName id = namespacedId(map);
-    String object = id == null ? "Service in " + where : "Service " + id;
-    try {
-      Service service = KubernetesConverter.service(model(map, V1Service.class));
-      acc.service(file, where, service);
-    } catch (RuntimeException e) {
-      acc.rejected(problem(file, object, e), id, acc.rejectedServices);
-    }
+    read(file, where, map, "Service", namespacedId(map), V1Service.class,
+        KubernetesConverter::service, s -> acc.service(file, where, s), acc.rejectedServices, acc);
   }
 
   private void readSlice(Path file, String where, Map<?, ?> map, Accumulator acc) {
-    NamespacedName id = namespacedId(map);
-    String object = id == null ? "EndpointSlice in " + where : "EndpointSlice " + id;
-    try {
-      EndpointSlice slice = KubernetesConverter.endpointSlice(model(map, V1EndpointSlice.class));
-      acc.slice(file, where, slice);
-    } catch (RuntimeException e) {
-      acc.rejected(problem(file, object, e), id, acc.rejectedSlices);
-    }
+    read(file, where, map, "EndpointSlice", namespacedId(map), V1EndpointSlice.class,
+        KubernetesConverter::endpointSlice, s -> acc.slice(file, where, s), acc.rejectedSlices,
+        acc);
   }
 
   private void readNode(Path file, String where, Map<?, ?> map, Accumulator acc) {
-    String name = name(map);
-    String object = name == null ? "Node in " + where : "Node " + name;
+    read(file, where, map, "Node", name(map), V1Node.class,
+        KubernetesConverter::node, n -> acc.node(file, where, n), acc.rejectedNodes, acc);
+  }
+
+  /**
+   * Binds {@code map} to {@code type}, converts it and hands the result to {@code accept}; any
+   * failure becomes one problem about the object and, when {@code id} is known, a rejected id.
+   */
+  private <M, V, K> void read(
+      Path file,
+      String where,
+      Map<?, ?> map,
+      String kind,
+      K id,
+      Class<M> type,
+      Function<M, V> convert,
+      Consumer<V> accept,
+      ImmutableSet.Builder<K> rejected,
+      Accumulator acc) {
+    String object = id == null ? kind + " in " + where : kind + " " + id;
     try {
-      Node node = KubernetesConverter.node(model(map, V1Node.class));
-      acc.node(file, where, node);
+      accept.accept(convert.apply(model(map, type)));
     } catch (RuntimeException e) {
-      acc.rejected(problem(file, object, e), name, acc.rejectedNodes);
+      acc.rejected(problem(file, object, e), id, rejected);
     }
   }
 

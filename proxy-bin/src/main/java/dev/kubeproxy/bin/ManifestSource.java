@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,29 +92,11 @@ public final class ManifestSource {
 
     Map<NamespacedName, Service> services =
         kept(snapshot.services(), fedServices, snapshot.rejectedServices());
-    for (Map.Entry<NamespacedName, Service> e : services.entrySet()) {
-      if (!e.getValue().equals(fedServices.get(e.getKey()))) {
-        tracker.upsertService(e.getValue());
-      }
-    }
-    for (NamespacedName gone : fedServices.keySet()) {
-      if (!services.containsKey(gone)) {
-        tracker.deleteService(gone);
-      }
-    }
+    feedDifference(services, fedServices, tracker::upsertService, tracker::deleteService);
 
     Map<NamespacedName, EndpointSlice> slices =
         kept(snapshot.slices(), fedSlices, snapshot.rejectedSlices());
-    for (Map.Entry<NamespacedName, EndpointSlice> e : slices.entrySet()) {
-      if (!e.getValue().equals(fedSlices.get(e.getKey()))) {
-        tracker.upsertEndpointSlice(e.getValue());
-      }
-    }
-    for (NamespacedName gone : fedSlices.keySet()) {
-      if (!slices.containsKey(gone)) {
-        tracker.deleteEndpointSlice(gone);
-      }
-    }
+    feedDifference(slices, fedSlices, tracker::upsertEndpointSlice, tracker::deleteEndpointSlice);
 
     Node node = snapshot.node(nodeName);
     if (node == null && snapshot.rejectedNodes().contains(nodeName)) {
@@ -165,6 +148,27 @@ public final class ManifestSource {
       }
     }
     return result;
+  }
+
+  /**
+   * Upserts each object of {@code next} that is new or differs from {@code fed}, then deletes
+   * each id {@code fed} has and {@code next} lacks.
+   */
+  private static <V> void feedDifference(
+      Map<NamespacedName, V> next,
+      Map<NamespacedName, V> fed,
+      Consumer<V> upsert,
+      Consumer<NamespacedName> delete) {
+    for (Map.Entry<NamespacedName, V> e : next.entrySet()) {
+      if (!e.getValue().equals(fed.get(e.getKey()))) {
+        upsert.accept(e.getValue());
+      }
+    }
+    for (NamespacedName gone : fed.keySet()) {
+      if (!next.containsKey(gone)) {
+        delete.accept(gone);
+      }
+    }
   }
 
   private static <K, V> Map<K, V> kept(

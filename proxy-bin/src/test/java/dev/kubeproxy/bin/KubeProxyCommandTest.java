@@ -280,6 +280,30 @@ class KubeProxyCommandTest {
                 + ": field 'nftables.syncPeriod': 'soon' is not a duration (want e.g. 30s, 1m0s, 1h, 500ms) (see --help)");
   }
 
+  /** Upstream's config loader fails on a field of the wrong type rather than ignoring it. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "mode: [nftables]|mode|a string|[nftables]",
+        "nftables: {masqueradeAll: maybe}|nftables.masqueradeAll|true or false|maybe",
+        "nftables: {masqueradeBit: high}|nftables.masqueradeBit|an integer|high",
+        "detectLocal: eth0|detectLocal|a mapping|eth0",
+      })
+  @DisplayName("a config file field of the wrong type exits 2 naming the field, the type and the value")
+  void wrongTypeConfigField(String body, String field, String want, String got)
+      throws IOException {
+    Path file = configFile(body + "\n");
+
+    int code = run("--config", file.toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo(
+            "kube-proxy-java: config file " + file + ": field '" + field + "': want " + want
+                + ", got '" + got + "' (see --help)");
+  }
+
   @Test
   @DisplayName("a config file of another kind is refused naming apiVersion/kind")
   void wrongKind() throws IOException {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -181,11 +182,7 @@ public final class FakeNftKernel implements NftKernel {
     if (table == null) {
       throw new NftException("No such file or directory: table " + op.table());
     }
-    if (!copied.contains(table)) {
-      table = table.shallowCopy();
-      working.put(op.table(), table);
-      copied.add(table);
-    }
+    table = copyOnWrite(working, op.table(), table, Table::shallowCopy, copied);
     if (op instanceof AddChain c) {
       Chain existing = table.chains.get(c.name());
       if (existing == null) {
@@ -318,13 +315,7 @@ public final class FakeNftKernel implements NftKernel {
 
   private static Chain chainForWrite(Table table, String name, Set<Object> copied)
       throws NftException {
-    Chain chain = chain(table, name);
-    if (!copied.contains(chain)) {
-      chain = chain.copy();
-      table.chains.put(name, chain);
-      copied.add(chain);
-    }
-    return chain;
+    return copyOnWrite(table.chains, name, chain(table, name), Chain::copy, copied);
   }
 
   private static Sett set(Table table, String name) throws NftException {
@@ -337,13 +328,22 @@ public final class FakeNftKernel implements NftKernel {
 
   private static Sett setForWrite(Table table, String name, Set<Object> copied)
       throws NftException {
-    Sett set = set(table, name);
-    if (!copied.contains(set)) {
-      set = set.copy();
-      table.sets.put(name, set);
-      copied.add(set);
+    return copyOnWrite(table.sets, name, set(table, name), Sett::copy, copied);
+  }
+
+  /**
+   * {@code member} if this transaction already copied it ({@code copied}), else a copy that
+   * replaces it in {@code members}, so committed state stays untouched until the commit.
+   */
+  private static <K, T> T copyOnWrite(
+      Map<K, T> members, K key, T member, UnaryOperator<T> copy, Set<Object> copied) {
+    if (copied.contains(member)) {
+      return member;
     }
-    return set;
+    T mine = copy.apply(member);
+    members.put(key, mine);
+    copied.add(mine);
+    return mine;
   }
 
   /** A table's chains and sets; copied shallowly per transaction, members copied on write. */

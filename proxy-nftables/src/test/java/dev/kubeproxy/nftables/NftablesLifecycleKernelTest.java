@@ -1,7 +1,6 @@
 package dev.kubeproxy.nftables;
 
 import static dev.kubeproxy.nftables.NftLabCluster.PORT;
-import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.names;
 import static dev.kubeproxy.nftables.NftLabCluster.servers;
 import static dev.kubeproxy.nftables.NftLabCluster.service;
@@ -10,11 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.Protocol;
-import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
-import dev.kubeproxy.api.testing.lab.NetnsLab;
-import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.model.conntrack.StaleFlow;
 import java.time.Duration;
@@ -24,9 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -35,48 +27,8 @@ import org.junit.jupiter.api.Test;
  * partial sync, stale UDP conntrack cleanup, a backend restart under traffic, and cleanup.
  */
 @KernelTest
-class NftablesLifecycleKernelTest {
-  private static final Duration ANSWER = Duration.ofSeconds(2);
+class NftablesLifecycleKernelTest extends NftLabTestBase {
   private static final IpAddress VIP = IpAddress.parse("10.96.2.10");
-
-  private static NetnsLab lab;
-  private static NftLabCluster cluster;
-  private static Pod client;
-  private static Pod epA;
-  private static Pod epB;
-  private static Pod epR;
-
-  @BeforeAll
-  static void createLab() throws CommandException {
-    lab =
-        NetnsLab.builder()
-            .localPod("client")
-            .localPod("ep-a")
-            .localPod("ep-b")
-            .remotePod("ep-r")
-            .build();
-    client = lab.pod("client");
-    epA = lab.pod("ep-a");
-    epB = lab.pod("ep-b");
-    epR = lab.pod("ep-r");
-    for (Pod pod : List.of(epA, epB, epR)) {
-      lab.serve(pod, Protocol.TCP, TARGET_PORT);
-      lab.serve(pod, Protocol.UDP, TARGET_PORT);
-    }
-    cluster = new NftLabCluster(lab);
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void reset() throws Exception {
-    cluster.reset(NftLabCluster.defaultConfig());
-  }
 
   @Test
   @DisplayName("an endpoint removed by a partial sync gets no new TCP or UDP connections")

@@ -1,7 +1,6 @@
 package dev.kubeproxy.nftables;
 
 import static dev.kubeproxy.nftables.NftLabCluster.PORT;
-import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.names;
 import static dev.kubeproxy.nftables.NftLabCluster.nodeOf;
 import static dev.kubeproxy.nftables.NftLabCluster.servers;
@@ -11,9 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
-import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
@@ -21,9 +18,6 @@ import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.api.testing.lab.Reply.Outcome;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -32,52 +26,12 @@ import org.junit.jupiter.api.Test;
  * ClientIP affinity, loadBalancerSourceRanges and the terminating-endpoint fallback.
  */
 @KernelTest
-class NftablesPolicyKernelTest {
-  private static final Duration ANSWER = Duration.ofSeconds(2);
+class NftablesPolicyKernelTest extends NftLabTestBase {
   /** Expected drops: long enough for an answer on this lab, short enough to keep tests fast. */
   private static final Duration DROP_WAIT = Duration.ofMillis(700);
 
   private static final IpAddress EXTERNAL_IP = IpAddress.parse("198.51.100.30");
   private static final IpAddress LB_IP = IpAddress.parse("198.51.100.20");
-
-  private static NetnsLab lab;
-  private static NftLabCluster cluster;
-  private static Pod client;
-  private static Pod epA;
-  private static Pod epB;
-  private static Pod epR;
-
-  @BeforeAll
-  static void createLab() throws CommandException {
-    lab =
-        NetnsLab.builder()
-            .localPod("client")
-            .localPod("ep-a")
-            .localPod("ep-b")
-            .remotePod("ep-r")
-            .build();
-    client = lab.pod("client");
-    epA = lab.pod("ep-a");
-    epB = lab.pod("ep-b");
-    epR = lab.pod("ep-r");
-    for (Pod pod : List.of(epA, epB, epR)) {
-      lab.serve(pod, Protocol.TCP, TARGET_PORT);
-      lab.serve(pod, Protocol.UDP, TARGET_PORT);
-    }
-    cluster = new NftLabCluster(lab);
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void reset() throws Exception {
-    cluster.reset(NftLabCluster.defaultConfig());
-  }
 
   /** A NodePort service {@code name} with ExternalIP {@link #EXTERNAL_IP} and eTP=Local. */
   private static Service localExternal(String name) {

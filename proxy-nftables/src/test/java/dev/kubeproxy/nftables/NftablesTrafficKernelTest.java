@@ -1,7 +1,6 @@
 package dev.kubeproxy.nftables;
 
 import static dev.kubeproxy.nftables.NftLabCluster.PORT;
-import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.names;
 import static dev.kubeproxy.nftables.NftLabCluster.servers;
 import static dev.kubeproxy.nftables.NftLabCluster.service;
@@ -25,9 +24,7 @@ import dev.kubeproxy.api.testing.lab.Reply.Outcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +34,7 @@ import org.junit.jupiter.api.Test;
  * answer with their name and the source address they saw).
  */
 @KernelTest
-class NftablesTrafficKernelTest {
-  private static final Duration ANSWER = Duration.ofSeconds(2);
+class NftablesTrafficKernelTest extends NftLabTestBase {
   /** Long enough that a REFUSED within {@link #QUICK} cannot be a timeout in disguise. */
   private static final Duration REJECT_WAIT = Duration.ofSeconds(3);
 
@@ -49,46 +45,13 @@ class NftablesTrafficKernelTest {
   private static final String EXTERNAL_IP = "198.51.100.10";
   private static final String LB_IP = "198.51.100.20";
 
-  private static NetnsLab lab;
-  private static NftLabCluster cluster;
-  private static Pod client;
-  private static Pod epA;
-  private static Pod epB;
-  private static Pod epR;
-
+  /** Each endpoint also serves TCP only on 8081 and UDP only on 9091: a mix-up goes unanswered. */
   @BeforeAll
-  static void createLab() throws CommandException {
-    lab =
-        NetnsLab.builder()
-            .localPod("client")
-            .localPod("ep-a")
-            .localPod("ep-b")
-            .remotePod("ep-r")
-            .build();
-    client = lab.pod("client");
-    epA = lab.pod("ep-a");
-    epB = lab.pod("ep-b");
-    epR = lab.pod("ep-r");
+  static void serveSingleProtocolPorts() throws CommandException {
     for (Pod pod : List.of(epA, epB, epR)) {
-      lab.serve(pod, Protocol.TCP, TARGET_PORT);
-      lab.serve(pod, Protocol.UDP, TARGET_PORT);
-      // Each on one protocol only, so a TCP/UDP mix-up cannot be answered.
       lab.serve(pod, Protocol.TCP, 8081);
       lab.serve(pod, Protocol.UDP, 9091);
     }
-    cluster = new NftLabCluster(lab);
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @BeforeEach
-  void reset() throws Exception {
-    cluster.reset(NftLabCluster.defaultConfig());
   }
 
   private static IpAddress ip(String address) {

@@ -35,7 +35,6 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,19 +95,9 @@ public final class KubernetesSource implements AutoCloseable {
             V1Service.class,
             V1ServiceList.class,
             backoff,
-            this::reportFailure,
-            new ObjectFeed.Sink<>() {
-              @Override
-              public void upsert(V1Service s) {
-                tracker.upsertService(KubernetesConverter.service(s));
-              }
-
-              @Override
-              public void delete(V1Service s) {
-                tracker.deleteService(id(s.getMetadata()));
-              }
-            },
-            onChange);
+            ObjectFeed.Sink.of(
+                s -> tracker.upsertService(KubernetesConverter.service(s)),
+                s -> tracker.deleteService(id(s.getMetadata()))));
     slices =
         new Informed<>(
             "EndpointSlice",
@@ -125,19 +114,9 @@ public final class KubernetesSource implements AutoCloseable {
             V1EndpointSlice.class,
             V1EndpointSliceList.class,
             backoff,
-            this::reportFailure,
-            new ObjectFeed.Sink<>() {
-              @Override
-              public void upsert(V1EndpointSlice s) {
-                tracker.upsertEndpointSlice(KubernetesConverter.endpointSlice(s));
-              }
-
-              @Override
-              public void delete(V1EndpointSlice s) {
-                tracker.deleteEndpointSlice(id(s.getMetadata()));
-              }
-            },
-            onChange);
+            ObjectFeed.Sink.of(
+                s -> tracker.upsertEndpointSlice(KubernetesConverter.endpointSlice(s)),
+                s -> tracker.deleteEndpointSlice(id(s.getMetadata()))));
     node =
         new Informed<>(
             "Node",
@@ -153,19 +132,8 @@ public final class KubernetesSource implements AutoCloseable {
             V1Node.class,
             V1NodeList.class,
             backoff,
-            this::reportFailure,
-            new ObjectFeed.Sink<>() {
-              @Override
-              public void upsert(V1Node n) {
-                tracker.updateNode(KubernetesConverter.node(n));
-              }
-
-              @Override
-              public void delete(V1Node n) {
-                tracker.updateNode(null);
-              }
-            },
-            onChange);
+            ObjectFeed.Sink.of(
+                n -> tracker.updateNode(KubernetesConverter.node(n)), n -> tracker.updateNode(null)));
     syncGate =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -280,8 +248,11 @@ public final class KubernetesSource implements AutoCloseable {
     return NamespacedName.of(meta.getNamespace(), meta.getName());
   }
 
-  /** One resource's informer with the feed that hands its events to the tracker. */
-  private static final class Informed<T extends KubernetesObject> {
+  /**
+   * One resource's informer with the feed that hands its events to the tracker; reports its
+   * failures through {@link #reportFailure} and calls the source's {@code onChange}.
+   */
+  private final class Informed<T extends KubernetesObject> {
     final String kind;
     final SharedIndexInformer<T> informer;
     final ObjectFeed<T> feed;
@@ -293,9 +264,7 @@ public final class KubernetesSource implements AutoCloseable {
         Class<T> type,
         Class<L> listType,
         Backoff backoff,
-        BiConsumer<String, Throwable> failures,
-        ObjectFeed.Sink<T> sink,
-        Runnable onChange) {
+        ObjectFeed.Sink<T> sink) {
       this.kind = kind;
       this.feed = new ObjectFeed<>(kind, sink, onChange);
       this.informer =
@@ -304,7 +273,7 @@ public final class KubernetesSource implements AutoCloseable {
               new ListWatch<>(client, calls, type, listType, backoff.copy()),
               0L, // no periodic resync: every object is fed when it changes
               new io.kubernetes.client.informer.cache.Cache<>(),
-              (t, e) -> failures.accept(kind, e));
+              (t, e) -> reportFailure(kind, e));
       informer.addEventHandler(feed);
     }
 

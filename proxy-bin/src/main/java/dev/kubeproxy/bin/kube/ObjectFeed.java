@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,23 @@ final class ObjectFeed<T extends KubernetesObject> implements ResourceEventHandl
     void upsert(T object);
 
     void delete(T object);
+
+    /** A sink that hands upserts to {@code upsert} and deletions to {@code delete}. */
+    static <T> Sink<T> of(Consumer<T> upsert, Consumer<T> delete) {
+      Objects.requireNonNull(upsert, "upsert");
+      Objects.requireNonNull(delete, "delete");
+      return new Sink<>() {
+        @Override
+        public void upsert(T object) {
+          upsert.accept(object);
+        }
+
+        @Override
+        public void delete(T object) {
+          delete.accept(object);
+        }
+      };
+    }
   }
 
   private final String kind;
