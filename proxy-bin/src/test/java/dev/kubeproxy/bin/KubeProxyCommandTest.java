@@ -332,6 +332,24 @@ class KubeProxyCommandTest {
   }
 
   @Test
+  @DisplayName("trace prints the model's verdict for the examples: forwarded ClusterIP and rejected service without endpoints")
+  void traceOutput() {
+    String examples = ExamplesTest.EXAMPLES.toString();
+
+    assertThat(run("trace", "--manifests", examples, "--hostname-override", "node-1",
+        "--from", "10.244.1.5", "--to", "10.96.0.10:80/tcp", "--source", "pod")).isZero();
+    assertThat(out.toString())
+        .contains("verdict: FORWARD")
+        .contains("ClusterIP 10.96.0.10:80/TCP of default/web:http")
+        .contains("10.244.2.10:8080");
+
+    out.getBuffer().setLength(0);
+    assertThat(run("trace", "--manifests", examples, "--hostname-override", "node-1",
+        "--from", "10.244.1.5", "--to", "10.96.0.70:80/tcp")).isZero();
+    assertThat(out.toString()).contains("verdict: REJECT");
+  }
+
+  @Test
   @DisplayName("the manifest's own Node adds its address families (node-1 is dual-stack)")
   void manifestNodeFamilies() {
     EffectiveConfig c = resolve("--manifests", ExamplesTest.EXAMPLES.toString(), "--hostname-override", "node-1");
