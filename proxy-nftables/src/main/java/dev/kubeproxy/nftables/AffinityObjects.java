@@ -66,7 +66,7 @@ final class AffinityObjects {
   }
 
   /** The endpoint's slot: the first four bytes of sha256({@code address/port}), big-endian. */
-  static long slot(ServiceEndpoint endpoint) {
+  private static long slot(ServiceEndpoint endpoint) {
     String id = endpoint.address() + "/" + endpoint.port();
     byte[] digest = Hashing.sha256().hashString(id, StandardCharsets.UTF_8).asBytes();
     return Integer.toUnsignedLong(Ints.fromByteArray(digest));
