@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.hash.Hashing;
 import com.google.common.io.BaseEncoding;
-import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServicePortKey;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
@@ -48,10 +47,9 @@ public final class NftNames {
     return prefix + hashAndTruncate(servicePortBase(key));
   }
 
-  /** The affinity set of one endpoint of a service port ({@code affinity-HASH-base__ip/port}). */
-  public static String affinitySet(ServicePortKey key, ServiceEndpoint endpoint) {
-    String ip = endpoint.address().toString().replace(':', '.');
-    return "affinity-" + hashAndTruncate(servicePortBase(key) + "__" + ip + "/" + endpoint.port());
+  /** The affinity set of a service port ({@code affinity-HASH-ns/svc/proto/port}). */
+  public static String affinitySet(ServicePortKey key) {
+    return "affinity-" + hashAndTruncate(servicePortBase(key));
   }
 
   /** {@code HASH-name}, HASH = first 8 chars of base32(sha256(name)); at most 240 chars. */

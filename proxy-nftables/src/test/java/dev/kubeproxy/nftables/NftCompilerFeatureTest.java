@@ -182,7 +182,8 @@ class NftCompilerFeatureTest {
   }
 
   @Test
-  @DisplayName("ClientIP affinity: per endpoint timeout sets, a client seen within the timeout returns to its endpoint, whichever VIP")
+  @DisplayName("ClientIP affinity: one client . slot timeout set per service port, whatever the endpoint count;"
+      + " a client seen within the timeout returns to its endpoint, whichever VIP")
   void affinity() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
     List<String> affinity = kernel.elements(V4, "service-ips-affinity");
@@ -193,15 +194,30 @@ class NftCompilerFeatureTest {
         "198\\.51\\.100\\.8 \\. tcp \\. 9000 : goto external-[A-Z2-7]{8}-apps/sticky/tcp/api");
     String chain = affinity.get(0).substring(affinity.get(0).indexOf("goto ") + 5);
     List<String> rules = kernel.rules(V4, chain);
+    String set = "@affinity-[A-Z2-7]{8}-apps/sticky/tcp/api";
+    String first = "ip saddr \\. numgen random mod 1 offset " + slot("10.244.1.20/9000");
+    String second = "ip saddr \\. numgen random mod 1 offset " + slot("10.244.2.21/9000");
     assertThat(rules).hasSize(4);
-    assertThat(rules.get(0)).matches("meta l4proto tcp ip saddr @(affinity-[A-Z2-7]{8}-apps/sticky/tcp/api__10\\.244\\.1\\.20/9000)"
-        + " update @\\1 \\{ ip saddr \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
-    assertThat(rules.get(2)).matches("meta l4proto tcp numgen random mod 2 == 0 update @affinity-\\S+__10\\.244\\.1\\.20/9000"
-        + " \\{ ip saddr \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
-    assertThat(rules.get(3)).matches("meta l4proto tcp update @affinity-\\S+__10\\.244\\.2\\.21/9000"
-        + " \\{ ip saddr \\} dnat to 10\\.244\\.2\\.21:9000");
-    assertThat(kernel.dump()).contains("type ipv4_addr; flags dynamic,timeout; timeout 600s");
+    assertThat(rules.get(0)).matches("meta l4proto tcp " + first + " " + set + " update " + set
+        + " \\{ " + first + " \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
+    assertThat(rules.get(1)).matches("meta l4proto tcp " + second + " " + set + " update " + set
+        + " \\{ " + second + " \\} dnat to 10\\.244\\.2\\.21:9000");
+    assertThat(rules.get(2)).matches("meta l4proto tcp numgen random mod 2 == 0 update " + set
+        + " \\{ " + first + " \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
+    assertThat(rules.get(3)).matches("meta l4proto tcp update " + set
+        + " \\{ " + second + " \\} dnat to 10\\.244\\.2\\.21:9000");
+    assertThat(kernel.sets(V4).stream().filter(s -> s.startsWith("affinity-"))).singleElement()
+        .satisfies(s -> assertThat(s).matches("affinity-[A-Z2-7]{8}-apps/sticky/tcp/api"));
+    assertThat(kernel.dump()).contains(
+        "typeof ip saddr . numgen random mod 1; flags dynamic,timeout; timeout 600s");
     assertThat(kernel.elements(V4, "service-ips-2")).noneMatch(e -> e.startsWith("10.96.2.1 "));
+  }
+
+  /** An endpoint's slot as documented: the first 32 bits of sha256("address/port"), unsigned. */
+  private static long slot(String endpoint) throws Exception {
+    byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+        .digest(endpoint.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.nio.ByteBuffer.wrap(digest).getInt() & 0xffffffffL;
   }
 
   @Test

@@ -17,7 +17,11 @@ import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.api.testing.lab.Reply.Outcome;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -120,6 +124,101 @@ class NftablesPolicyKernelTest extends NftLabTestBase {
     }
     List<Reply> udp = lab.udpRequests(client.netns(), null, 0, vip, PORT, 20, ANSWER);
     assertThat(servers(udp)).as("pod client over UDP").hasSize(1);
+  }
+
+  /**
+   * Upstream: the affinity timeout counts from a client's last new connection. Each of five
+   * outside clients connects at t=0, once more at t=2 s, and again at t=3.5 s, after its first
+   * choice alone would have expired (timeout 3 s); it must still reach its first endpoint. Had
+   * the t=2 s connection not refreshed the timeout, all five would have to re-pick their own
+   * endpoint by chance (probability 3^-5).
+   */
+  @Test
+  @DisplayName("ClientIP affinity: every new connection refreshes the timeout, so a returning client keeps its endpoint")
+  void clientIpAffinityTimeoutIsRefreshed() throws Exception {
+    cluster.apply(
+        service("refresh", "10.96.1.31").sessionAffinity("ClientIP", 3).build(),
+        slice("refresh", IpFamily.V4, epA, epB, epR));
+    IpAddress vip = IpAddress.parse("10.96.1.31");
+
+    Map<IpAddress, String> chosen = new LinkedHashMap<>();
+    for (IpAddress source : outsideClients()) {
+      chosen.put(source, only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)));
+    }
+    long firstDone = System.nanoTime();
+    sleepUntil(firstDone + Duration.ofSeconds(2).toNanos());
+    long refreshStart = System.nanoTime();
+    for (IpAddress source : chosen.keySet()) {
+      assertThat(only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 1, ANSWER)))
+          .as("client %s within the timeout", source).isEqualTo(chosen.get(source));
+    }
+    sleepUntil(firstDone + Duration.ofMillis(3500).toNanos());
+    for (IpAddress source : chosen.keySet()) {
+      assertThat(only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)))
+          .as("client %s after its refresh", source).isEqualTo(chosen.get(source));
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - refreshStart))
+        .as("the last connections came within the timeout of the refreshing ones")
+        .isLessThan(Duration.ofSeconds(3));
+  }
+
+  /**
+   * Upstream: when a client's endpoint goes away its client is balanced anew (never sent to the
+   * removed endpoint) and sticks to the new choice, while clients of the remaining endpoints
+   * keep theirs.
+   */
+  @Test
+  @DisplayName("ClientIP affinity: removing a client's endpoint re-balances it to a live one; others keep theirs")
+  void clientIpAffinityRebalancesRemovedEndpoint() throws Exception {
+    cluster.apply(
+        service("rebalance", "10.96.1.32").sessionAffinity("ClientIP", 300).build(),
+        slice("rebalance", IpFamily.V4, epA, epB, epR));
+    IpAddress vip = IpAddress.parse("10.96.1.32");
+    Map<IpAddress, String> before = new LinkedHashMap<>();
+    for (IpAddress source : outsideClients()) {
+      before.put(source, only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)));
+    }
+    String removed = before.values().iterator().next();
+    List<Pod> remaining = new ArrayList<>();
+    for (Pod pod : List.of(epA, epB, epR)) {
+      if (!pod.name().equals(removed)) {
+        remaining.add(pod);
+      }
+    }
+
+    cluster.apply(slice("rebalance", IpFamily.V4, remaining.toArray(new Pod[0])));
+
+    for (Map.Entry<IpAddress, String> e : before.entrySet()) {
+      String now = only(lab.tcpRequests(lab.outsideNs(), e.getKey(), vip, PORT, 5, ANSWER));
+      if (e.getValue().equals(removed)) {
+        assertThat(now).as("client %s of the removed endpoint", e.getKey())
+            .isIn(names(remaining.toArray(new Pod[0])));
+      } else {
+        assertThat(now).as("client %s of a remaining endpoint", e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+  }
+
+  private static List<IpAddress> outsideClients() {
+    List<IpAddress> clients = new ArrayList<>();
+    for (int i = 0; i < NetnsLab.OUTSIDE_CLIENTS; i++) {
+      clients.add(NetnsLab.outsideClientIp(IpFamily.V4, i));
+    }
+    return clients;
+  }
+
+  /** The one server that answered all of {@code replies}; fails if there were several. */
+  private static String only(List<Reply> replies) {
+    Set<String> servers = servers(replies);
+    assertThat(servers).as("servers of one client's connections").hasSize(1);
+    return servers.iterator().next();
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left = nanoTime - System.nanoTime();
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+    }
   }
 
   @Test
