@@ -62,8 +62,13 @@ final class AffinityObjects {
       out.chain(role.chain(entry), rules(entry, syntax, set, role.endpoints(entry)));
     }
     out.set(new AddSet(table, set, NftType.typeOf(syntax.ip() + " saddr . " + SLOT_TYPE),
-        ImmutableSortedSet.of("dynamic", "timeout"), entry.affinity().timeoutSeconds(), null));
+        ImmutableSortedSet.of("dynamic", "timeout"), entry.affinity().timeoutSeconds(),
+        CLIENTS_PER_SERVICE_PORT, null));
   }
+
+  // One set holds every client of the service port (upstream: 65535 per endpoint set), so it is
+  // sized well above nft's default of 65535; hash sets allocate only for elements present.
+  private static final int CLIENTS_PER_SERVICE_PORT = 1 << 20;
 
   /** The endpoint's slot: the first four bytes of sha256({@code address/port}), big-endian. */
   private static long slot(ServiceEndpoint endpoint) {

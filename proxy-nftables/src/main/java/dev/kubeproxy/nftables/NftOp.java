@@ -74,9 +74,11 @@ public sealed interface NftOp {
       NftType keyType,
       ImmutableSortedSet<String> flags,
       int timeoutSeconds,
+      int size,
       String comment)
       implements NftOp {
     public AddSet {
+      checkArgument(size >= 0, "size must not be negative");
       Objects.requireNonNull(table);
       NftNames.checkName(name);
       Objects.requireNonNull(keyType);

@@ -81,6 +81,9 @@ public final class NftRenderer {
       if (s.timeoutSeconds() > 0) {
         out.append(" timeout ").append(s.timeoutSeconds()).append("s ;");
       }
+      if (s.size() > 0) {
+        out.append(" size ").append(s.size()).append(" ;");
+      }
       if (s.comment() != null) {
         out.append(" comment ").append(quote(s.comment())).append(" ;");
       }

@@ -264,7 +264,7 @@ final class NftSkeleton {
 
   private AddSet set(String name, NftType type, boolean interval, String comment) {
     return new AddSet(table, name, type,
-        interval ? ImmutableSortedSet.of("interval") : ImmutableSortedSet.of(), 0, comment);
+        interval ? ImmutableSortedSet.of("interval") : ImmutableSortedSet.of(), 0, 0, comment);
   }
 
   private AddChain chain(String name, BaseChain base) {

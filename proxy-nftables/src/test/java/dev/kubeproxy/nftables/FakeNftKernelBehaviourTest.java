@@ -29,7 +29,7 @@ class FakeNftKernelBehaviourTest {
   void base() throws NftException {
     kernel.apply(NftTransaction.of(List.of(
         new AddTable(T, null),
-        new AddSet(T, "ips", NftType.type("ipv4_addr"), null, 0, null),
+        new AddSet(T, "ips", NftType.type("ipv4_addr"), null, 0, 0, null),
         new AddMap(T, "vm", NftType.type("ipv4_addr"), NftType.type("verdict"), null, null),
         new AddChain(T, "target", null, null),
         new AddChain(T, "from", null, null),

@@ -35,7 +35,7 @@ class NftRendererTest {
         new FlushChain(V4, "services"),
         new DeleteChain(V4, "old"),
         new AddRule(V4, "services", NftRule.of("ip daddr @cluster-ips jump mark", "what \"it\" does;")),
-        new AddSet(V4, "s", NftType.type("ipv4_addr"), ImmutableSortedSet.of("timeout", "dynamic"), 60, null),
+        new AddSet(V4, "s", NftType.type("ipv4_addr"), ImmutableSortedSet.of("timeout", "dynamic"), 60, 0, null),
         new AddMap(V4, "m", NftType.typeOf("ip daddr . th dport"), NftType.type("verdict"), null, "c"),
         new DeleteSet(V4, "m", true),
         new FlushSet(V4, "s", false)));
