@@ -5,13 +5,15 @@ import dev.kubeproxy.bin.server.MetricsServer;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.bin.server.ServiceHealthServers;
 import dev.kubeproxy.model.sync.ServiceProxy;
+import dev.kubeproxy.api.IpAddress;
 import java.io.IOException;
+import java.util.List;
 import java.time.Clock;
 
 /**
  * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null)
- * and one service-health server per healthCheckNodePort. Service health servers bind every
- * address (upstream narrows them to nodePortAddresses; not yet done here).
+ * and one service-health server per healthCheckNodePort, on the addresses
+ * {@code --nodeport-addresses} selects (every address when it is unset), as upstream.
  */
 final class Servers implements AutoCloseable {
   private final HealthzServer healthz;
@@ -38,7 +40,12 @@ final class Servers implements AutoCloseable {
       if (config.metricsBindAddress() != null) {
         metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
       }
-      return new Servers(healthz, metrics, ServiceHealthServers.create(proxy::healthy));
+      List<IpAddress> healthAddresses = NodePortAddresses.resolve(config.proxy());
+      ServiceHealthServers serviceHealth =
+          healthAddresses.isEmpty()
+              ? ServiceHealthServers.create(proxy::healthy)
+              : ServiceHealthServers.create(healthAddresses, proxy::healthy);
+      return new Servers(healthz, metrics, serviceHealth);
     } catch (IOException | RuntimeException e) {
       closeQuietly(healthz);
       closeQuietly(metrics);
