@@ -62,6 +62,16 @@ public final class ProxyRunner {
     if (config.cleanup()) {
       return cleanup(backend);
     }
+    if (!config.dryRun()) {
+      String problem =
+          NftablesSupport.problem(
+              System.getProperty("os.version"),
+              System.getenv(NftablesSupport.SKIP_KERNEL_CHECK) != null,
+              commands);
+      if (problem != null) {
+        return fail(problem);
+      }
+    }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
     ProxyMetrics metrics = ProxyMetrics.create();
