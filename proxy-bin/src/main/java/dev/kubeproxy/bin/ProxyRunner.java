@@ -89,7 +89,7 @@ public final class ProxyRunner {
       listeners.add(event -> metrics.update(proxy.committedTables()));
       Runnable changed =
           () -> {
-            metrics.changeQueued();
+            metrics.changeQueued(tracker.pendingServiceEvents(), tracker.pendingEndpointEvents());
             proxy.onChange();
           };
       try (EventSource source = EventSource.start(config, manifests, tracker, changed)) {

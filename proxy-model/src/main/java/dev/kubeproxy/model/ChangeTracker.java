@@ -103,6 +103,16 @@ public final class ChangeTracker {
     }
   }
 
+  /** Service events received since the last {@link #drain()} (for the pending-changes metric). */
+  public synchronized int pendingServiceEvents() {
+    return serviceEvents;
+  }
+
+  /** EndpointSlice events received since the last {@link #drain()}. */
+  public synchronized int pendingEndpointEvents() {
+    return endpointEvents;
+  }
+
   /** This proxy's Node as last given to {@link #updateNode}, or null. */
   public synchronized Node node() {
     return node;

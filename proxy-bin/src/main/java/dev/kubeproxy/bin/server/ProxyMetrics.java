@@ -125,6 +125,16 @@ public final class ProxyMetrics implements SyncListener {
     lastQueuedTimestamp.set(epochSeconds(clock.instant()));
   }
 
+  /**
+   * Records a change queued now with the events waiting for the next sync (the tracker's
+   * counts), so the {@code _pending} gauges rise between syncs as upstream's do.
+   */
+  public void changeQueued(int pendingServiceEvents, int pendingEndpointEvents) {
+    changeQueued();
+    serviceChangesPending.set(pendingServiceEvents);
+    endpointChangesPending.set(pendingEndpointEvents);
+  }
+
   /** Adds {@code count} conntrack entries the cleaner actually deleted. */
   public void conntrackEntriesDeleted(long count) {
     conntrackDeleted.inc(count);

@@ -141,6 +141,16 @@ class MetricsServerTest {
   }
 
   @Test
+  @DisplayName("the _pending gauges rise with queued events between syncs and fall to 0 after a successful sync")
+  void pendingBetweenSyncs() {
+    metrics.changeQueued(3, 5);
+
+    String queued = Http.get(server.address(), "/metrics").body();
+    assertThat(sample(queued, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(3);
+    assertThat(sample(queued, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(5);
+  }
+
+  @Test
   @DisplayName("no_local_endpoints_total counts service ports with a Local policy and no endpoints for it, once across families")
   void noLocalEndpoints() {
     metrics.update(Tables.tables(
