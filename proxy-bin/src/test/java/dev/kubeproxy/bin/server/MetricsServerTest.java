@@ -141,7 +141,7 @@ class MetricsServerTest {
   }
 
   @Test
-  @DisplayName("the _pending gauges rise with queued events between syncs and fall to 0 after a successful sync")
+  @DisplayName("the _pending gauges show the events queued since the last sync")
   void pendingBetweenSyncs() {
     metrics.changeQueued(3, 5);
 
