@@ -1,5 +1,6 @@
 package dev.kubeproxy.jmh;
 
+import dev.kubeproxy.nftables.ExistingObjects;
 import dev.kubeproxy.nftables.NftException;
 import dev.kubeproxy.nftables.NftKernel;
 import dev.kubeproxy.nftables.NftRenderer;
@@ -23,5 +24,11 @@ final class DiscardingNftKernel implements NftKernel {
   @Override
   public String list(NftTable table) throws NftException {
     throw new NftException("the discarding kernel keeps nothing to list");
+  }
+
+  /** Nothing is kept, so every full sync starts from an absent table. */
+  @Override
+  public ExistingObjects objects(NftTable table) {
+    return ExistingObjects.ABSENT;
   }
 }

@@ -1,6 +1,7 @@
 package dev.kubeproxy.nftables;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.nftables.NftOp.AddChain;
 import dev.kubeproxy.nftables.NftOp.AddElement;
 import dev.kubeproxy.nftables.NftOp.AddMap;
@@ -41,6 +42,7 @@ public final class FakeNftKernel implements NftKernel {
       (a, b) -> (a.family() + a.name()).compareTo(b.family() + b.name()));
   private final NftRenderer renderer = new NftRenderer();
   private int transactions;
+  private int objectListings;
 
   @Override
   public long apply(NftTransaction transaction) throws NftException {
@@ -118,6 +120,26 @@ public final class FakeNftKernel implements NftKernel {
       throw new NftException("Error: No such file or directory: table " + table);
     }
     return dump(table, t);
+  }
+
+  @Override
+  public ExistingObjects objects(NftTable table) {
+    objectListings++;
+    Table t = tables.get(table);
+    if (t == null) {
+      return ExistingObjects.ABSENT;
+    }
+    ImmutableSortedMap.Builder<String, Boolean> chains = ImmutableSortedMap.naturalOrder();
+    t.chains.forEach((name, chain) -> chains.put(name, chain.base != null));
+    ImmutableSortedMap.Builder<String, ExistingObjects.Definition> sets =
+        ImmutableSortedMap.naturalOrder();
+    t.sets.forEach((name, set) -> sets.put(name, ExistingObjects.Definition.of(set.declaration)));
+    return ExistingObjects.of(false, chains.build(), sets.build());
+  }
+
+  /** How many times {@link #objects} was called. */
+  public int objectListings() {
+    return objectListings;
   }
 
   /** Every table as text: sets (sorted, with sorted elements), then chains (sorted) with rules. */

@@ -18,6 +18,7 @@ import dev.kubeproxy.nftables.NftOp.DeleteElement;
 import dev.kubeproxy.nftables.NftOp.DeleteSet;
 import dev.kubeproxy.nftables.NftOp.DeleteTable;
 import dev.kubeproxy.nftables.NftOp.FlushChain;
+import dev.kubeproxy.nftables.NftOp.FlushSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,9 +32,9 @@ import java.util.TreeSet;
  * Compiles a table change into an nftables transaction (DESIGN §6, compile). Pure: the result
  * depends only on the arguments.
  *
- * <p>A full compile replaces the whole table in one transaction ({@code add table}, {@code
- * delete table}, then everything), so the kernel switches from whatever it had to the new
- * rules with no moment without rules. A partial compile looks only at the changed keys and the
+ * <p>A full compile replaces the whole table's contents in one transaction (flush or delete what
+ * the kernel holds, then add everything), so the kernel switches from whatever it had to the
+ * new rules with no moment without rules, keeping the clients remembered in affinity sets. A partial compile looks only at the changed keys and the
  * committed {@link NftState}, and emits just the elements, group maps and affinity chains that
  * differ; chains that fall out of use are flushed now and deleted by a later sync at least
  * {@link #STALE_CHAIN_DELAY_NANOS} later, as upstream does for older kernels.
@@ -46,18 +47,47 @@ public final class NftCompiler {
   public record Result(NftTransaction transaction, NftState state) {}
 
   /**
-   * Compiles {@code change}; the compile is full when {@code full} is set, nothing was committed
-   * yet, or the table-wide facts changed.
+   * Whether compiling {@code change} is a full compile: {@code full} is set, nothing was
+   * committed yet, or the table-wide facts changed. Only then does the kernel need listing.
+   */
+  public boolean needsFull(TableChange change, boolean full, NftState committed) {
+    return full || committed == null || !committed.facts().sameFacts(change.next());
+  }
+
+  /**
+   * Compiles {@code change} as {@link #compile(TableChange, boolean, NftState,
+   * ExistingObjects, long)} does for a kernel without the table.
    */
   public Result compile(TableChange change, boolean full, NftState committed, long nowNanos) {
-    if (full || committed == null || !committed.facts().sameFacts(change.next())) {
-      return full(change.next());
+    return compile(change, full, committed, ExistingObjects.ABSENT, nowNanos);
+  }
+
+  /**
+   * Compiles {@code change}, fully when {@link #needsFull}; a full compile replaces {@code
+   * existing}, what the kernel's table holds now.
+   */
+  public Result compile(TableChange change, boolean full, NftState committed,
+      ExistingObjects existing, long nowNanos) {
+    if (needsFull(change, full, committed)) {
+      return full(change.next(), existing);
     }
     return new Partial(change, committed, nowNanos).compile();
   }
 
-  /** Everything in {@code next}, replacing whatever the kernel has. */
+  /** Everything in {@code next}, for a kernel without the table. */
   public Result full(ForwardingTable next) {
+    return full(next, ExistingObjects.ABSENT);
+  }
+
+  /**
+   * Everything in {@code next}, replacing {@code existing} (what the kernel's table holds) in
+   * one transaction: every existing chain is flushed; every set and map is flushed, or deleted
+   * when the new state lacks it or defines it differently, except dynamic sets (ClientIP
+   * affinity) defined exactly as before, which keep what the packet path stored; base chains
+   * and chains the new state lacks are deleted; then everything is added. A table holding
+   * objects of kinds this backend never creates is deleted and re-created instead.
+   */
+  public Result full(ForwardingTable next, ExistingObjects existing) {
     NftTable table = NftTable.kubeProxy(next.family());
     NftSkeleton skeleton = new NftSkeleton(table, next);
     EntryCompiler compiler = new EntryCompiler(table);
@@ -89,9 +119,6 @@ public final class NftCompiler {
     }
 
     List<NftOp> ops = new ArrayList<>();
-    ops.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
-    ops.add(new DeleteTable(table));
-    ops.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
     ops.addAll(skeleton.sets());
     for (String map : groupCounts.keySet()) {
       GroupRef group = groupOf(map);
@@ -128,13 +155,62 @@ public final class NftCompiler {
     for (EntryObjects objects : compiled) {
       addChainRules(table, objects.chains(), objects.chains().keySet(), ops);
     }
+    List<NftOp> replace = new ArrayList<>();
+    replace.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
+    if (existing.foreign()) {
+      replace.add(new DeleteTable(table));
+      replace.add(new AddTable(table, NftSkeleton.TABLE_COMMENT));
+    } else if (existing.present()) {
+      replace.addAll(clearing(table, existing, ops));
+    }
+    replace.addAll(ops);
     NftState state = new NftState(
         next,
         PersistentMap.copyOf(entries),
         PersistentMap.copyOf(claims),
         ImmutableSortedMap.copyOf(groupCounts),
         ImmutableSortedMap.of());
-    return new Result(NftTransaction.of(ops), state);
+    return new Result(NftTransaction.of(replace), state);
+  }
+
+  /**
+   * The operations that empty {@code existing} before {@code additions} (the new state's
+   * objects, elements and rules) are applied, leaving exactly the new state behind.
+   */
+  private static List<NftOp> clearing(NftTable table, ExistingObjects existing,
+      List<NftOp> additions) {
+    Map<String, ExistingObjects.Definition> sets = new HashMap<>();
+    Map<String, Boolean> chains = new HashMap<>();
+    for (NftOp op : additions) {
+      if (op instanceof AddSet s) {
+        sets.put(s.name(), ExistingObjects.Definition.of(s));
+      } else if (op instanceof AddMap m) {
+        sets.put(m.name(), ExistingObjects.Definition.of(m));
+      } else if (op instanceof AddChain c) {
+        chains.put(c.name(), c.base() != null);
+      }
+    }
+    List<NftOp> out = new ArrayList<>();
+    for (String chain : existing.chains().keySet()) {
+      out.add(new FlushChain(table, chain));
+    }
+    for (Map.Entry<String, ExistingObjects.Definition> e : existing.sets().entrySet()) {
+      ExistingObjects.Definition was = e.getValue();
+      if (!was.equals(sets.get(e.getKey()))) {
+        // A set whose type or flags change cannot be redefined by add set: delete and re-add.
+        out.add(new DeleteSet(table, e.getKey(), was.map()));
+      } else if (!was.flags().contains("dynamic")) {
+        out.add(new FlushSet(table, e.getKey(), was.map()));
+      }
+    }
+    for (Map.Entry<String, Boolean> e : existing.chains().entrySet()) {
+      Boolean base = chains.get(e.getKey());
+      // Base chains are re-created rather than compared hook by hook; nothing jumps to them.
+      if (base == null || base || e.getValue()) {
+        out.add(new DeleteChain(table, e.getKey()));
+      }
+    }
+    return out;
   }
 
   /** One partial compile: the delta of the changed keys against the committed state. */

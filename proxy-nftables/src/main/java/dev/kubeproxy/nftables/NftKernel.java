@@ -11,4 +11,10 @@ public interface NftKernel {
 
   /** The current contents of {@code table} as text, for diagnostics; throws if absent. */
   String list(NftTable table) throws NftException;
+
+  /**
+   * The chains, sets and maps {@code table} holds, or {@link ExistingObjects#ABSENT}; read only
+   * before a full sync, never on a partial one.
+   */
+  ExistingObjects objects(NftTable table) throws NftException;
 }

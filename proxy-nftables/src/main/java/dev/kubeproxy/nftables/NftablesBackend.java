@@ -48,14 +48,22 @@ public final class NftablesBackend implements Backend {
     Map<IpFamily, NftState> next = new EnumMap<>(IpFamily.class);
     try {
       for (TableChange change : request.changes()) {
+        NftState before = committed.get(change.family());
+        // Only a full sync reads the kernel, to replace what it holds in place.
+        ExistingObjects existing = compiler.needsFull(change, request.full(), before)
+            ? kernel.objects(NftTable.kubeProxy(change.family()))
+            : ExistingObjects.ABSENT;
         NftCompiler.Result result =
-            compiler.compile(change, request.full(), committed.get(change.family()), now);
+            compiler.compile(change, request.full(), before, existing, now);
         ops.addAll(result.transaction().ops());
         next.put(change.family(), result.state());
       }
     } catch (IllegalArgumentException e) {
       committed.clear();
       throw new SyncException("cannot compile nftables rules: " + e.getMessage(), e);
+    } catch (NftException e) {
+      committed.clear();
+      throw new SyncException(e.getMessage(), e);
     }
     long bytes = 0;
     if (!ops.isEmpty()) {

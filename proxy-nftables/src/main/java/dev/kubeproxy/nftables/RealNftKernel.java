@@ -48,4 +48,25 @@ public final class RealNftKernel implements NftKernel {
       throw new NftException("nft list failed: " + e.getMessage(), e);
     }
   }
+
+  /** Runs {@code nft -t list table} (terse: no elements) and parses the object names. */
+  @Override
+  public ExistingObjects objects(NftTable table) throws NftException {
+    String listing;
+    try {
+      listing = runner
+          .run(Command.of("nft", "-t", "list", "table", table.family().nftFamily(), table.name()))
+          .stdout();
+    } catch (CommandException e) {
+      if (e.exitCode() == 1 && e.stderr().contains("No such file or directory")) {
+        return ExistingObjects.ABSENT;
+      }
+      throw new NftException("nft list failed: " + e.getMessage(), e);
+    }
+    try {
+      return ExistingObjects.parse(listing);
+    } catch (IllegalArgumentException e) {
+      throw new NftException("cannot read table " + table + ": " + e.getMessage(), e);
+    }
+  }
 }

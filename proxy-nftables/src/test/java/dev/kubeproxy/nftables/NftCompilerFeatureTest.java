@@ -304,6 +304,11 @@ class NftCompilerFeatureTest {
       public String list(NftTable t) throws NftException {
         throw new NftException("not listed");
       }
+
+      @Override
+      public ExistingObjects objects(NftTable t) {
+        return ExistingObjects.ABSENT;
+      }
     });
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> failing.sync(SyncRequest.full(TableChange.initial(table))))

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full render of the all-features sample, both families, compared exactly with a reviewed
+ * The full render of the all-features sample, both families, for a kernel without the tables
+ * (what a first start sends: {@code add table} then everything), compared exactly with a reviewed
  * golden file. Regenerate after an intended change with {@code -Dgolden.update=true} and review
  * the diff.
  */
