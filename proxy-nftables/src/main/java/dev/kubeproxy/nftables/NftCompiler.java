@@ -18,7 +18,6 @@ import dev.kubeproxy.nftables.NftOp.DeleteElement;
 import dev.kubeproxy.nftables.NftOp.DeleteSet;
 import dev.kubeproxy.nftables.NftOp.DeleteTable;
 import dev.kubeproxy.nftables.NftOp.FlushChain;
-import dev.kubeproxy.nftables.NftOp.FlushSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -81,10 +80,10 @@ public final class NftCompiler {
 
   /**
    * Everything in {@code next}, replacing {@code existing} (what the kernel's table holds) in
-   * one transaction: every existing chain is flushed; every set and map is flushed, or deleted
-   * when the new state lacks it or defines it differently, except dynamic sets (ClientIP
-   * affinity) defined exactly as before, which keep what the packet path stored; base chains
-   * and chains the new state lacks are deleted; then everything is added. A table holding
+   * one transaction: every existing chain is flushed; every set and map is deleted, except
+   * dynamic sets (ClientIP affinity) the new state defines exactly as before, which keep what
+   * the packet path stored; base chains and chains the new state lacks are deleted; then
+   * everything is added. A table holding
    * objects of kinds this backend never creates is deleted and re-created instead.
    */
   public Result full(ForwardingTable next, ExistingObjects existing) {
@@ -196,11 +195,11 @@ public final class NftCompiler {
     }
     for (Map.Entry<String, ExistingObjects.Definition> e : existing.sets().entrySet()) {
       ExistingObjects.Definition was = e.getValue();
-      if (!was.equals(sets.get(e.getKey()))) {
-        // A set whose type or flags change cannot be redefined by add set: delete and re-add.
+      // Only a dynamic set defined as before is kept; every other set and map is re-created,
+      // since add set cannot redefine one and nft 1.0.6 refuses a group map's DNAT rule in a
+      // later transaction than the map ("conflicting protocols specified").
+      if (!was.flags().contains("dynamic") || !was.equals(sets.get(e.getKey()))) {
         out.add(new DeleteSet(table, e.getKey(), was.map()));
-      } else if (!was.flags().contains("dynamic")) {
-        out.add(new FlushSet(table, e.getKey(), was.map()));
       }
     }
     for (Map.Entry<String, Boolean> e : existing.chains().entrySet()) {

@@ -49,8 +49,12 @@ class NftCheckKernelTest {
   @Test
   void largeTableWithEveryFeaturePassesNftCheckAndApplies() throws Exception {
     NftCompiler compiler = new NftCompiler();
-    NftTransaction tx = compiler.full(large(IpFamily.V4)).transaction()
-        .then(compiler.full(large(IpFamily.V6)).transaction());
+    RealNftKernel kernel = new RealNftKernel(netns.runner());
+    // Compiled against what the namespace holds (another test may have left tables), as a sync.
+    NftTransaction tx = compiler.full(large(IpFamily.V4),
+            kernel.objects(NftTable.kubeProxy(IpFamily.V4))).transaction()
+        .then(compiler.full(large(IpFamily.V6),
+            kernel.objects(NftTable.kubeProxy(IpFamily.V6))).transaction());
     byte[] text = new NftRenderer().render(tx).getBytes(StandardCharsets.UTF_8);
 
     netns.runner().run(Command.of(List.of("nft", "--check", "-f", "-"), text));

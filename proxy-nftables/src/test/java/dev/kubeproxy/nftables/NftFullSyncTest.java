@@ -101,6 +101,54 @@ class NftFullSyncTest {
   }
 
   @Test
+  @DisplayName("nft -t list output (nft 1.0.6) is read into chains, base chains and set definitions")
+  void parsesTerseListing() {
+    String listing = String.join("\n",
+        "table ip kube-proxy {",
+        "\tcomment \"rules for kube-proxy\"",
+        "\tset affinity-ABC-ns/svc/tcp/p {",
+        "\t\ttypeof ip saddr . numgen random mod 1",
+        "\t\tsize 1048576",
+        "\t\tflags dynamic,timeout",
+        "\t\ttimeout 3h",
+        "\t}",
+        "",
+        "\tmap m1 {",
+        "\t\ttypeof ip daddr . meta l4proto . th dport : verdict",
+        "\t\tcomment \"x\"",
+        "\t}",
+        "",
+        "\tchain c1 {",
+        "\t\tip daddr . meta l4proto . th dport vmap { 10.0.0.1 . tcp . 80 : goto c2 }",
+        "\t}",
+        "",
+        "\tchain nat-prerouting {",
+        "\t\ttype nat hook prerouting priority dstnat; policy accept;",
+        "\t\tjump c1",
+        "\t}",
+        "}",
+        "");
+    ExistingObjects objects = ExistingObjects.parse(listing);
+    assertThat(objects.present()).isTrue();
+    assertThat(objects.foreign()).isFalse();
+    assertThat(objects.chains()).containsExactly(
+        java.util.Map.entry("c1", false), java.util.Map.entry("nat-prerouting", true));
+    NftOp.AddSet affinity = new NftOp.AddSet(V4, "affinity-ABC-ns/svc/tcp/p",
+        NftType.typeOf("ip saddr . numgen random mod 1"),
+        ImmutableSortedSet.of("dynamic", "timeout"), 10800, 1 << 20, null);
+    assertThat(objects.sets().get("affinity-ABC-ns/svc/tcp/p"))
+        .isEqualTo(ExistingObjects.Definition.of(affinity));
+    assertThat(objects.sets().get("m1")).isEqualTo(ExistingObjects.Definition.of(
+        new NftOp.AddMap(V4, "m1", NftType.typeOf("ip daddr . meta l4proto . th dport"),
+            NftType.type("verdict"), null, "x")));
+    assertThat(ExistingObjects.parse(listing.replace("\tmap m1", "\tflowtable f1")).foreign())
+        .isTrue();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> ExistingObjects.parse(listing.replace("\tchain c1 {", "\tchain c1")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   @DisplayName("only full syncs list the kernel; partial syncs work from the committed state")
   void onlyFullSyncsListTheKernel() throws Exception {
     backend.sync(SyncRequest.full(TableChange.initial(TABLE)));

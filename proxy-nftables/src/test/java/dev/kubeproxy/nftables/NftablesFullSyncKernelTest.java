@@ -1,0 +1,108 @@
+package dev.kubeproxy.nftables;
+
+import static dev.kubeproxy.nftables.NftLabCluster.PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
+import static dev.kubeproxy.nftables.NftLabCluster.names;
+import static dev.kubeproxy.nftables.NftLabCluster.servers;
+import static dev.kubeproxy.nftables.NftLabCluster.service;
+import static dev.kubeproxy.nftables.NftLabCluster.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.backend.SyncRequest;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.command.Command;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Reply;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Real packets across full syncs over an existing table: affinity kept, older layouts removed. */
+@KernelTest
+class NftablesFullSyncKernelTest extends NftLabTestBase {
+  private static final int CONNECTIONS = 20;
+
+  /** The one server that answered all of {@code replies}; fails if there were several. */
+  private static String only(List<Reply> replies, Object client) {
+    Set<String> servers = servers(replies);
+    assertThat(servers).as("servers of client %s's connections", client).hasSize(1);
+    return servers.iterator().next();
+  }
+
+  private static List<Reply> connect(int client, IpAddress vip) {
+    return lab.tcpRequests(lab.outsideNs(), NetnsLab.outsideClientIp(IpFamily.V4, client), vip,
+        PORT, CONNECTIONS, ANSWER);
+  }
+
+  /**
+   * Upstream keeps ClientIP affinity across its periodic full syncs: each of several clients
+   * keeps its endpoint (of three) after a full sync by the same backend and after a restart.
+   */
+  @Test
+  @DisplayName("ClientIP affinity survives full syncs: 20 connections before and after reach one endpoint")
+  void affinitySurvivesFullSync() throws Exception {
+    cluster.apply(
+        service("keep", "10.96.1.40").sessionAffinity("ClientIP", 300).build(),
+        slice("keep", IpFamily.V4, epA, epB, epR));
+    IpAddress vip = IpAddress.parse("10.96.1.40");
+    Map<Integer, String> before = new LinkedHashMap<>();
+    for (int i = 0; i < NetnsLab.OUTSIDE_CLIENTS; i++) {
+      before.put(i, only(connect(i, vip), i));
+    }
+
+    cluster.backend().sync(SyncRequest.full(
+        TableChange.initial(cluster.table(IpFamily.V4)),
+        TableChange.initial(cluster.table(IpFamily.V6))));
+    for (Map.Entry<Integer, String> e : before.entrySet()) {
+      assertThat(only(connect(e.getKey(), vip), e.getKey()))
+          .as("client %s after a periodic full sync", e.getKey()).isEqualTo(e.getValue());
+    }
+    cluster.restartBackend();
+    for (Map.Entry<Integer, String> e : before.entrySet()) {
+      assertThat(only(connect(e.getKey(), vip), e.getKey()))
+          .as("client %s after a restart", e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  /**
+   * A start over a table left by an older layout (a hooked chain DNATing the service elsewhere
+   * through per-endpoint chains, an extra set, a set of ours with another type) ends with
+   * exactly the new layout, and the service reaches its own endpoint.
+   */
+  @Test
+  @DisplayName("a full sync over an older layout removes its chains and sets; traffic follows the new rules")
+  void olderLayoutIsReplaced() throws Exception {
+    String old = String.join("\n",
+        "add table ip kube-proxy",
+        "add set ip kube-proxy old-set { type ipv4_addr ; }",
+        "add element ip kube-proxy old-set { 10.96.1.41 }",
+        "add set ip kube-proxy cluster-ips { typeof ip daddr . tcp dport ; }",
+        "add element ip kube-proxy cluster-ips { 10.96.1.41 . " + PORT + " }",
+        "add chain ip kube-proxy endpoint-OLD",
+        "add rule ip kube-proxy endpoint-OLD meta l4proto tcp dnat to " + epR.ipv4() + ":" + TARGET_PORT,
+        "add chain ip kube-proxy service-OLD",
+        "add rule ip kube-proxy service-OLD ip daddr @old-set goto endpoint-OLD",
+        "add rule ip kube-proxy service-OLD ip daddr . tcp dport @cluster-ips goto endpoint-OLD",
+        "add chain ip kube-proxy old-prerouting { type nat hook prerouting priority -150 ; }",
+        "add rule ip kube-proxy old-prerouting jump service-OLD",
+        "");
+    lab.nodeRunner().run(Command.of(List.of("nft", "-f", "-"), old.getBytes(StandardCharsets.UTF_8)));
+    IpAddress vip = IpAddress.parse("10.96.1.41");
+    assertThat(servers(connect(0, vip))).as("the old layout is live").isEqualTo(names(epR));
+
+    cluster.apply(service("fresh", "10.96.1.41").build(), slice("fresh", IpFamily.V4, epA));
+
+    String listing = lab.exec(lab.nodeNs(), "nft", "-t", "list", "table", "ip", "kube-proxy")
+        .stdout();
+    assertThat(listing).doesNotContain("OLD", "old-")
+        .contains("set cluster-ips {\n\t\ttype ipv4_addr\n");
+    assertThat(servers(connect(1, vip))).isEqualTo(names(epA));
+  }
+}
