@@ -86,7 +86,7 @@ public final class ProxyRunner {
                   config.dryRun() ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands, metrics))
               .listener(listeners)
               .build();
-      listeners.add(event -> metrics.update(proxy.committedTables()));
+      listeners.add(event -> metrics.update(proxy.committedTables(), event.changedKeys()));
       Runnable changed =
           () -> {
             metrics.changeQueued(tracker.pendingServiceEvents(), tracker.pendingEndpointEvents());
@@ -128,7 +128,7 @@ public final class ProxyRunner {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
     try (Servers servers = Servers.start(config, proxy, metrics)) {
-      listeners.add(event -> servers.serviceHealth().update(proxy.committedTables()));
+      listeners.add(event -> servers.serviceHealth().update(proxy.committedTables(), event.changedKeys()));
       listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
       proxy.start();
       try {

@@ -58,6 +58,9 @@ public final class ProxyMetrics implements SyncListener {
   private final Counter syncFailures;
   private final Counter conntrackDeleted;
   private volatile NoLocalEndpoints noLocalEndpoints = new NoLocalEndpoints(0, 0);
+  // Service ports counted by the no-local-endpoints gauge (guarded by this).
+  private final Set<ServicePortKey> noLocalInternal = new HashSet<>();
+  private final Set<ServicePortKey> noLocalExternal = new HashSet<>();
 
   /** Registers the metrics in {@code registry}; {@code clock} stamps {@link #changeQueued()}. */
   public ProxyMetrics(PrometheusRegistry registry, Clock clock) {
@@ -143,22 +146,59 @@ public final class ProxyMetrics implements SyncListener {
   /**
    * Recomputes the no-local-endpoints gauge from the committed tables: service ports with a
    * Local internal (external) traffic policy and no endpoint for that traffic, each service
-   * port counted once across IP families.
+   * port counted once across IP families. Looks at every entry; after a sync prefer
+   * {@link #update(Map, Map)}.
    */
-  public void update(Map<IpFamily, ForwardingTable> tables) {
-    Set<ServicePortKey> internal = new HashSet<>();
-    Set<ServicePortKey> external = new HashSet<>();
+  public synchronized void update(Map<IpFamily, ForwardingTable> tables) {
+    noLocalInternal.clear();
+    noLocalExternal.clear();
     for (ForwardingTable table : tables.values()) {
-      for (ServiceEntry e : table.entries().values()) {
-        if (e.internalPolicyLocal() && e.internal().isEmpty()) {
-          internal.add(e.key());
-        }
-        if (e.externalPolicyLocal() && e.external().isEmpty()) {
-          external.add(e.key());
-        }
+      for (ServicePortKey key : table.entries().keySet()) {
+        refresh(key, tables);
       }
     }
-    noLocalEndpoints = new NoLocalEndpoints(internal.size(), external.size());
+    publishNoLocalEndpoints();
+  }
+
+  /**
+   * Updates the no-local-endpoints gauge for the keys a sync changed only (the
+   * {@code SyncEvent}'s changed keys), so a partial sync costs what it changed.
+   */
+  public synchronized void update(
+      Map<IpFamily, ForwardingTable> tables,
+      Map<IpFamily, ? extends Set<ServicePortKey>> changedKeys) {
+    for (Set<ServicePortKey> keys : changedKeys.values()) {
+      for (ServicePortKey key : keys) {
+        refresh(key, tables);
+      }
+    }
+    publishNoLocalEndpoints();
+  }
+
+  private void refresh(ServicePortKey key, Map<IpFamily, ForwardingTable> tables) {
+    boolean internal = false;
+    boolean external = false;
+    for (ForwardingTable table : tables.values()) {
+      ServiceEntry e = table.entry(key);
+      if (e != null) {
+        internal |= e.internalPolicyLocal() && e.internal().isEmpty();
+        external |= e.externalPolicyLocal() && e.external().isEmpty();
+      }
+    }
+    if (internal) {
+      noLocalInternal.add(key);
+    } else {
+      noLocalInternal.remove(key);
+    }
+    if (external) {
+      noLocalExternal.add(key);
+    } else {
+      noLocalExternal.remove(key);
+    }
+  }
+
+  private void publishNoLocalEndpoints() {
+    noLocalEndpoints = new NoLocalEndpoints(noLocalInternal.size(), noLocalExternal.size());
   }
 
   /** Writes every metric of the registry, then the no-local-endpoints gauge, as Prometheus text. */

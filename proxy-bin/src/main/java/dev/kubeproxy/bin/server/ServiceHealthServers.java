@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.ImmutableSortedMap;
 import com.sun.net.httpserver.HttpExchange;
 import dev.kubeproxy.api.ForwardingTable;
@@ -13,6 +14,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.api.ServicePortKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -40,6 +42,9 @@ public final class ServiceHealthServers implements AutoCloseable {
   private final ImmutableList<IpAddress> bindAddresses;
   private final BooleanSupplier proxyHealthy;
   private final Map<NamespacedName, HealthServer> servers = new HashMap<>();
+  // What each (family, service port) with a healthCheckNodePort contributes, by service; only
+  // services with a health check are here, so reconciling costs that, not the table size.
+  private final Map<NamespacedName, Map<FamilyKey, Contribution>> contributions = new TreeMap<>();
   private boolean closed;
 
   private ServiceHealthServers(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
@@ -62,13 +67,35 @@ public final class ServiceHealthServers implements AutoCloseable {
   }
 
   /**
-   * Reconciles the servers with {@code tables}: stops those whose service lost its
-   * healthCheckNodePort or changed it, starts the new ones, and updates every local-endpoint
-   * count. A port that cannot be bound is logged and tried again on the next update.
+   * Reconciles the servers with {@code tables}, looking at every entry: stops those whose
+   * service lost its healthCheckNodePort or changed it, starts the new ones, and updates every
+   * local-endpoint count. A port that cannot be bound is logged and tried again on the next
+   * update. After a sync prefer {@link #update(Map, Map)}.
    */
   public synchronized void update(Map<IpFamily, ForwardingTable> tables) {
     checkState(!closed, "closed");
-    ImmutableSortedMap<NamespacedName, HealthCheck> wanted = healthChecks(tables);
+    contributions.clear();
+    contributions.putAll(contributionsOf(tables));
+    reconcile();
+  }
+
+  /** Like {@link #update(Map)}, looking only at the keys a sync changed. */
+  public synchronized void update(
+      Map<IpFamily, ForwardingTable> tables,
+      Map<IpFamily, ? extends Set<ServicePortKey>> changedKeys) {
+    checkState(!closed, "closed");
+    changedKeys.forEach(
+        (family, keys) -> {
+          ForwardingTable table = tables.get(family);
+          for (ServicePortKey key : keys) {
+            contribute(contributions, family, key, table == null ? null : table.entry(key));
+          }
+        });
+    reconcile();
+  }
+
+  private void reconcile() {
+    ImmutableSortedMap<NamespacedName, HealthCheck> wanted = checksOf(contributions);
     for (Iterator<HealthServer> it = servers.values().iterator(); it.hasNext(); ) {
       HealthServer s = it.next();
       HealthCheck check = wanted.get(s.service);
@@ -117,33 +144,69 @@ public final class ServiceHealthServers implements AutoCloseable {
    */
   static ImmutableSortedMap<NamespacedName, HealthCheck> healthChecks(
       Map<IpFamily, ForwardingTable> tables) {
-    Map<NamespacedName, Integer> ports = new TreeMap<>();
-    Map<NamespacedName, Set<IpAddress>> localIps = new HashMap<>();
-    for (ForwardingTable table : tables.values()) {
-      for (ServiceEntry entry : table.entries().values()) {
-        if (entry.healthCheckNodePort() <= 0) {
-          continue;
-        }
-        NamespacedName service = entry.key().service();
-        ports.putIfAbsent(service, entry.healthCheckNodePort());
-        Set<IpAddress> ips = localIps.computeIfAbsent(service, s -> new HashSet<>());
-        addLocalReady(entry.external().endpoints(), ips);
-        addLocalReady(entry.cluster(), ips);
+    return checksOf(contributionsOf(tables));
+  }
+
+  private static Map<NamespacedName, Map<FamilyKey, Contribution>> contributionsOf(
+      Map<IpFamily, ForwardingTable> tables) {
+    Map<NamespacedName, Map<FamilyKey, Contribution>> all = new TreeMap<>();
+    tables.forEach(
+        (family, table) -> table.entries().forEach((key, entry) -> contribute(all, family, key, entry)));
+    return all;
+  }
+
+  /** Records what {@code entry} (null: removed) contributes to its service's health check. */
+  private static void contribute(
+      Map<NamespacedName, Map<FamilyKey, Contribution>> into,
+      IpFamily family,
+      ServicePortKey key,
+      ServiceEntry entry) {
+    FamilyKey at = new FamilyKey(family, key);
+    if (entry == null || entry.healthCheckNodePort() <= 0) {
+      Map<FamilyKey, Contribution> service = into.get(key.service());
+      if (service != null && service.remove(at) != null && service.isEmpty()) {
+        into.remove(key.service());
       }
+      return;
     }
+    Set<IpAddress> ips = new HashSet<>();
+    addLocalReady(entry.external().endpoints(), ips);
+    addLocalReady(entry.cluster(), ips);
+    into.computeIfAbsent(key.service(), s -> new TreeMap<>())
+        .put(at, new Contribution(entry.healthCheckNodePort(), ImmutableSet.copyOf(ips)));
+  }
+
+  private static ImmutableSortedMap<NamespacedName, HealthCheck> checksOf(
+      Map<NamespacedName, Map<FamilyKey, Contribution>> contributions) {
     ImmutableSortedMap.Builder<NamespacedName, HealthCheck> checks = ImmutableSortedMap.naturalOrder();
     Map<Integer, NamespacedName> owners = new HashMap<>();
-    ports.forEach((service, port) -> {
+    // Services in name order, so the first by name keeps a contested port.
+    contributions.forEach((service, parts) -> {
+      int port = parts.values().iterator().next().port();
+      Set<IpAddress> localIps = new HashSet<>();
+      parts.values().forEach(part -> localIps.addAll(part.localIps()));
       NamespacedName owner = owners.putIfAbsent(port, service);
       if (owner != null) {
         log.warn("{} and {} both have healthCheckNodePort {}; serving it for {} only",
             owner, service, port, owner);
       } else {
-        checks.put(service, new HealthCheck(port, localIps.get(service).size()));
+        checks.put(service, new HealthCheck(port, localIps.size()));
       }
     });
     return checks.build();
   }
+
+  /** A service port in one family. */
+  private record FamilyKey(IpFamily family, ServicePortKey key) implements Comparable<FamilyKey> {
+    @Override
+    public int compareTo(FamilyKey o) {
+      int c = family.compareTo(o.family);
+      return c != 0 ? c : key.compareTo(o.key);
+    }
+  }
+
+  /** One service port's health-check port and its local, non-terminating endpoint IPs. */
+  private record Contribution(int port, ImmutableSet<IpAddress> localIps) {}
 
   private static void addLocalReady(List<ServiceEndpoint> endpoints, Set<IpAddress> into) {
     for (ServiceEndpoint ep : endpoints) {

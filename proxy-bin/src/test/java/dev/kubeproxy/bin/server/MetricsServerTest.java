@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -148,6 +149,26 @@ class MetricsServerTest {
     String queued = Http.get(server.address(), "/metrics").body();
     assertThat(sample(queued, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(3);
     assertThat(sample(queued, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(5);
+  }
+
+  @Test
+  @DisplayName("no_local_endpoints_total follows a sync's changed keys only: a service that gains a local endpoint leaves the count")
+  void noLocalEndpointsIncremental() {
+    var lbEntry = entry("ns", "lb", "http", IpFamily.V4, 31000, false, true, List.of(),
+        List.of(ep("10.0.0.1", 80, false, false)));
+    var itp = entry("ns", "itp", "", IpFamily.V4, 0, true, false,
+        List.of(ep("10.0.0.2", 80, false, false)), List.of(ep("10.0.0.2", 80, false, false)));
+    metrics.update(Tables.tables(lbEntry, itp));
+    var fixed = entry("ns", "lb", "http", IpFamily.V4, 31000, false, true,
+        List.of(ep("10.0.0.5", 80, true, false)), List.of(ep("10.0.0.5", 80, true, false)));
+
+    metrics.update(Tables.tables(fixed, itp), Map.of(IpFamily.V4, java.util.Set.of(fixed.key())));
+
+    String text = Http.get(server.address(), "/metrics").body();
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"}"))
+        .isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"}"))
+        .isEqualTo(0);
   }
 
   @Test

@@ -68,6 +68,28 @@ class ServiceHealthServersTest {
   }
 
   @Test
+  @DisplayName("an update with only the changed keys ends where a full update does: port moves, counts change, services go")
+  void incrementalUpdateEqualsFull() {
+    ServiceEntry other = entry("shop", "api", "", IpFamily.V4, 32001, false, true,
+        List.of(ep("10.0.1.8", 80, true, false)), List.of(ep("10.0.1.8", 80, true, false)));
+    servers.update(tables(
+        lb("http", IpFamily.V4, 32002, List.of(ep("10.0.1.5", 80, true, false)), List.of()),
+        other));
+    assertThat(servers.ports()).containsOnlyKeys(LB, other.key().service());
+
+    // web moves to another port and gains a local endpoint; api goes away.
+    ServiceEntry moved = lb("http", IpFamily.V4, 32003,
+        List.of(ep("10.0.1.5", 80, true, false), ep("10.0.1.6", 80, true, false)), List.of());
+    Map<IpFamily, dev.kubeproxy.api.ForwardingTable> next = tables(moved);
+    servers.update(next, Map.of(IpFamily.V4, java.util.Set.of(moved.key(), other.key())));
+
+    assertThat(servers.ports()).containsExactly(Map.entry(LB, 32003));
+    assertThat(Http.get("127.0.0.1", 32003, "/").body()).contains("\"localEndpoints\":2");
+    assertThat(ServiceHealthServers.healthChecks(next))
+        .containsExactly(Map.entry(LB, new HealthCheck(32003, 2)));
+  }
+
+  @Test
   @DisplayName("when two services claim one healthCheckNodePort the first by name keeps it")
   void duplicatePort() {
     Map<NamespacedName, HealthCheck> checks = ServiceHealthServers.healthChecks(tables(

@@ -239,9 +239,13 @@ public final class ServiceProxy {
       lastSyncFull = full;
       consecutiveFailures = 0;
     }
+    ImmutableMap.Builder<IpFamily, ImmutableSet<ServicePortKey>> changedKeys = ImmutableMap.builder();
+    for (TableChange c : changes.values()) {
+      changedKeys.put(c.family(), c.changedKeys());
+    }
     listener.onSync(new SyncEvent(start, Duration.between(start, end), full, result, null,
         serviceEvents, endpointEvents, changed.size(),
-        oldest == null ? null : Duration.between(oldest, end), stale.size()));
+        oldest == null ? null : Duration.between(oldest, end), stale.size(), changedKeys.build()));
     return true;
   }
 

@@ -1,5 +1,9 @@
 package dev.kubeproxy.model.sync;
 
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.SyncResult;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,7 +13,9 @@ import java.time.Instant;
  * whether it succeeded ({@code result} set) or failed ({@code failure} set), the coalesced
  * Service and EndpointSlice events it applied (or tried to), how many services changed, the
  * network-programming latency (sync end minus the oldest change it applied; null when it
- * applied no change) and how many stale conntrack flows it handed to the cleaner.
+ * applied no change), how many stale conntrack flows it handed to the cleaner, and, per family,
+ * the keys whose committed entries it changed (empty on failure; every key on a full sync), so
+ * listeners can do work proportional to the change.
  */
 public record SyncEvent(
     Instant start,
@@ -21,7 +27,24 @@ public record SyncEvent(
     int endpointEvents,
     int changedServices,
     Duration networkProgrammingLatency,
-    int staleFlows) {
+    int staleFlows,
+    ImmutableMap<IpFamily, ImmutableSet<ServicePortKey>> changedKeys) {
+
+  /** An event that carries no changed keys (for listeners that do not look at them). */
+  public SyncEvent(
+      Instant start,
+      Duration duration,
+      boolean full,
+      SyncResult result,
+      Throwable failure,
+      int serviceEvents,
+      int endpointEvents,
+      int changedServices,
+      Duration networkProgrammingLatency,
+      int staleFlows) {
+    this(start, duration, full, result, failure, serviceEvents, endpointEvents, changedServices,
+        networkProgrammingLatency, staleFlows, ImmutableMap.of());
+  }
 
   public boolean succeeded() {
     return failure == null;
