@@ -249,6 +249,13 @@ final class NftLabCluster {
     return names;
   }
 
+  /** The one server that answered all of {@code client}'s {@code replies}; fails if several did. */
+  static String onlyServer(List<Reply> replies, Object client) {
+    Set<String> servers = servers(replies);
+    assertThat(servers).as("servers of client %s's connections", client).hasSize(1);
+    return servers.iterator().next();
+  }
+
   /** The names of {@code pods}. */
   static Set<String> names(Pod... pods) {
     Set<String> names = new TreeSet<>();

@@ -3,6 +3,7 @@ package dev.kubeproxy.nftables;
 import static dev.kubeproxy.nftables.NftLabCluster.PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.names;
+import static dev.kubeproxy.nftables.NftLabCluster.onlyServer;
 import static dev.kubeproxy.nftables.NftLabCluster.servers;
 import static dev.kubeproxy.nftables.NftLabCluster.service;
 import static dev.kubeproxy.nftables.NftLabCluster.slice;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -30,12 +30,6 @@ class NftablesFullSyncKernelTest extends NftLabTestBase {
   private static final int CONNECTIONS = 20;
 
   /** The one server that answered all of {@code replies}; fails if there were several. */
-  private static String only(List<Reply> replies, Object client) {
-    Set<String> servers = servers(replies);
-    assertThat(servers).as("servers of client %s's connections", client).hasSize(1);
-    return servers.iterator().next();
-  }
-
   private static List<Reply> connect(int client, IpAddress vip) {
     return lab.tcpRequests(lab.outsideNs(), NetnsLab.outsideClientIp(IpFamily.V4, client), vip,
         PORT, CONNECTIONS, ANSWER);
@@ -54,19 +48,19 @@ class NftablesFullSyncKernelTest extends NftLabTestBase {
     IpAddress vip = IpAddress.parse("10.96.1.40");
     Map<Integer, String> before = new LinkedHashMap<>();
     for (int i = 0; i < NetnsLab.OUTSIDE_CLIENTS; i++) {
-      before.put(i, only(connect(i, vip), i));
+      before.put(i, onlyServer(connect(i, vip), i));
     }
 
     cluster.backend().sync(SyncRequest.full(
         TableChange.initial(cluster.table(IpFamily.V4)),
         TableChange.initial(cluster.table(IpFamily.V6))));
     for (Map.Entry<Integer, String> e : before.entrySet()) {
-      assertThat(only(connect(e.getKey(), vip), e.getKey()))
+      assertThat(onlyServer(connect(e.getKey(), vip), e.getKey()))
           .as("client %s after a periodic full sync", e.getKey()).isEqualTo(e.getValue());
     }
     cluster.restartBackend();
     for (Map.Entry<Integer, String> e : before.entrySet()) {
-      assertThat(only(connect(e.getKey(), vip), e.getKey()))
+      assertThat(onlyServer(connect(e.getKey(), vip), e.getKey()))
           .as("client %s after a restart", e.getKey()).isEqualTo(e.getValue());
     }
   }

@@ -3,6 +3,7 @@ package dev.kubeproxy.nftables;
 import static dev.kubeproxy.nftables.NftLabCluster.PORT;
 import static dev.kubeproxy.nftables.NftLabCluster.names;
 import static dev.kubeproxy.nftables.NftLabCluster.nodeOf;
+import static dev.kubeproxy.nftables.NftLabCluster.onlyServer;
 import static dev.kubeproxy.nftables.NftLabCluster.servers;
 import static dev.kubeproxy.nftables.NftLabCluster.service;
 import static dev.kubeproxy.nftables.NftLabCluster.slice;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -143,18 +143,18 @@ class NftablesPolicyKernelTest extends NftLabTestBase {
 
     Map<IpAddress, String> chosen = new LinkedHashMap<>();
     for (IpAddress source : outsideClients()) {
-      chosen.put(source, only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)));
+      chosen.put(source, onlyServer(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER), source));
     }
     long firstDone = System.nanoTime();
     sleepUntil(firstDone + Duration.ofSeconds(2).toNanos());
     long refreshStart = System.nanoTime();
     for (IpAddress source : chosen.keySet()) {
-      assertThat(only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 1, ANSWER)))
+      assertThat(onlyServer(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 1, ANSWER), source))
           .as("client %s within the timeout", source).isEqualTo(chosen.get(source));
     }
     sleepUntil(firstDone + Duration.ofMillis(3500).toNanos());
     for (IpAddress source : chosen.keySet()) {
-      assertThat(only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)))
+      assertThat(onlyServer(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER), source))
           .as("client %s after its refresh", source).isEqualTo(chosen.get(source));
     }
     assertThat(Duration.ofNanos(System.nanoTime() - refreshStart))
@@ -176,7 +176,7 @@ class NftablesPolicyKernelTest extends NftLabTestBase {
     IpAddress vip = IpAddress.parse("10.96.1.32");
     Map<IpAddress, String> before = new LinkedHashMap<>();
     for (IpAddress source : outsideClients()) {
-      before.put(source, only(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER)));
+      before.put(source, onlyServer(lab.tcpRequests(lab.outsideNs(), source, vip, PORT, 3, ANSWER), source));
     }
     String removed = before.values().iterator().next();
     List<Pod> remaining = new ArrayList<>();
@@ -189,7 +189,7 @@ class NftablesPolicyKernelTest extends NftLabTestBase {
     cluster.apply(slice("rebalance", IpFamily.V4, remaining.toArray(new Pod[0])));
 
     for (Map.Entry<IpAddress, String> e : before.entrySet()) {
-      String now = only(lab.tcpRequests(lab.outsideNs(), e.getKey(), vip, PORT, 5, ANSWER));
+      String now = onlyServer(lab.tcpRequests(lab.outsideNs(), e.getKey(), vip, PORT, 5, ANSWER), e.getKey());
       if (e.getValue().equals(removed)) {
         assertThat(now).as("client %s of the removed endpoint", e.getKey())
             .isIn(names(remaining.toArray(new Pod[0])));
@@ -205,13 +205,6 @@ class NftablesPolicyKernelTest extends NftLabTestBase {
       clients.add(NetnsLab.outsideClientIp(IpFamily.V4, i));
     }
     return clients;
-  }
-
-  /** The one server that answered all of {@code replies}; fails if there were several. */
-  private static String only(List<Reply> replies) {
-    Set<String> servers = servers(replies);
-    assertThat(servers).as("servers of one client's connections").hasSize(1);
-    return servers.iterator().next();
   }
 
   private static void sleepUntil(long nanoTime) throws InterruptedException {
