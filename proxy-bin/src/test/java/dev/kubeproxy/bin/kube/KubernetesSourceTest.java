@@ -13,7 +13,6 @@ import dev.kubeproxy.bin.kube.FakeApiServer.Resource;
 import dev.kubeproxy.model.ChangeTracker;
 import dev.kubeproxy.model.ClusterSnapshot;
 import dev.kubeproxy.model.PendingChanges;
-import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
 import io.kubernetes.client.openapi.models.V1Endpoint;
 import io.kubernetes.client.openapi.models.V1EndpointSlice;
