@@ -2,9 +2,11 @@ package dev.kubeproxy.jmh;
 
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.backend.kit.BackendCompiler;
 import dev.kubeproxy.nftables.NftCompiler;
 import dev.kubeproxy.nftables.NftRenderer;
 import dev.kubeproxy.nftables.NftState;
+import dev.kubeproxy.nftables.NftTransaction;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,7 +52,7 @@ public class NftIncrementalBenchmark {
 
   @Benchmark
   public String compileAndRender() {
-    NftCompiler.Result result =
+    BackendCompiler.Compiled<NftState, NftTransaction> result =
         compiler.compile(changes.get(next), false, committed, System.nanoTime());
     committed = result.state();
     next = (next + 1) % changes.size();

@@ -178,8 +178,8 @@ public final class ConfigResolver {
       throw mode.error(e.getMessage());
     }
     if (!parsed.built()) {
-      throw mode.error(
-          "mode '" + parsed.flagValue() + "' is not built into this version; use nftables");
+      throw mode.error("mode '" + parsed.flagValue() + "' is not built into this version (built: "
+          + BackendRegistry.builtModes() + ")");
     }
     return parsed;
   }

@@ -2,26 +2,24 @@ package dev.kubeproxy.bin;
 
 import java.util.Locale;
 
-/** Upstream's proxy modes; only those marked {@link #built()} are in this build. */
+/**
+ * The proxy modes a flag or config file may name: upstream's three and the userspace mode.
+ * Which of them this build has is {@link BackendRegistry}'s business.
+ */
 public enum ProxyMode {
-  NFTABLES(true),
-  IPTABLES(false),
-  IPVS(false);
-
-  private final boolean built;
-
-  ProxyMode(boolean built) {
-    this.built = built;
-  }
-
-  /** Whether this build has the mode's backend. */
-  public boolean built() {
-    return built;
-  }
+  NFTABLES,
+  IPTABLES,
+  IPVS,
+  USERSPACE;
 
   /** The spelling of flags and the config file: {@code nftables}. */
   public String flagValue() {
     return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether this build has the mode's backend. */
+  public boolean built() {
+    return BackendRegistry.provider(this).isPresent();
   }
 
   /** Parses a mode name (any case); throws {@link IllegalArgumentException} for others. */
@@ -31,6 +29,7 @@ public enum ProxyMode {
         return mode;
       }
     }
-    throw new IllegalArgumentException("unknown mode '" + value + "' (want nftables, iptables or ipvs)");
+    throw new IllegalArgumentException(
+        "unknown mode '" + value + "' (want nftables, iptables, ipvs or userspace)");
   }
 }

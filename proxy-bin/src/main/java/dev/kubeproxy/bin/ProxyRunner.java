@@ -4,6 +4,9 @@ import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.SyncException;
+import dev.kubeproxy.api.backend.BackendContext;
+import dev.kubeproxy.api.backend.BackendProvider;
+import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.api.command.ProcessCommandRunner;
 import dev.kubeproxy.model.ChangeTracker;
@@ -16,13 +19,12 @@ import dev.kubeproxy.model.sync.SyncEvent;
 import dev.kubeproxy.model.sync.SyncPeriods;
 import dev.kubeproxy.model.trace.Packet;
 import dev.kubeproxy.model.trace.Trace;
-import dev.kubeproxy.nftables.NftablesBackend;
-import dev.kubeproxy.nftables.RealNftKernel;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,6 +40,10 @@ import org.slf4j.LoggerFactory;
 public final class ProxyRunner {
   private static final Logger log = LoggerFactory.getLogger(ProxyRunner.class);
   private static final Duration INITIAL_LISTING_TIMEOUT = Duration.ofMinutes(2);
+  private static final CommandRunner DRY_RUN_COMMANDS =
+      command -> {
+        throw new CommandException(command, "--dry-run runs no command", null);
+      };
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -56,20 +62,24 @@ public final class ProxyRunner {
    * loaded once), or null to use the API server. Returns the process exit code.
    */
   public int run(EffectiveConfig config, ManifestSource manifests) {
-    CommandRunner commands =
-        config.dryRun() ? new DryRunCommandRunner(out) : new ProcessCommandRunner();
-    Backend backend = new NftablesBackend(new RealNftKernel(commands));
+    Optional<BackendProvider> provider = BackendRegistry.provider(config.mode());
+    if (provider.isEmpty()) {
+      return fail("mode '" + config.mode().flagValue() + "' is not built into this version (built: "
+          + BackendRegistry.builtModes() + ")");
+    }
+    // A dry run renders instead of applying, so its backend never runs a tool.
+    CommandRunner commands = config.dryRun() ? DRY_RUN_COMMANDS : new ProcessCommandRunner();
+    BackendContext context = BackendContext.ofHost(commands);
+    Backend backend = provider.get().create(context);
     if (config.cleanup()) {
       return cleanup(backend);
     }
-    if (!config.dryRun()) {
-      String problem =
-          NftablesSupport.problem(
-              System.getProperty("os.version"),
-              System.getenv(NftablesSupport.SKIP_KERNEL_CHECK) != null,
-              commands);
-      if (problem != null) {
-        return fail(problem);
+    if (config.dryRun()) {
+      backend = new DryRunBackend(backend, out);
+    } else {
+      Optional<String> problem = provider.get().preflight(context);
+      if (problem.isPresent()) {
+        return fail(problem.get());
       }
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());

@@ -245,8 +245,9 @@ class KubeProxyCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "--proxy-mode|iptables|--proxy-mode: mode 'iptables' is not built",
-        "--proxy-mode|userspace|--proxy-mode: unknown mode 'userspace'",
+        "--proxy-mode|ipvs|--proxy-mode: mode 'ipvs' is not built into this version (built: nftables",
+        "--proxy-mode|userspace|--proxy-mode: mode 'userspace' is not built",
+        "--proxy-mode|kernelspace|--proxy-mode: unknown mode 'kernelspace'",
         "--cluster-cidr|10.0.0.0/33|--cluster-cidr: '10.0.0.0/33'",
         "--cluster-cidr|10.0.0.0/8,10.1.0.0/16|--cluster-cidr: at most one V4",
         "--node-ip|node-1|--node-ip: 'node-1' is not an IP address",

@@ -432,6 +432,11 @@ class ServiceProxyIntegrationTest {
     }
 
     @Override
+    public String render(SyncRequest request) {
+      return request.changes().size() + " families";
+    }
+
+    @Override
     public void cleanup() {}
 
     SyncRequest last() {

@@ -21,6 +21,15 @@ record EntryObjects(
   static final EntryObjects EMPTY =
       new EntryObjects(ImmutableSet.of(), ImmutableMap.of(), ImmutableMap.of());
 
+  /** The shared elements this service port claims, by what identifies each in the kernel. */
+  ImmutableMap<SetElement.Id, NftElement> claims() {
+    ImmutableMap.Builder<SetElement.Id, NftElement> claims = ImmutableMap.builder();
+    for (SetElement element : elements) {
+      claims.put(element.id(), element.element());
+    }
+    return claims.buildKeepingLast();
+  }
+
   /** Collects a service port's objects. */
   static final class Builder {
     private final Set<SetElement> elements = new LinkedHashSet<>();

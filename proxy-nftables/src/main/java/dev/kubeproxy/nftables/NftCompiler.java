@@ -3,10 +3,14 @@ package dev.kubeproxy.nftables;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.backend.kit.BackendCompiler;
+import dev.kubeproxy.api.backend.kit.BackendCompiler.Compiled;
+import dev.kubeproxy.api.backend.kit.SharedObjects;
 import dev.kubeproxy.nftables.NftOp.AddChain;
 import dev.kubeproxy.nftables.NftOp.AddElement;
 import dev.kubeproxy.nftables.NftOp.AddMap;
@@ -38,18 +42,17 @@ import java.util.TreeSet;
  * differ; chains that fall out of use are flushed now and deleted by a later sync at least
  * {@link #STALE_CHAIN_DELAY_NANOS} later, as upstream does for older kernels.
  */
-public final class NftCompiler {
+public final class NftCompiler
+    implements BackendCompiler<NftState, NftTransaction, ExistingObjects> {
   /** How long a flushed chain waits before it is deleted. */
   public static final long STALE_CHAIN_DELAY_NANOS = 1_000_000_000L;
-
-  /** A transaction and the state the table will be in once it is applied. */
-  public record Result(NftTransaction transaction, NftState state) {}
 
   /**
    * Whether compiling {@code change} is a full compile: {@code full} is set, nothing was
    * committed yet, or the table-wide facts changed. Only then does the kernel need listing.
    */
-  public boolean needsFull(TableChange change, boolean full, NftState committed) {
+  @Override
+  public boolean compilesFully(TableChange change, boolean full, NftState committed) {
     return full || committed == null || !committed.facts().sameFacts(change.next());
   }
 
@@ -57,24 +60,37 @@ public final class NftCompiler {
    * Compiles {@code change} as {@link #compile(TableChange, boolean, NftState,
    * ExistingObjects, long)} does for a kernel without the table.
    */
-  public Result compile(TableChange change, boolean full, NftState committed, long nowNanos) {
+  public Compiled<NftState, NftTransaction> compile(
+      TableChange change, boolean full, NftState committed, long nowNanos) {
     return compile(change, full, committed, ExistingObjects.ABSENT, nowNanos);
   }
 
   /**
-   * Compiles {@code change}, fully when {@link #needsFull}; a full compile replaces {@code
+   * Compiles {@code change}, fully when {@link #compilesFully}; a full compile replaces {@code
    * existing}, what the kernel's table holds now.
    */
-  public Result compile(TableChange change, boolean full, NftState committed,
-      ExistingObjects existing, long nowNanos) {
-    if (needsFull(change, full, committed)) {
+  @Override
+  public Compiled<NftState, NftTransaction> compile(TableChange change, boolean full,
+      NftState committed, ExistingObjects existing, long nowNanos) {
+    if (compilesFully(change, full, committed)) {
       return full(change.next(), existing);
     }
     return new Partial(change, committed, nowNanos).compile();
   }
 
+  @Override
+  public ExistingObjects nothingInstalled(IpFamily family) {
+    return ExistingObjects.ABSENT;
+  }
+
+  /** The {@code nft -f} text of every family's transaction, as one transaction. */
+  @Override
+  public String render(List<NftTransaction> transactions) {
+    return new NftRenderer().render(NftTransaction.merged(transactions));
+  }
+
   /** Everything in {@code next}, for a kernel without the table. */
-  public Result full(ForwardingTable next) {
+  public Compiled<NftState, NftTransaction> full(ForwardingTable next) {
     return full(next, ExistingObjects.ABSENT);
   }
 
@@ -86,29 +102,26 @@ public final class NftCompiler {
    * everything is added. A table holding
    * objects of kinds this backend never creates is deleted and re-created instead.
    */
-  public Result full(ForwardingTable next, ExistingObjects existing) {
+  public Compiled<NftState, NftTransaction> full(ForwardingTable next, ExistingObjects existing) {
     NftTable table = NftTable.kubeProxy(next.family());
     NftSkeleton skeleton = new NftSkeleton(table, next);
     EntryCompiler compiler = new EntryCompiler(table);
     Map<ServicePortKey, EntryObjects> entries = new HashMap<>();
-    Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claims = new HashMap<>();
-    Map<String, List<NftElement>> elementsBySet = new LinkedHashMap<>();
+    SharedObjects.Edit<ServicePortKey, SetElement.Id, NftElement> claims =
+        SharedObjects.<ServicePortKey, SetElement.Id, NftElement>empty().edit();
     List<ServiceEntry> sorted = next.sortedEntries();
     List<EntryObjects> compiled = new ArrayList<>(sorted.size());
     for (ServiceEntry entry : sorted) {
       EntryObjects objects = compiler.compile(entry);
       compiled.add(objects);
       entries.put(entry.key(), objects);
-      for (SetElement element : objects.elements()) {
-        ImmutableSortedMap<ServicePortKey, NftElement> claimants = claims.get(element.id());
-        if (claimants == null) {
-          // Entries come in key order, so the first claimant is the winner.
-          claims.put(element.id(), ImmutableSortedMap.of(entry.key(), element.element()));
-          elementsBySet.computeIfAbsent(element.set(), s -> new ArrayList<>()).add(element.element());
-        } else {
-          claims.put(element.id(), withClaim(claimants, entry.key(), element.element()));
-        }
-      }
+      claims.replace(entry.key(), Map.of(), objects.claims());
+    }
+    SharedObjects.Result<ServicePortKey, SetElement.Id, NftElement> claimed = claims.finish();
+    // Entries came in key order, so each element's first claimant is its winner.
+    Map<String, List<NftElement>> elementsBySet = new LinkedHashMap<>();
+    for (SharedObjects.Change<SetElement.Id, NftElement> change : claimed.changes()) {
+      elementsBySet.computeIfAbsent(change.id().set(), set -> new ArrayList<>()).add(change.after());
     }
     TreeMap<String, Integer> groupCounts = new TreeMap<>();
     for (Map.Entry<String, List<NftElement>> e : elementsBySet.entrySet()) {
@@ -166,10 +179,10 @@ public final class NftCompiler {
     NftState state = new NftState(
         next,
         PersistentMap.copyOf(entries),
-        PersistentMap.copyOf(claims),
+        claimed.objects(),
         ImmutableSortedMap.copyOf(groupCounts),
         ImmutableSortedMap.of());
-    return new Result(NftTransaction.of(replace), state);
+    return new Compiled<>(NftTransaction.of(replace), state);
   }
 
   /**
@@ -222,9 +235,7 @@ public final class NftCompiler {
     private final NftSkeleton skeleton;
 
     private final Map<ServicePortKey, EntryObjects> entryUpdates = new HashMap<>();
-    private final Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claimUpdates =
-        new LinkedHashMap<>();
-    private final Map<SetElement.Id, NftElement> winnersBefore = new HashMap<>();
+    private final SharedObjects.Edit<ServicePortKey, SetElement.Id, NftElement> claims;
     private final TreeMap<String, Long> stale;
 
     private final List<NftOp> addChains = new ArrayList<>();
@@ -241,16 +252,17 @@ public final class NftCompiler {
       this.compiler = new EntryCompiler(table);
       this.skeleton = new NftSkeleton(table, change.next());
       this.stale = new TreeMap<>(committed.staleChains());
+      this.claims = committed.claims().edit();
     }
 
-    Result compile() {
+    Compiled<NftState, NftTransaction> compile() {
       for (ServicePortKey key : new TreeSet<>(change.changedKeys())) {
         EntryObjects before = committed.entries().getOrDefault(key, EntryObjects.EMPTY);
         ServiceEntry entry = change.next().entry(key);
         EntryObjects after = entry == null ? EntryObjects.EMPTY : compiler.compile(entry);
         if (!before.equals(after)) {
           entryUpdates.put(key, entry == null ? null : after);
-          diffElements(key, before, after);
+          claims.replace(key, before.claims(), after.claims());
           diffSetsAndChains(before, after);
         }
       }
@@ -258,23 +270,18 @@ public final class NftCompiler {
       List<NftOp> deleteElements = new ArrayList<>();
       List<NftOp> addElements = new ArrayList<>();
       TreeMap<String, Integer> groupCounts = new TreeMap<>(committed.groupCounts());
-      Map<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claimChanges =
-          new HashMap<>();
+      SharedObjects.Result<ServicePortKey, SetElement.Id, NftElement> claimed = claims.finish();
       List<SetElement.Id> deleted = new ArrayList<>();
-      for (Map.Entry<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> e :
-          claimUpdates.entrySet()) {
-        SetElement.Id id = e.getKey();
-        NftElement was = winnersBefore.get(id);
-        NftElement is = e.getValue().isEmpty() ? null : e.getValue().firstEntry().getValue();
-        claimChanges.put(id, e.getValue().isEmpty() ? null : e.getValue());
-        if (was != null && !was.equals(is)) {
+      for (SharedObjects.Change<SetElement.Id, NftElement> change : claimed.changes()) {
+        SetElement.Id id = change.id();
+        if (change.removesOrReplaces()) {
           deleted.add(id);
         }
-        if (is != null && !is.equals(was)) {
-          addElements.add(new AddElement(table, id.set(), is));
+        if (change.adds()) {
+          addElements.add(new AddElement(table, id.set(), change.after()));
         }
-        if (groupOf(id.set()) != null && (was == null) != (is == null)) {
-          groupCounts.merge(id.set(), is == null ? -1 : 1, Integer::sum);
+        if (groupOf(id.set()) != null && (change.before() == null) != (change.after() == null)) {
+          groupCounts.merge(id.set(), change.after() == null ? -1 : 1, Integer::sum);
         }
       }
       groupCounts.values().removeIf(count -> count == 0);
@@ -339,42 +346,10 @@ public final class NftCompiler {
       NftState state = new NftState(
           change.next(),
           committed.entries().with(entryUpdates),
-          committed.claims().with(claimChanges),
+          claimed.objects(),
           ImmutableSortedMap.copyOf(groupCounts),
           ImmutableSortedMap.copyOf(stale));
-      return new Result(NftTransaction.of(ops), state);
-    }
-
-    private void diffElements(ServicePortKey key, EntryObjects before, EntryObjects after) {
-      for (SetElement element : before.elements()) {
-        if (!after.elements().contains(element)) {
-          TreeMap<ServicePortKey, NftElement> claimants = new TreeMap<>(claimants(element.id()));
-          claimants.remove(key);
-          claimUpdates.put(element.id(), ImmutableSortedMap.copyOfSorted(claimants));
-        }
-      }
-      for (SetElement element : after.elements()) {
-        if (!before.elements().contains(element)) {
-          claimUpdates.put(element.id(),
-              withClaim(claimants(element.id()), key, element.element()));
-        }
-      }
-    }
-
-    /** The current claimants of {@code id}, remembering its committed winner on first touch. */
-    private ImmutableSortedMap<ServicePortKey, NftElement> claimants(SetElement.Id id) {
-      ImmutableSortedMap<ServicePortKey, NftElement> current = claimUpdates.get(id);
-      if (current != null) {
-        return current;
-      }
-      ImmutableSortedMap<ServicePortKey, NftElement> committedClaims = committed.claims().get(id);
-      if (committedClaims == null) {
-        committedClaims = ImmutableSortedMap.of();
-      }
-      if (!committedClaims.isEmpty()) {
-        winnersBefore.put(id, committedClaims.firstEntry().getValue());
-      }
-      return committedClaims;
+      return new Compiled<>(NftTransaction.of(ops), state);
     }
 
     private void diffSetsAndChains(EntryObjects before, EntryObjects after) {
@@ -419,14 +394,6 @@ public final class NftCompiler {
         out.add(new AddRule(table, chain, rule));
       }
     }
-  }
-
-  private static ImmutableSortedMap<ServicePortKey, NftElement> withClaim(
-      ImmutableSortedMap<ServicePortKey, NftElement> claimants, ServicePortKey key,
-      NftElement element) {
-    TreeMap<ServicePortKey, NftElement> updated = new TreeMap<>(claimants);
-    updated.put(key, element);
-    return ImmutableSortedMap.copyOfSorted(updated);
   }
 
   private static List<Integer> groupSizes(Map<String, Integer> groupCounts, DispatchSpace space) {

@@ -1,7 +1,9 @@
 package dev.kubeproxy.nftables;
 
+import dev.kubeproxy.api.backend.kit.KernelException;
+
 /** A transaction was refused; the kernel is unchanged. The message holds nft's error output. */
-public final class NftException extends Exception {
+public final class NftException extends KernelException {
   private static final long serialVersionUID = 1L;
 
   public NftException(String message) {

@@ -1,7 +1,15 @@
 package dev.kubeproxy.nftables;
 
-/** Where transactions go: the real {@code nft} ({@link RealNftKernel}) or memory ({@link FakeNftKernel}). */
-public interface NftKernel {
+import com.google.common.collect.ImmutableList;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.backend.kit.BackendKernel;
+import java.util.List;
+
+/**
+ * Where transactions go: the real {@code nft} ({@link RealNftKernel}) or memory ({@link
+ * FakeNftKernel}). Every family's transaction goes in one {@code nft -f} run, atomically.
+ */
+public interface NftKernel extends BackendKernel<NftTransaction, ExistingObjects> {
   /**
    * Applies {@code transaction} atomically: all of it, or (throwing) none of it.
    *
@@ -17,4 +25,27 @@ public interface NftKernel {
    * before a full sync, never on a partial one.
    */
   ExistingObjects objects(NftTable table) throws NftException;
+
+  @Override
+  default ExistingObjects read(IpFamily family) throws NftException {
+    return objects(NftTable.kubeProxy(family));
+  }
+
+  /** All families' transactions as one nft transaction. */
+  @Override
+  default long apply(List<NftTransaction> transactions) throws NftException {
+    return apply(NftTransaction.merged(transactions));
+  }
+
+  /** Deletes both families' tables; absent tables are fine ({@code add} before {@code delete}). */
+  @Override
+  default void cleanup() throws NftException {
+    ImmutableList.Builder<NftOp> ops = ImmutableList.builder();
+    for (IpFamily family : IpFamily.values()) {
+      NftTable table = NftTable.kubeProxy(family);
+      ops.add(new NftOp.AddTable(table, null));
+      ops.add(new NftOp.DeleteTable(table));
+    }
+    apply(new NftTransaction(ops.build()));
+  }
 }

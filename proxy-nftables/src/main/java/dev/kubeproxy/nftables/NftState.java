@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.kit.SharedObjects;
 
 /**
  * What the backend last committed to one table, so that a partial sync computes its delta
@@ -15,14 +16,14 @@ import dev.kubeproxy.api.ServicePortKey;
 public final class NftState {
   private final ForwardingTable facts;
   private final PersistentMap<ServicePortKey, EntryObjects> entries;
-  private final PersistentMap<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claims;
+  private final SharedObjects<ServicePortKey, SetElement.Id, NftElement> claims;
   private final ImmutableSortedMap<String, Integer> groupCounts;
   private final ImmutableSortedMap<String, Long> staleChains;
 
   NftState(
       ForwardingTable facts,
       PersistentMap<ServicePortKey, EntryObjects> entries,
-      PersistentMap<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claims,
+      SharedObjects<ServicePortKey, SetElement.Id, NftElement> claims,
       ImmutableSortedMap<String, Integer> groupCounts,
       ImmutableSortedMap<String, Long> staleChains) {
     this.facts = facts;
@@ -41,7 +42,7 @@ public final class NftState {
     return entries;
   }
 
-  PersistentMap<SetElement.Id, ImmutableSortedMap<ServicePortKey, NftElement>> claims() {
+  SharedObjects<ServicePortKey, SetElement.Id, NftElement> claims() {
     return claims;
   }
 

@@ -31,6 +31,11 @@ final class RecordingBackend implements Backend {
   }
 
   @Override
+  public String render(SyncRequest request) {
+    return request.changes().size() + " families";
+  }
+
+  @Override
   public void cleanup() {}
 
   SyncRequest last() {

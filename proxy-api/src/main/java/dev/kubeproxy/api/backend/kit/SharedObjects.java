@@ -1,0 +1,140 @@
+package dev.kubeproxy.api.backend.kit;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
+import dev.kubeproxy.api.PersistentMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Kernel objects that several service ports may need — a set element two services claim, a
+ * hairpin pair, an IPVS real server, an ipset entry, a KUBE-SEP chain — created once and deleted
+ * only when the last claimant lets go. Each object id has its claimants, each with the value it
+ * wants; the smallest claimant's value is the one the kernel holds, so the outcome never
+ * depends on the order changes arrive in. Immutable; an {@link Edit} shares structure, so its
+ * cost follows the change, not the number of objects.
+ *
+ * @param <K> who claims (a service port key, typically)
+ * @param <I> what identifies an object in the kernel
+ * @param <V> the object's value (what a claimant wants the kernel to hold under the id)
+ */
+public final class SharedObjects<K extends Comparable<K>, I, V> {
+  private static final SharedObjects<?, ?, ?> EMPTY = new SharedObjects<>(PersistentMap.empty());
+
+  private final PersistentMap<I, ImmutableSortedMap<K, V>> claims;
+
+  private SharedObjects(PersistentMap<I, ImmutableSortedMap<K, V>> claims) {
+    this.claims = claims;
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <K extends Comparable<K>, I, V> SharedObjects<K, I, V> empty() {
+    return (SharedObjects<K, I, V>) EMPTY;
+  }
+
+  /** The value the kernel holds under {@code id}, or null when nobody claims it. */
+  public V value(I id) {
+    ImmutableSortedMap<K, V> claimants = claims.get(id);
+    return claimants == null ? null : claimants.firstEntry().getValue();
+  }
+
+  /** Who claims {@code id}, with the value each wants; empty when nobody does. */
+  public ImmutableSortedMap<K, V> claimants(I id) {
+    ImmutableSortedMap<K, V> claimants = claims.get(id);
+    return claimants == null ? ImmutableSortedMap.of() : claimants;
+  }
+
+  /** How many objects have at least one claimant. */
+  public int size() {
+    return claims.size();
+  }
+
+  /** Starts a set of claims and releases against this state. */
+  public Edit<K, I, V> edit() {
+    return new Edit<>(this);
+  }
+
+  /** One object whose kernel value changes: absent before (null), absent after (null), or replaced. */
+  public record Change<I, V>(I id, V before, V after) {
+    /** Whether the object must be deleted, or replaced (a delete then an add) in the kernel. */
+    public boolean removesOrReplaces() {
+      return before != null;
+    }
+
+    /** Whether an object must be added (a new one or the replacement of an old one). */
+    public boolean adds() {
+      return after != null;
+    }
+  }
+
+  /** The state after an edit and the kernel changes it takes, in the order ids were first touched. */
+  public record Result<K extends Comparable<K>, I, V>(
+      SharedObjects<K, I, V> objects, ImmutableList<Change<I, V>> changes) {}
+
+  /** Claims and releases against one state; not thread-safe, used once. */
+  public static final class Edit<K extends Comparable<K>, I, V> {
+    private final SharedObjects<K, I, V> base;
+    private final Map<I, TreeMap<K, V>> touched = new LinkedHashMap<>();
+
+    private Edit(SharedObjects<K, I, V> base) {
+      this.base = base;
+    }
+
+    /** {@code key} wants the kernel to hold {@code value} under {@code id}. */
+    public Edit<K, I, V> claim(K key, I id, V value) {
+      claimants(id).put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** {@code key} no longer needs {@code id}. */
+    public Edit<K, I, V> release(K key, I id) {
+      claimants(id).remove(key);
+      return this;
+    }
+
+    /**
+     * {@code key}'s objects go from {@code before} to {@code after}: releases what it no longer
+     * needs and claims what is new or has a new value.
+     */
+    public Edit<K, I, V> replace(K key, Map<I, V> before, Map<I, V> after) {
+      // Objects are touched in the order of before, then of after, so changes come out in it.
+      for (Map.Entry<I, V> e : before.entrySet()) {
+        V wanted = after.get(e.getKey());
+        if (wanted == null) {
+          release(key, e.getKey());
+        } else if (!wanted.equals(e.getValue())) {
+          claim(key, e.getKey(), wanted);
+        }
+      }
+      for (Map.Entry<I, V> e : after.entrySet()) {
+        if (!before.containsKey(e.getKey())) {
+          claim(key, e.getKey(), e.getValue());
+        }
+      }
+      return this;
+    }
+
+    private TreeMap<K, V> claimants(I id) {
+      return touched.computeIfAbsent(id, i -> new TreeMap<>(base.claimants(i)));
+    }
+
+    /** The new state and what the kernel must change to match it. */
+    public Result<K, I, V> finish() {
+      Map<I, ImmutableSortedMap<K, V>> updates = new LinkedHashMap<>();
+      ImmutableList.Builder<Change<I, V>> changes = ImmutableList.builder();
+      for (Map.Entry<I, TreeMap<K, V>> e : touched.entrySet()) {
+        I id = e.getKey();
+        TreeMap<K, V> claimants = e.getValue();
+        V before = base.value(id);
+        V after = claimants.isEmpty() ? null : claimants.firstEntry().getValue();
+        updates.put(id, claimants.isEmpty() ? null : ImmutableSortedMap.copyOfSorted(claimants));
+        if (!Objects.equals(before, after)) {
+          changes.add(new Change<>(id, before, after));
+        }
+      }
+      return new Result<>(new SharedObjects<>(base.claims.with(updates)), changes.build());
+    }
+  }
+}

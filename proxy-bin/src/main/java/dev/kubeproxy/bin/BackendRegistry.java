@@ -1,0 +1,36 @@
+package dev.kubeproxy.bin;
+
+import com.google.common.collect.ImmutableMap;
+import dev.kubeproxy.api.backend.BackendProvider;
+import dev.kubeproxy.nftables.NftablesProvider;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The proxy modes built into this binary, by name. Adding a backend is its module plus one line
+ * here.
+ */
+public final class BackendRegistry {
+  private static final ImmutableMap<String, BackendProvider> PROVIDERS = index(List.of(
+      new NftablesProvider()));
+
+  private BackendRegistry() {}
+
+  /** The provider of {@code mode}, or empty when this build lacks it. */
+  public static Optional<BackendProvider> provider(ProxyMode mode) {
+    return Optional.ofNullable(PROVIDERS.get(mode.flagValue()));
+  }
+
+  /** The names of the built modes, e.g. {@code nftables}, in registration order. */
+  public static String builtModes() {
+    return String.join(", ", PROVIDERS.keySet());
+  }
+
+  private static ImmutableMap<String, BackendProvider> index(List<BackendProvider> providers) {
+    ImmutableMap.Builder<String, BackendProvider> byMode = ImmutableMap.builder();
+    for (BackendProvider provider : providers) {
+      byMode.put(provider.mode(), provider);
+    }
+    return byMode.buildOrThrow();
+  }
+}

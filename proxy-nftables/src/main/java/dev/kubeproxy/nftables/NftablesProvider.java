@@ -1,0 +1,27 @@
+package dev.kubeproxy.nftables;
+
+import dev.kubeproxy.api.backend.Backend;
+import dev.kubeproxy.api.backend.BackendContext;
+import dev.kubeproxy.api.backend.BackendProvider;
+import java.util.Optional;
+
+/** The nftables mode for the binary's registry: {@code nft -f -} through the context's runner. */
+public final class NftablesProvider implements BackendProvider {
+  @Override
+  public String mode() {
+    return NftablesBackend.MODE;
+  }
+
+  @Override
+  public Optional<String> preflight(BackendContext context) {
+    return NftablesPreflight.problem(
+        context.kernelRelease(),
+        context.environment().containsKey(NftablesPreflight.SKIP_KERNEL_CHECK),
+        context.commands());
+  }
+
+  @Override
+  public Backend create(BackendContext context) {
+    return new NftablesBackend(new RealNftKernel(context.commands()), context.nanoClock());
+  }
+}
