@@ -51,6 +51,25 @@ public final class ExistingObjects {
   }
 
   /**
+   * The objects a transaction that creates one table holds (what {@link FakeNftKernel} lists):
+   * its chains and their base-ness, its sets and maps with their definitions.
+   */
+  public static ExistingObjects of(NftTransaction creation) {
+    TreeMap<String, Boolean> chains = new TreeMap<>();
+    TreeMap<String, Definition> sets = new TreeMap<>();
+    for (NftOp op : creation.ops()) {
+      if (op instanceof NftOp.AddChain c) {
+        chains.put(c.name(), c.base() != null);
+      } else if (op instanceof NftOp.AddSet s) {
+        sets.put(s.name(), Definition.of(s));
+      } else if (op instanceof NftOp.AddMap m) {
+        sets.put(m.name(), Definition.of(m));
+      }
+    }
+    return of(false, ImmutableSortedMap.copyOfSorted(chains), ImmutableSortedMap.copyOfSorted(sets));
+  }
+
+  /**
    * Parses {@code nft -t list table} output of one table.
    *
    * @throws IllegalArgumentException when the text is not such a listing

@@ -1,7 +1,6 @@
 package dev.kubeproxy.nftables;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.nftables.NftOp.AddChain;
 import dev.kubeproxy.nftables.NftOp.AddElement;
 import dev.kubeproxy.nftables.NftOp.AddMap;
@@ -16,6 +15,7 @@ import dev.kubeproxy.nftables.NftOp.FlushChain;
 import dev.kubeproxy.nftables.NftOp.FlushSet;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -119,22 +119,15 @@ public final class FakeNftKernel implements NftKernel {
     if (t == null) {
       throw new NftException("Error: No such file or directory: table " + table);
     }
-    return dump(table, t);
+    return renderer.render(snapshot(table, t));
   }
 
+  /** The objects of {@code table}, read from the same snapshot {@link #list} prints. */
   @Override
   public ExistingObjects objects(NftTable table) {
     objectListings++;
     Table t = tables.get(table);
-    if (t == null) {
-      return ExistingObjects.ABSENT;
-    }
-    ImmutableSortedMap.Builder<String, Boolean> chains = ImmutableSortedMap.naturalOrder();
-    t.chains.forEach((name, chain) -> chains.put(name, chain.base != null));
-    ImmutableSortedMap.Builder<String, ExistingObjects.Definition> sets =
-        ImmutableSortedMap.naturalOrder();
-    t.sets.forEach((name, set) -> sets.put(name, ExistingObjects.Definition.of(set.declaration)));
-    return ExistingObjects.of(false, chains.build(), sets.build());
+    return t == null ? ExistingObjects.ABSENT : ExistingObjects.of(snapshot(table, t));
   }
 
   /** How many times {@link #objects} was called. */
@@ -142,45 +135,42 @@ public final class FakeNftKernel implements NftKernel {
     return objectListings;
   }
 
-  /** Every table as text: sets (sorted, with sorted elements), then chains (sorted) with rules. */
+  /**
+   * Every table as the {@code nft -f} text that would re-create it, through the same renderer
+   * the backend uses (as knftables' fake dumps): sets and chains sorted by name, then elements
+   * (sorted), then each chain's rules in order.
+   */
   public String dump() {
-    StringBuilder out = new StringBuilder();
+    List<NftOp> ops = new ArrayList<>();
     for (Map.Entry<NftTable, Table> e : tables.entrySet()) {
-      out.append(dump(e.getKey(), e.getValue()));
+      ops.addAll(snapshot(e.getKey(), e.getValue()).ops());
     }
-    return out.toString();
+    return renderer.render(NftTransaction.of(ops));
   }
 
-  private String dump(NftTable name, Table t) {
-    StringBuilder out = new StringBuilder();
-    out.append("table ").append(name).append(" {\n");
-    if (t.comment != null) {
-      out.append("\tcomment \"").append(t.comment).append("\"\n");
+  /** The transaction that creates {@code t} as it is now, in an empty kernel. */
+  private NftTransaction snapshot(NftTable name, Table t) {
+    List<NftOp> ops = new ArrayList<>();
+    ops.add(new AddTable(name, t.comment));
+    List<String> setNames = t.sets.keySet().stream().sorted().toList();
+    List<String> chainNames = t.chains.keySet().stream().sorted().toList();
+    for (String setName : setNames) {
+      ops.add(t.sets.get(setName).declaration);
     }
-    for (String setName : t.sets.keySet().stream().sorted().toList()) {
-      Sett s = t.sets.get(setName);
-      out.append(s.isMap() ? "\tmap " : "\tset ").append(setName).append(" {\n");
-      out.append("\t\t").append(s.declaration()).append('\n');
-      List<String> elements = elements(name, setName);
-      if (!elements.isEmpty()) {
-        out.append("\t\telements = { ").append(String.join(", ", elements)).append(" }\n");
-      }
-      out.append("\t}\n");
+    for (String chainName : chainNames) {
+      ops.add(new AddChain(name, chainName, t.chains.get(chainName).base, null));
     }
-    for (String chainName : t.chains.keySet().stream().sorted().toList()) {
-      Chain c = t.chains.get(chainName);
-      out.append("\tchain ").append(chainName).append(" {\n");
-      if (c.base != null) {
-        out.append("\t\ttype ").append(c.base.type()).append(" hook ").append(c.base.hook())
-            .append(" priority ").append(c.base.priority()).append(";\n");
-      }
-      for (String rule : rules(name, chainName)) {
-        out.append("\t\t").append(rule).append('\n');
-      }
-      out.append("\t}\n");
+    for (String setName : setNames) {
+      t.sets.get(setName).elements.values().stream()
+          .sorted(Comparator.comparing(e -> e.keyText() + " : " + e.valueText()))
+          .forEach(element -> ops.add(new AddElement(name, setName, element)));
     }
-    out.append("}\n");
-    return out.toString();
+    for (String chainName : chainNames) {
+      for (NftRule rule : t.chains.get(chainName).rules) {
+        ops.add(new AddRule(name, chainName, rule));
+      }
+    }
+    return NftTransaction.of(ops);
   }
 
   private void applyOne(NftOp op, Map<NftTable, Table> working, Set<Object> copied)
@@ -444,26 +434,6 @@ public final class FakeNftKernel implements NftKernel {
             && a.flags().equals(b.flags());
       }
       return false;
-    }
-
-    String declaration() {
-      StringBuilder out = new StringBuilder();
-      if (declaration instanceof AddSet s) {
-        out.append(s.keyType().keyword()).append(' ').append(s.keyType().expression());
-        if (!s.flags().isEmpty()) {
-          out.append("; flags ").append(String.join(",", s.flags()));
-        }
-        if (s.timeoutSeconds() > 0) {
-          out.append("; timeout ").append(s.timeoutSeconds()).append('s');
-        }
-      } else if (declaration instanceof AddMap m) {
-        out.append(m.keyType().keyword()).append(' ').append(m.keyType().expression())
-            .append(" : ").append(m.valueType().expression());
-        if (!m.flags().isEmpty()) {
-          out.append("; flags ").append(String.join(",", m.flags()));
-        }
-      }
-      return out.toString();
     }
   }
 }

@@ -209,7 +209,7 @@ class NftCompilerFeatureTest {
     assertThat(kernel.sets(V4).stream().filter(s -> s.startsWith("affinity-"))).singleElement()
         .satisfies(s -> assertThat(s).matches("affinity-[A-Z2-7]{8}-apps/sticky/tcp/api"));
     assertThat(kernel.dump()).contains(
-        "typeof ip saddr . numgen random mod 1; flags dynamic,timeout; timeout 600s");
+        "typeof ip saddr . numgen random mod 1 ; flags dynamic,timeout ; timeout 600s ;");
     assertThat(kernel.elements(V4, "service-ips-2")).noneMatch(e -> e.startsWith("10.96.2.1 "));
   }
 
@@ -237,7 +237,7 @@ class NftCompilerFeatureTest {
         "ip6 daddr @cluster-ips ip6 saddr != { fd00:244::/64 } jump mark-for-masquerade"
             + " comment \"ClusterIP traffic from outside the pod network is masqueraded\"",
         "fib daddr type local ip6 daddr != ::1 goto nodeports comment \"NodePort traffic\"");
-    assertThat(kernel.dump()).contains("set cluster-ips {\n\t\ttype ipv6_addr");
+    assertThat(kernel.dump()).contains("add set ip6 kube-proxy cluster-ips { type ipv6_addr ;");
   }
 
   @Test
