@@ -6,9 +6,9 @@ package dev.kubeproxy.model.conformance;
  * not run instead of failing or being skipped.
  */
 public enum Capability {
-  /** What must be rejected (no endpoints, unknown ClusterIP port) gets a TCP reset or ICMP error. */
+  /** What must be rejected (no endpoints, unknown ClusterIP port) gets a reset or ICMP error. */
   REJECT,
-  /** What must be dropped (Local policy without local endpoints, source outside a range) times out. */
+  /** What must be dropped (Local policy, no local endpoint; source out of range) times out. */
   DROP,
   /** An endpoint sees the client's own address wherever no masquerade is due (pods, eTP=Local). */
   SOURCE_PRESERVED,

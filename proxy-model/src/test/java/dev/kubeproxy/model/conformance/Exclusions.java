@@ -39,7 +39,8 @@ public final class Exclusions {
   /** These exclusions plus {@code capability}, for {@code reason}. */
   public Exclusions and(Capability capability, String reason) {
     checkNotNull(capability, "capability");
-    checkArgument(reason != null && !reason.isBlank(), "exclusion of %s needs a reason", capability);
+    checkArgument(
+        reason != null && !reason.isBlank(), "exclusion of %s needs a reason", capability);
     checkArgument(!reasons.containsKey(capability), "%s excluded twice", capability);
     Map<Capability, String> next = new EnumMap<>(Capability.class);
     next.putAll(reasons);

@@ -44,7 +44,11 @@ public abstract class LabSuite {
 
   /** The lab's pods; a subclass may add some (it then serves them itself). */
   protected NetnsLab.Builder labBuilder() {
-    return NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b").remotePod("ep-r");
+    return NetnsLab.builder()
+        .localPod("client")
+        .localPod("ep-a")
+        .localPod("ep-b")
+        .remotePod("ep-r");
   }
 
   @BeforeAll

@@ -6,7 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** The capabilities a conformance test asserts beyond plain dispatch, so a backend can exclude it. */
+/** The capabilities a conformance test asserts beyond plain dispatch, which a backend may lack. */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
