@@ -1,12 +1,12 @@
 package dev.kubeproxy.nftables;
 
-import static dev.kubeproxy.nftables.NftLabCluster.PORT;
-import static dev.kubeproxy.nftables.NftLabCluster.TARGET_PORT;
-import static dev.kubeproxy.nftables.NftLabCluster.names;
-import static dev.kubeproxy.nftables.NftLabCluster.onlyServer;
-import static dev.kubeproxy.nftables.NftLabCluster.servers;
-import static dev.kubeproxy.nftables.NftLabCluster.service;
-import static dev.kubeproxy.nftables.NftLabCluster.slice;
+import static dev.kubeproxy.model.conformance.LabCluster.PORT;
+import static dev.kubeproxy.model.conformance.LabCluster.TARGET_PORT;
+import static dev.kubeproxy.model.conformance.LabCluster.names;
+import static dev.kubeproxy.model.conformance.LabCluster.onlyServer;
+import static dev.kubeproxy.model.conformance.LabCluster.servers;
+import static dev.kubeproxy.model.conformance.LabCluster.service;
+import static dev.kubeproxy.model.conformance.LabCluster.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.IpAddress;
@@ -17,6 +17,8 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.LabSuite;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +28,16 @@ import org.junit.jupiter.api.Test;
 
 /** Real packets across full syncs over an existing table: affinity kept, older layouts removed. */
 @KernelTest
-class NftablesFullSyncKernelTest extends NftLabTestBase {
+class NftablesFullSyncKernelTest extends LabSuite {
   private static final int CONNECTIONS = 20;
 
-  /** The one server that answered all of {@code replies}; fails if there were several. */
-  private static List<Reply> connect(int client, IpAddress vip) {
+  @Override
+  protected BackendUnderTest backendUnderTest() {
+    return NftablesUnderTest.INSTANCE;
+  }
+
+  /** {@link #CONNECTIONS} connections from outside client {@code client} to {@code vip}. */
+  private List<Reply> connect(int client, IpAddress vip) {
     return lab.tcpRequests(lab.outsideNs(), NetnsLab.outsideClientIp(IpFamily.V4, client), vip,
         PORT, CONNECTIONS, ANSWER);
   }

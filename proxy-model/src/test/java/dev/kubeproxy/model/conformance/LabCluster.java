@@ -1,4 +1,4 @@
-package dev.kubeproxy.nftables;
+package dev.kubeproxy.model.conformance;
 
 import static com.google.common.base.Preconditions.checkState;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +12,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
@@ -37,30 +38,31 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The nftables backend programming a {@link NetnsLab}'s node namespace, fed the way the proxy
+ * A backend under test programming a {@link NetnsLab}'s node namespace, fed the way the proxy
  * feeds it: Services and EndpointSlices go into a {@link ChangeTracker}, {@link TableBuilder}
  * builds each family's table, and the backend gets a full sync first and partial syncs after.
  * Test classes share one per lab and {@link #reset} it between tests.
  */
-final class NftLabCluster {
+public final class LabCluster {
   /** This proxy's node (the lab's node namespace); local pods' endpoints name it. */
-  static final String NODE = "lab-node";
+  public static final String NODE = "lab-node";
   /** The node remote pods' endpoints name. */
-  static final String REMOTE_NODE = "lab-remote-node";
+  public static final String REMOTE_NODE = "lab-remote-node";
   /** Every test service lives in this namespace. */
-  static final String NAMESPACE = "default";
+  public static final String NAMESPACE = "default";
   /** Service port of the {@code tcp} and {@code udp} ports of {@link #service}. */
-  static final int PORT = 80;
+  public static final int PORT = 80;
   /** Target port of the {@code tcp} and {@code udp} ports: every endpoint pod serves it. */
-  static final int TARGET_PORT = 8080;
+  public static final int TARGET_PORT = 8080;
 
   /** The outside namespace's address on the node's link, the node's default gateway. */
-  static final IpAddress OUTSIDE_ROUTER = IpAddress.parse("192.0.2.2");
+  public static final IpAddress OUTSIDE_ROUTER = IpAddress.parse("192.0.2.2");
 
-  static final IpAddress OUTSIDE_ROUTER6 = IpAddress.parse("2001:db8::2");
+  public static final IpAddress OUTSIDE_ROUTER6 = IpAddress.parse("2001:db8::2");
 
   private final NetnsLab lab;
-  private NftablesBackend backend;
+  private final BackendUnderTest backendUnderTest;
+  private Backend backend;
   private ProxyConfig config;
   private ChangeTracker tracker;
   private Map<IpFamily, ForwardingTable> committed;
@@ -71,8 +73,9 @@ final class NftLabCluster {
    * fails before the NAT hooks, and a pod's packet to a ClusterIP port that is not DNATed gets
    * "network unreachable" before the filter rules can reject it.
    */
-  NftLabCluster(NetnsLab lab) throws CommandException {
+  public LabCluster(NetnsLab lab, BackendUnderTest backendUnderTest) throws CommandException {
     this.lab = Objects.requireNonNull(lab);
+    this.backendUnderTest = Objects.requireNonNull(backendUnderTest);
     lab.exec(lab.nodeNs(), "ip", "route", "add", "default", "via", OUTSIDE_ROUTER.toString());
     lab.exec(lab.nodeNs(), "ip", "-6", "route", "add", "default", "via",
         OUTSIDE_ROUTER6.toString());
@@ -82,7 +85,7 @@ final class NftLabCluster {
   }
 
   /** Dual-stack, node IPs of the lab, ClusterCIDR detector on the lab's cluster CIDRs. */
-  static ProxyConfig defaultConfig() {
+  public static ProxyConfig defaultConfig() {
     return ProxyConfig.defaults(NODE)
         .withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6))
         .withNodeIps(
@@ -90,17 +93,32 @@ final class NftLabCluster {
         .withClusterCidrs(ImmutableList.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6));
   }
 
-  NftablesBackend backend() {
+  /** The backend of the current test (a new one after each {@link #reset}). */
+  public Backend backend() {
     return backend;
   }
 
+  /** The mode of the backend under test. */
+  public String mode() {
+    return backendUnderTest.mode();
+  }
+
+  /** What the backend programmed in the node, or why that could not be listed. */
+  public String programmed() {
+    try {
+      return backendUnderTest.listProgrammed(lab.nodeRunner());
+    } catch (CommandException | RuntimeException e) {
+      return "(could not list what " + mode() + " programmed: " + e.getMessage() + ")";
+    }
+  }
+
   /**
-   * Starts over with {@code config}: removes the tables with {@link NftablesBackend#cleanup},
+   * Starts over with {@code config}: removes what the backend owns with {@link Backend#cleanup},
    * flushes the node's conntrack table (so no flow of an earlier test is reused) and forgets
    * every service; the next {@link #sync} is full, with a fresh backend.
    */
-  void reset(ProxyConfig config) throws SyncException, CommandException {
-    this.backend = new NftablesBackend(new RealNftKernel(lab.nodeRunner()));
+  public void reset(ProxyConfig config) throws SyncException, CommandException {
+    this.backend = backendUnderTest.create(lab.nodeRunner());
     backend.cleanup();
     lab.exec(lab.nodeNs(), "conntrack", "-F");
     this.config = config;
@@ -108,16 +126,16 @@ final class NftLabCluster {
     this.committed = null;
   }
 
-  void upsert(Service service) {
+  public void upsert(Service service) {
     tracker.upsertService(service);
   }
 
-  void upsert(EndpointSlice slice) {
+  public void upsert(EndpointSlice slice) {
     tracker.upsertEndpointSlice(slice);
   }
 
   /** Adds {@code objects} (Services and EndpointSlices) and syncs. */
-  List<StaleFlow> apply(Object... objects) throws SyncException {
+  public List<StaleFlow> apply(Object... objects) throws SyncException {
     for (Object o : objects) {
       if (o instanceof Service s) {
         upsert(s);
@@ -134,7 +152,7 @@ final class NftLabCluster {
    *
    * @return the UDP flows the sync made stale, as the proxy would hand them to its cleaner
    */
-  List<StaleFlow> sync() throws SyncException {
+  public List<StaleFlow> sync() throws SyncException {
     PendingChanges pending = tracker.drain();
     ClusterSnapshot snapshot = pending.snapshot();
     boolean full = committed == null;
@@ -154,9 +172,9 @@ final class NftLabCluster {
   }
 
   /** A fresh backend, as after a restart, fully syncing the tables last committed. */
-  void restartBackend() throws SyncException {
+  public void restartBackend() throws SyncException {
     checkState(committed != null, "nothing synced yet");
-    backend = new NftablesBackend(new RealNftKernel(lab.nodeRunner()));
+    backend = backendUnderTest.create(lab.nodeRunner());
     List<TableChange> changes = new ArrayList<>();
     for (IpFamily family : config.families()) {
       changes.add(TableChange.initial(committed.get(family)));
@@ -165,7 +183,7 @@ final class NftLabCluster {
   }
 
   /** The table of {@code family} last synced. */
-  ForwardingTable table(IpFamily family) {
+  public ForwardingTable table(IpFamily family) {
     checkState(committed != null, "nothing synced yet");
     return committed.get(family);
   }
@@ -176,7 +194,7 @@ final class NftLabCluster {
    *
    * @return how many flows matched at least one entry
    */
-  int deleteStaleFlows(List<StaleFlow> flows) throws CommandException {
+  public int deleteStaleFlows(List<StaleFlow> flows) throws CommandException {
     int matched = 0;
     for (StaleFlow flow : flows) {
       try {
@@ -210,7 +228,7 @@ final class NftLabCluster {
   // ------------------------------------------------------------------ objects
 
   /** A ClusterIP service with ports {@code tcp} 80/TCP and {@code udp} 80/UDP. */
-  static Service.Builder service(String name, String clusterIp) {
+  public static Service.Builder service(String name, String clusterIp) {
     return Service.builder(NAMESPACE, name)
         .clusterIp(clusterIp)
         .port("tcp", "TCP", PORT)
@@ -218,7 +236,7 @@ final class NftLabCluster {
   }
 
   /** A slice of {@code service} with ports {@code tcp} and {@code udp} 8080, ready endpoints. */
-  static EndpointSlice slice(String service, IpFamily family, Pod... pods) {
+  public static EndpointSlice slice(String service, IpFamily family, Pod... pods) {
     EndpointSlice.Builder b = sliceBuilder(service, family);
     for (Pod pod : pods) {
       b.endpoint(pod.ip(family).toString(), nodeOf(pod));
@@ -227,7 +245,7 @@ final class NftLabCluster {
   }
 
   /** An empty slice builder of {@code service} with ports {@code tcp}/{@code udp} 8080. */
-  static EndpointSlice.Builder sliceBuilder(String service, IpFamily family) {
+  public static EndpointSlice.Builder sliceBuilder(String service, IpFamily family) {
     return EndpointSlice.builder(NAMESPACE, service + "-" + family.name().toLowerCase())
         .serviceName(service)
         .addressType(family == IpFamily.V4 ? "IPv4" : "IPv6")
@@ -235,14 +253,14 @@ final class NftLabCluster {
         .port("udp", "UDP", TARGET_PORT);
   }
 
-  static String nodeOf(Pod pod) {
+  public static String nodeOf(Pod pod) {
     return pod.local() ? NODE : REMOTE_NODE;
   }
 
   // ------------------------------------------------------------------ replies
 
   /** The names of the servers that answered; fails unless every request was answered. */
-  static Set<String> servers(List<Reply> replies) {
+  public static Set<String> servers(List<Reply> replies) {
     assertThat(replies).as("replies").allMatch(Reply::answered);
     Set<String> names = new TreeSet<>();
     replies.forEach(r -> names.add(r.serverName()));
@@ -250,14 +268,14 @@ final class NftLabCluster {
   }
 
   /** The one server that answered all of {@code client}'s {@code replies}; fails if several did. */
-  static String onlyServer(List<Reply> replies, Object client) {
+  public static String onlyServer(List<Reply> replies, Object client) {
     Set<String> servers = servers(replies);
     assertThat(servers).as("servers of client %s's connections", client).hasSize(1);
     return servers.iterator().next();
   }
 
   /** The names of {@code pods}. */
-  static Set<String> names(Pod... pods) {
+  public static Set<String> names(Pod... pods) {
     Set<String> names = new TreeSet<>();
     for (Pod pod : pods) {
       names.add(pod.name());

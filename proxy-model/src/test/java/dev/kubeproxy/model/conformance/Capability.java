@@ -1,0 +1,21 @@
+package dev.kubeproxy.model.conformance;
+
+/**
+ * A behaviour some conformance tests assert and a backend may lack; a backend that lacks one
+ * names it in its {@link Exclusions}, so the tests that {@link Requires} it print why they did
+ * not run instead of failing or being skipped.
+ */
+public enum Capability {
+  /** What must be rejected (no endpoints, unknown ClusterIP port) gets a reset or ICMP error. */
+  REJECT,
+  /** What must be dropped (Local policy, no local endpoint; source out of range) times out. */
+  DROP,
+  /** An endpoint sees the client's own address wherever no masquerade is due (pods, eTP=Local). */
+  SOURCE_PRESERVED,
+  /** Each new connection restarts the client's ClientIP affinity timeout. */
+  AFFINITY_REFRESH,
+  /** An established UDP flow follows new rules once its stale conntrack entry is deleted. */
+  UDP_CONNTRACK_CLEANUP,
+  /** A fresh backend's first full sync replaces live rules without failing a connection. */
+  HITLESS_RESTART
+}

@@ -1,0 +1,89 @@
+package dev.kubeproxy.nftables;
+
+import static dev.kubeproxy.model.conformance.LabCluster.PORT;
+import static dev.kubeproxy.model.conformance.LabCluster.service;
+import static dev.kubeproxy.model.conformance.LabCluster.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.EndpointSlice;
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.backend.SyncRequest;
+import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.LabCluster;
+import dev.kubeproxy.model.conformance.LabSuite;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the nftables backend leaves in the kernel, read with {@code nft list} in the lab's node:
+ * the nftables side of what the conformance suites prove with packets.
+ */
+@KernelTest
+class NftablesRulesKernelTest extends LabSuite {
+  @Override
+  protected BackendUnderTest backendUnderTest() {
+    return NftablesUnderTest.INSTANCE;
+  }
+
+  /**
+   * This kernel has no SCTP sockets, so no SCTP packet can be sent here: SCTP service ports are
+   * proven through the rules instead, in the fake kernel's state and in {@code nft list} of the
+   * real kernel, with the same element a TCP port gets.
+   */
+  @Test
+  @DisplayName("SCTP ports get the same dispatch elements, in the fake kernel and in nft list")
+  void sctpRulesInFakeAndRealKernel() throws Exception {
+    Service svc =
+        Service.builder(LabCluster.NAMESPACE, "sig")
+            .clusterIp("10.96.0.60")
+            .port("sctp", "SCTP", 7777)
+            .port("tcp", "TCP", 7777)
+            .build();
+    EndpointSlice slice =
+        EndpointSlice.builder(LabCluster.NAMESPACE, "sig-v4")
+            .serviceName("sig")
+            .port("sctp", "SCTP", 7000)
+            .port("tcp", "TCP", 7000)
+            .endpoint(epA.ipv4().toString(), LabCluster.NODE)
+            .build();
+    cluster.apply(svc, slice);
+    String element = "10.96.0.60 . sctp . 7777 . 0 : " + epA.ipv4() + " . 7000";
+
+    String real =
+        lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout();
+    FakeNftKernel fake = new FakeNftKernel();
+    new NftablesBackend(fake)
+        .sync(SyncRequest.full(TableChange.initial(cluster.table(IpFamily.V4))));
+    String faked = fake.list(NftTable.kubeProxy(IpFamily.V4));
+
+    for (String listing : List.of(real, faked)) {
+      assertThat(listing).contains(element);
+      assertThat(listing).contains("10.96.0.60 . tcp . 7777 . 0 : " + epA.ipv4() + " . 7000");
+      assertThat(listing).containsPattern("meta l4proto \\{ tcp, udp, sctp \\} dnat");
+    }
+  }
+
+  /** The nftables half of the lifecycle suite's cleanup test, which proves it with packets. */
+  @Test
+  @DisplayName("cleanup deletes the ip and ip6 kube-proxy tables")
+  void cleanupDeletesBothTables() throws Exception {
+    IpAddress vip = IpAddress.parse("10.96.2.10");
+    cluster.apply(
+        service("web", vip.toString()).clusterIp("fd00:96::2:10").build(),
+        slice("web", IpFamily.V4, epA),
+        slice("web", IpFamily.V6, epA));
+    String before = lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    assertThat(before).contains("table ip kube-proxy", "table ip6 kube-proxy");
+    assertThat(lab.tcpRequest(client.netns(), vip, PORT, ANSWER).answered()).isTrue();
+
+    cluster.backend().cleanup();
+
+    String after = lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    assertThat(after).doesNotContain("kube-proxy");
+  }
+}
