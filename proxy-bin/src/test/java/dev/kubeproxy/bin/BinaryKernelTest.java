@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
@@ -127,7 +128,7 @@ class BinaryKernelTest {
   @Test
   @DisplayName(
       "--dry-run prints the nftables transaction (add table ip kube-proxy), exits 0 and runs no"
-          + " kernel tool, so it needs neither root nor a namespace")
+          + " kernel tool, so it needs neither root nor a namespace; nft --check accepts it")
   void dryRunTouchesNothing() throws Exception {
     write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
     Path stubs = Files.createDirectory(tmp.resolve("stubs"));
@@ -147,6 +148,9 @@ class BinaryKernelTest {
     assertThat(run.exit()).as("%s", run).isZero();
     assertThat(run.stdout()).contains("add table ip kube-proxy").contains(WEB_IP.toString());
     assertThat(calls).as("kernel tools called by --dry-run").doesNotExist();
+    // The render is exactly what nft takes: a check in the lab's node namespace accepts it.
+    lab.nodeRunner().run(Command.of(List.of("nft", "--check", "-f", "-"),
+        run.stdout().getBytes(UTF_8)));
   }
 
   @Test
