@@ -131,15 +131,12 @@ class NftablesDifferentialKernelTest {
   }
 
   private static ProxyConfig config(Random random) {
-    ProxyConfig config = NftLabCluster.defaultConfig();
+    ProxyConfig.Builder config = NftLabCluster.defaultConfig().toBuilder();
     if (random.nextBoolean()) {
-      config =
-          config.withDetectLocal(
-              LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX,
-              null,
-              NetnsLab.POD_INTERFACE_PREFIX);
+      config.detectLocal(
+          LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, null, NetnsLab.POD_INTERFACE_PREFIX);
     }
-    return config.withMasqueradeAll(random.nextInt(5) == 0);
+    return config.masqueradeAll(random.nextInt(5) == 0).build();
   }
 
   /** Three or four services of random shape, each with its EndpointSlice. */

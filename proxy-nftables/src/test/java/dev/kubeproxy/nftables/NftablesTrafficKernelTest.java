@@ -7,10 +7,10 @@ import static dev.kubeproxy.nftables.NftLabCluster.service;
 import static dev.kubeproxy.nftables.NftLabCluster.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.backend.SyncRequest;
@@ -212,8 +212,9 @@ class NftablesTrafficKernelTest extends NftLabTestBase {
   @DisplayName("nodePortAddresses NODE_IP/32: NodePorts answer on the node IP only")
   void nodePortAddressesRestrictNodePorts() throws Exception {
     cluster.reset(
-        NftLabCluster.defaultConfig()
-            .withNodePortAddresses(ImmutableList.of(NetnsLab.NODE_IP + "/32")));
+        NftLabCluster.defaultConfig().toBuilder()
+            .nodePortAddresses(NodePortAddresses.cidrs(NetnsLab.NODE_IP + "/32"))
+            .build());
     cluster.apply(nodePortService(), slice("np", IpFamily.V4, epA));
 
     Reply onNodeIp = lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_IP, 30080, ANSWER);
