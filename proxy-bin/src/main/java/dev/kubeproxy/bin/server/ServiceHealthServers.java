@@ -62,8 +62,8 @@ public final class ServiceHealthServers implements AutoCloseable {
   }
 
   /**
-   * Servers listening on each of {@code bindAddresses} (the node's nodePortAddresses, or
-   * 0.0.0.0); {@code proxyHealthy} is read on every request (e.g. {@code serviceProxy::healthy}).
+   * Servers listening on each of {@code bindAddresses}, whatever the tables say;
+   * {@code proxyHealthy} is read on every request (e.g. {@code serviceProxy::healthy}).
    */
   public static ServiceHealthServers create(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
     checkArgument(!bindAddresses.isEmpty(), "at least one bind address");
