@@ -2,18 +2,17 @@ package dev.kubeproxy.api;
 
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The contract between the model and the backends (DESIGN §4): for one IP family, every
- * service port's {@link ServiceEntry}, plus the table-wide facts rules need. Immutable;
- * {@link #withEntries(Map)} shares all unchanged entries with this table.
- *
- * <p>{@code nodeAddresses} are the node's own addresses in this family (what "local" means to
- * the trace); {@code nodePortAddresses} restricts NodePorts to addresses inside these CIDRs,
- * empty meaning every local address.
+ * service port's {@link ServiceEntry}, plus the table-wide {@link TableFacts} rules need.
+ * Immutable; {@link #withEntries(Map)} shares all unchanged entries (and the ClusterIP index)
+ * with this table.
  */
 public final class ForwardingTable {
   /** Upstream's default masquerade bit (14), giving mark 0x4000. */
@@ -21,106 +20,72 @@ public final class ForwardingTable {
 
   private final IpFamily family;
   private final PersistentMap<ServicePortKey, ServiceEntry> entries;
-  private final ImmutableList<IpAddress> nodeAddresses;
-  private final ImmutableList<Cidr> nodePortAddresses;
-  private final LocalTrafficDetector localDetector;
-  private final boolean masqueradeAll;
-  private final int masqueradeMark;
+  // How many entries have each ClusterIP: several service ports share one.
+  private final PersistentMap<IpAddress, Integer> clusterIpUsers;
+  private final TableFacts facts;
 
   private ForwardingTable(
       IpFamily family,
       PersistentMap<ServicePortKey, ServiceEntry> entries,
-      ImmutableList<IpAddress> nodeAddresses,
-      ImmutableList<Cidr> nodePortAddresses,
-      LocalTrafficDetector localDetector,
-      boolean masqueradeAll,
-      int masqueradeMark) {
-    this.family = Objects.requireNonNull(family);
+      PersistentMap<IpAddress, Integer> clusterIpUsers,
+      TableFacts facts) {
+    this.family = Objects.requireNonNull(family, "family");
     this.entries = entries;
-    this.nodeAddresses = nodeAddresses;
-    this.nodePortAddresses = nodePortAddresses;
-    this.localDetector = Objects.requireNonNull(localDetector);
-    this.masqueradeAll = masqueradeAll;
-    this.masqueradeMark = masqueradeMark;
-    for (IpAddress a : nodeAddresses) {
-      if (a.family() != family) {
-        throw new IllegalArgumentException("node address " + a + " is not " + family);
-      }
-    }
-    for (Cidr c : nodePortAddresses) {
-      if (c.family() != family) {
-        throw new IllegalArgumentException("nodePortAddresses " + c + " is not " + family);
-      }
-    }
+    this.clusterIpUsers = clusterIpUsers;
+    this.facts = Objects.requireNonNull(facts, "facts").checkFamily(family);
   }
 
   /** An empty table of {@code family} with the given table-wide facts. */
-  public static ForwardingTable empty(
-      IpFamily family,
-      List<IpAddress> nodeAddresses,
-      List<Cidr> nodePortAddresses,
-      LocalTrafficDetector localDetector,
-      boolean masqueradeAll,
-      int masqueradeMark) {
-    return new ForwardingTable(
-        family,
-        PersistentMap.empty(),
-        ImmutableList.copyOf(nodeAddresses),
-        ImmutableList.copyOf(nodePortAddresses),
-        localDetector,
-        masqueradeAll,
-        masqueradeMark);
+  public static ForwardingTable empty(IpFamily family, TableFacts facts) {
+    return new ForwardingTable(family, PersistentMap.empty(), PersistentMap.empty(), facts);
   }
 
   /** An empty table with no node facts, no detector and the default mark. */
   public static ForwardingTable empty(IpFamily family) {
-    return empty(
-        family, List.of(), List.of(), LocalTrafficDetector.NONE, false, 1 << DEFAULT_MASQUERADE_BIT);
+    return empty(family, TableFacts.DEFAULT);
   }
 
   /** This table with {@code changes} applied (a null value removes the key). */
   public ForwardingTable withEntries(Map<ServicePortKey, ServiceEntry> changes) {
+    Map<IpAddress, Integer> userDelta = new HashMap<>();
     for (Map.Entry<ServicePortKey, ServiceEntry> e : changes.entrySet()) {
       ServiceEntry entry = e.getValue();
       if (entry != null && (!entry.key().equals(e.getKey()) || entry.family() != family)) {
         throw new IllegalArgumentException("entry " + entry.key() + " does not fit key " + e.getKey());
       }
+      ServiceEntry old = entries.get(e.getKey());
+      if (old != null && old.clusterIp() != null) {
+        userDelta.merge(old.clusterIp(), -1, Integer::sum);
+      }
+      if (entry != null && entry.clusterIp() != null) {
+        userDelta.merge(entry.clusterIp(), 1, Integer::sum);
+      }
     }
+    Map<IpAddress, Integer> userChanges = new HashMap<>();
+    userDelta.forEach(
+        (ip, delta) -> {
+          if (delta != 0) {
+            int users = clusterIpUsers.getOrDefault(ip, 0) + delta;
+            userChanges.put(ip, users > 0 ? users : null);
+          }
+        });
     return new ForwardingTable(
-        family,
-        entries.with(changes),
-        nodeAddresses,
-        nodePortAddresses,
-        localDetector,
-        masqueradeAll,
-        masqueradeMark);
+        family, entries.with(changes), clusterIpUsers.with(userChanges), facts);
   }
 
   /** This table's entries with different table-wide facts. */
-  public ForwardingTable withFacts(
-      List<IpAddress> nodeAddresses,
-      List<Cidr> nodePortAddresses,
-      LocalTrafficDetector localDetector,
-      boolean masqueradeAll,
-      int masqueradeMark) {
-    return new ForwardingTable(
-        family,
-        entries,
-        ImmutableList.copyOf(nodeAddresses),
-        ImmutableList.copyOf(nodePortAddresses),
-        localDetector,
-        masqueradeAll,
-        masqueradeMark);
+  public ForwardingTable withFacts(TableFacts facts) {
+    return new ForwardingTable(family, entries, clusterIpUsers, facts);
+  }
+
+  /** The table-wide facts: node addresses, NodePort addresses, detector, masquerade settings. */
+  public TableFacts facts() {
+    return facts;
   }
 
   /** Whether the table-wide facts (everything but the entries) equal {@code other}'s. */
   public boolean sameFacts(ForwardingTable other) {
-    return family == other.family
-        && nodeAddresses.equals(other.nodeAddresses)
-        && nodePortAddresses.equals(other.nodePortAddresses)
-        && localDetector.equals(other.localDetector)
-        && masqueradeAll == other.masqueradeAll
-        && masqueradeMark == other.masqueradeMark;
+    return family == other.family && facts.equals(other.facts);
   }
 
   public IpFamily family() {
@@ -147,36 +112,37 @@ public final class ForwardingTable {
     return sorted;
   }
 
+  /** The node's own addresses in this family, primary first. */
   public ImmutableList<IpAddress> nodeAddresses() {
-    return nodeAddresses;
+    return facts.nodeAddresses();
   }
 
   /** CIDRs NodePorts are restricted to; empty means every local address. */
   public ImmutableList<Cidr> nodePortAddresses() {
-    return nodePortAddresses;
+    return facts.nodePortAddresses().cidrs();
   }
 
   public LocalTrafficDetector localDetector() {
-    return localDetector;
+    return facts.localDetector();
   }
 
   public boolean masqueradeAll() {
-    return masqueradeAll;
+    return facts.masqueradeAll();
   }
 
   /** The packet mark that requests masquerading (1 << masqueradeBit). */
   public int masqueradeMark() {
-    return masqueradeMark;
+    return facts.masqueradeMark();
   }
 
-  /** Whether {@code address} is a ClusterIP of some service in this table (O(n)). */
+  /** Whether {@code address} is a ClusterIP of some service port in this table (O(1)). */
   public boolean isClusterIp(IpAddress address) {
-    for (ServiceEntry e : entries.values()) {
-      if (address.equals(e.clusterIp())) {
-        return true;
-      }
-    }
-    return false;
+    return clusterIpUsers.containsKey(address);
+  }
+
+  /** The distinct ClusterIPs of this table's service ports, read-only, in unspecified order. */
+  public Set<IpAddress> clusterIps() {
+    return clusterIpUsers.keySet();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.kubeproxy.api;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -48,22 +49,117 @@ public record ServiceEntry(
     Objects.requireNonNull(servingAddresses, "servingAddresses");
   }
 
-  /** An entry whose serving addresses are exactly those in its lists. */
-  public ServiceEntry(
-      ServicePortKey key,
-      IpFamily family,
-      ImmutableList<Frontend> frontends,
-      EndpointList internal,
-      EndpointList external,
-      ImmutableList<ServiceEndpoint> cluster,
-      boolean internalPolicyLocal,
-      boolean externalPolicyLocal,
-      SessionAffinity affinity,
-      ImmutableList<Cidr> firewallSources,
-      int healthCheckNodePort) {
-    this(key, family, frontends, internal, external, cluster, internalPolicyLocal,
-        externalPolicyLocal, affinity, firewallSources, healthCheckNodePort,
-        addressesOf(internal.endpoints(), external.endpoints(), cluster));
+  /** A builder for an entry of {@code key} in {@code family}; see {@link Builder} for defaults. */
+  public static Builder builder(ServicePortKey key, IpFamily family) {
+    return new Builder(key, family);
+  }
+
+  /** A builder holding this entry, to change some of its fields. */
+  public Builder toBuilder() {
+    return new Builder(key, family)
+        .frontends(frontends)
+        .internal(internal)
+        .external(external)
+        .cluster(cluster)
+        .internalPolicyLocal(internalPolicyLocal)
+        .externalPolicyLocal(externalPolicyLocal)
+        .affinity(affinity)
+        .firewallSources(firewallSources)
+        .healthCheckNodePort(healthCheckNodePort)
+        .servingAddresses(servingAddresses);
+  }
+
+  /**
+   * Builds a {@link ServiceEntry} by named fields. Defaults: no frontends, both endpoint lists
+   * empty and rejecting, no cluster endpoints, Cluster policies, no affinity, no firewall, no
+   * health-check port, and serving addresses = every address in the three lists.
+   */
+  public static final class Builder {
+    private final ServicePortKey key;
+    private final IpFamily family;
+    private ImmutableList<Frontend> frontends = ImmutableList.of();
+    private EndpointList internal = EndpointList.REJECTING;
+    private EndpointList external = EndpointList.REJECTING;
+    private ImmutableList<ServiceEndpoint> cluster = ImmutableList.of();
+    private boolean internalPolicyLocal;
+    private boolean externalPolicyLocal;
+    private SessionAffinity affinity = SessionAffinity.NONE;
+    private ImmutableList<Cidr> firewallSources = ImmutableList.of();
+    private int healthCheckNodePort;
+    private ImmutableSet<IpAddress> servingAddresses;
+
+    private Builder(ServicePortKey key, IpFamily family) {
+      this.key = Objects.requireNonNull(key, "key");
+      this.family = Objects.requireNonNull(family, "family");
+    }
+
+    public Builder frontends(List<Frontend> frontends) {
+      this.frontends = ImmutableList.copyOf(frontends);
+      return this;
+    }
+
+    public Builder frontends(Frontend... frontends) {
+      return frontends(List.of(frontends));
+    }
+
+    /** What ClusterIP traffic reaches. */
+    public Builder internal(EndpointList internal) {
+      this.internal = Objects.requireNonNull(internal, "internal");
+      return this;
+    }
+
+    /** What NodePort, ExternalIP and LoadBalancer traffic reaches. */
+    public Builder external(EndpointList external) {
+      this.external = Objects.requireNonNull(external, "external");
+      return this;
+    }
+
+    /** The cluster-wide list that pod and host traffic short-circuits to (eTP=Local). */
+    public Builder cluster(List<ServiceEndpoint> cluster) {
+      this.cluster = ImmutableList.copyOf(cluster);
+      return this;
+    }
+
+    public Builder internalPolicyLocal(boolean local) {
+      this.internalPolicyLocal = local;
+      return this;
+    }
+
+    public Builder externalPolicyLocal(boolean local) {
+      this.externalPolicyLocal = local;
+      return this;
+    }
+
+    public Builder affinity(SessionAffinity affinity) {
+      this.affinity = Objects.requireNonNull(affinity, "affinity");
+      return this;
+    }
+
+    /** Allowed sources of LoadBalancer traffic; empty means no source-range check. */
+    public Builder firewallSources(List<Cidr> sources) {
+      this.firewallSources = ImmutableList.copyOf(sources);
+      return this;
+    }
+
+    /** The health-check NodePort, 0 when none. */
+    public Builder healthCheckNodePort(int port) {
+      this.healthCheckNodePort = port;
+      return this;
+    }
+
+    /** Every serving endpoint's address before policy narrowed the lists (default: the lists'). */
+    public Builder servingAddresses(Collection<IpAddress> addresses) {
+      this.servingAddresses = ImmutableSet.copyOf(addresses);
+      return this;
+    }
+
+    public ServiceEntry build() {
+      return new ServiceEntry(key, family, frontends, internal, external, cluster,
+          internalPolicyLocal, externalPolicyLocal, affinity, firewallSources, healthCheckNodePort,
+          servingAddresses != null
+              ? servingAddresses
+              : addressesOf(internal.endpoints(), external.endpoints(), cluster));
+    }
   }
 
   @SafeVarargs

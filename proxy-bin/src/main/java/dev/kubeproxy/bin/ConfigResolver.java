@@ -7,6 +7,7 @@ import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.model.ProxyConfig;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -82,7 +83,7 @@ public final class ConfigResolver {
                 "metricsBindAddress"),
             (ipv6 ? "::1" : "127.0.0.1"), METRICS_PORT);
 
-    ImmutableList<String> nodePortAddresses = nodePortAddresses();
+    NodePortAddresses nodePortAddresses = nodePortAddresses();
     boolean masqueradeAll =
         flags.masqueradeAll() != null
             ? flags.masqueradeAll()
@@ -105,18 +106,16 @@ public final class ConfigResolver {
     boolean preferSameNode = file.featureGates().getOrDefault(FEATURE_PREFER_SAME_NODE, true);
 
     ProxyConfig proxy =
-        new ProxyConfig(
-            nodeName,
-            families(nodeIps, clusterCidrs, List.of()),
-            nodeIps,
-            clusterCidrs,
-            detector.mode(),
-            detector.bridgeInterface(),
-            detector.interfaceNamePrefix(),
-            masqueradeAll,
-            masqueradeBit,
-            nodePortAddresses,
-            preferSameNode);
+        ProxyConfig.builder(nodeName)
+            .families(families(nodeIps, clusterCidrs, List.of()))
+            .nodeIps(nodeIps)
+            .clusterCidrs(clusterCidrs)
+            .detectLocal(detector.mode(), detector.bridgeInterface(), detector.interfaceNamePrefix())
+            .masqueradeAll(masqueradeAll)
+            .masqueradeBit(masqueradeBit)
+            .nodePortAddresses(nodePortAddresses)
+            .preferSameNodeHints(preferSameNode)
+            .build();
     String kubeconfig = flags.kubeconfig() != null ? flags.kubeconfig() : file.kubeconfig();
     return new EffectiveConfig(
         proxyMode, proxy, healthz, metrics, syncPeriod, minSyncPeriod, flags.manifests(),
@@ -254,7 +253,8 @@ public final class ConfigResolver {
     }
   }
 
-  private ImmutableList<String> nodePortAddresses() {
+  /** The flag's or config file's nodePortAddresses, parsed once; a bad entry names its source. */
+  private NodePortAddresses nodePortAddresses() {
     Setting setting;
     List<String> entries;
     if (flags.nodePortAddresses() != null) {
@@ -264,19 +264,11 @@ public final class ConfigResolver {
       setting = new Setting("", fileField("nodePortAddresses"));
       entries = file.nodePortAddresses() == null ? List.of() : file.nodePortAddresses();
     }
-    ImmutableList.Builder<String> result = ImmutableList.builder();
-    for (String entry : entries) {
-      String trimmed = entry.strip();
-      if (!trimmed.equals("primary")) {
-        try {
-          trimmed = Cidr.parse(trimmed).toString();
-        } catch (IllegalArgumentException e) {
-          throw setting.error(e.getMessage() + " (want CIDRs or 'primary')");
-        }
-      }
-      result.add(trimmed);
+    try {
+      return NodePortAddresses.parse(entries);
+    } catch (IllegalArgumentException e) {
+      throw setting.error(e.getMessage());
     }
-    return result.build();
   }
 
   private record Detector(

@@ -38,7 +38,7 @@ public record EffectiveConfig(
     ImmutableSet<IpFamily> families =
         ConfigResolver.families(proxy.nodeIps(), proxy.clusterCidrs(), node.addresses());
     return new EffectiveConfig(
-        mode, proxy.withFamilies(families), healthzBindAddress, metricsBindAddress, syncPeriod,
+        mode, proxy.toBuilder().families(families).build(), healthzBindAddress, metricsBindAddress, syncPeriod,
         minSyncPeriod, manifests, kubeconfig, master, once, dryRun, cleanup);
   }
 

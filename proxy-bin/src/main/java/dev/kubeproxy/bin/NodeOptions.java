@@ -53,8 +53,8 @@ final class NodeOptions {
 
   @Option(
       names = "--nodeport-addresses",
-      paramLabel = "CIDR[,CIDR|primary]",
-      description = "Accept NodePorts only on local addresses in these CIDRs, or 'primary' (the node IPs); default: all.")
+      paramLabel = "CIDR[,CIDR]|primary",
+      description = "Accept NodePorts only on local addresses in these CIDRs, or only on the node's primary IPs ('primary', not combined with CIDRs); default: all.")
   String nodePortAddresses;
 
   @Option(

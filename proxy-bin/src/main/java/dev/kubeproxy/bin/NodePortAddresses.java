@@ -1,63 +1,65 @@
 package dev.kubeproxy.bin;
 
 import com.google.common.collect.ImmutableList;
-import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
-import dev.kubeproxy.model.ProxyConfig;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The node's own addresses that {@code --nodeport-addresses} selects, as upstream resolves them
- * for the service health servers: local interface addresses inside the CIDRs (loopback
- * excluded), plus the node IPs for {@code primary}. Empty when the flag is unset, which means
- * "every address" (0.0.0.0).
+ * Where the service health servers listen: exactly where NodePorts answer, read from the
+ * tables' resolved {@code nodePortAddresses} (so {@code primary} means the Node object's primary
+ * IPs, as the rules use). Every address (0.0.0.0) when some table accepts NodePorts on every
+ * address; else the node's local addresses inside the tables' CIDRs, loopback excluded.
  */
 final class NodePortAddresses {
+  static final IpAddress EVERY_ADDRESS = IpAddress.parse("0.0.0.0");
+
   private NodePortAddresses() {}
 
-  static ImmutableList<IpAddress> resolve(ProxyConfig config) throws SocketException {
-    List<Cidr> cidrs = new ArrayList<>();
-    boolean primary = false;
-    for (String entry : config.nodePortAddresses()) {
-      if ("primary".equals(entry)) {
-        primary = true;
-      } else {
-        cidrs.add(Cidr.parse(entry));
-      }
+  /** The bind addresses for {@code tables}, choosing among the node's {@code local} addresses. */
+  static ImmutableList<IpAddress> bindAddresses(
+      Collection<ForwardingTable> tables, List<IpAddress> local) {
+    if (tables.isEmpty()
+        || tables.stream().anyMatch(t -> t.facts().nodePortAddresses().all())) {
+      return ImmutableList.of(EVERY_ADDRESS);
     }
-    return select(cidrs, primary, config.nodeIps(), localAddresses());
-  }
-
-  /** The pure part of {@link #resolve}: which of {@code local} (and node IPs) are selected. */
-  static ImmutableList<IpAddress> select(
-      List<Cidr> cidrs, boolean primary, List<IpAddress> nodeIps, List<IpAddress> local) {
     Set<IpAddress> selected = new LinkedHashSet<>();
     for (IpAddress address : local) {
-      if (!address.isLoopback() && cidrs.stream().anyMatch(c -> c.contains(address))) {
-        selected.add(address);
+      if (address.isLoopback()) {
+        continue;
       }
-    }
-    if (primary) {
-      selected.addAll(nodeIps);
+      for (ForwardingTable table : tables) {
+        if (table.family() == address.family()
+            && table.facts().nodePortAddresses().matches(address)) {
+          selected.add(address);
+        }
+      }
     }
     return ImmutableList.copyOf(selected);
   }
 
-  private static List<IpAddress> localAddresses() throws SocketException {
+  /** This host's interface addresses, link-local ones excluded. */
+  static List<IpAddress> localAddresses() {
     List<IpAddress> addresses = new ArrayList<>();
-    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-        if (!address.isLinkLocalAddress()) {
-          addresses.add(IpAddress.of(address));
+    try {
+      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+          if (!address.isLinkLocalAddress()) {
+            addresses.add(IpAddress.of(address));
+          }
         }
       }
+    } catch (SocketException e) {
+      throw new UncheckedIOException("cannot list the node's addresses", e);
     }
     return addresses;
   }

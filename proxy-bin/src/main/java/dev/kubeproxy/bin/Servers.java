@@ -5,15 +5,13 @@ import dev.kubeproxy.bin.server.MetricsServer;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.bin.server.ServiceHealthServers;
 import dev.kubeproxy.model.sync.ServiceProxy;
-import dev.kubeproxy.api.IpAddress;
 import java.io.IOException;
-import java.util.List;
 import java.time.Clock;
 
 /**
  * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null)
- * and one service-health server per healthCheckNodePort, on the addresses
- * {@code --nodeport-addresses} selects (every address when it is unset), as upstream.
+ * and one service-health server per healthCheckNodePort, where the committed tables say NodePorts
+ * answer ({@code --nodeport-addresses} as resolved for the node; every address when unset).
  */
 final class Servers implements AutoCloseable {
   private final HealthzServer healthz;
@@ -40,11 +38,11 @@ final class Servers implements AutoCloseable {
       if (config.metricsBindAddress() != null) {
         metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
       }
-      List<IpAddress> healthAddresses = NodePortAddresses.resolve(config.proxy());
       ServiceHealthServers serviceHealth =
-          healthAddresses.isEmpty()
-              ? ServiceHealthServers.create(proxy::healthy)
-              : ServiceHealthServers.create(healthAddresses, proxy::healthy);
+          ServiceHealthServers.following(
+              tables -> NodePortAddresses.bindAddresses(
+                  tables.values(), NodePortAddresses.localAddresses()),
+              proxy::healthy);
       return new Servers(healthz, metrics, serviceHealth);
     } catch (IOException | RuntimeException e) {
       closeQuietly(healthz);

@@ -8,6 +8,7 @@ import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,7 +67,7 @@ class KubeProxyCommandTest {
     assertThat(c.proxy().masqueradeBit()).isEqualTo(14);
     assertThat(c.proxy().masqueradeAll()).isFalse();
     assertThat(c.proxy().detectLocalMode()).isEqualTo(LocalTrafficDetector.Mode.NONE);
-    assertThat(c.proxy().nodePortAddresses()).isEmpty();
+    assertThat(c.proxy().nodePortAddresses()).isEqualTo(NodePortAddresses.ALL);
     assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.minSyncPeriod()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.healthzBindAddress()).hasToString("0.0.0.0:10256");
@@ -85,7 +86,7 @@ class KubeProxyCommandTest {
             "--node-ip", "192.0.2.7,2001:db8::7",
             "--cluster-cidr", "10.244.0.0/16, fd00:10:244::/48",
             "--detect-local-mode", "NodeCIDR",
-            "--nodeport-addresses", "192.0.2.0/24,primary",
+            "--nodeport-addresses", "192.0.2.0/24,2001:db8::/64",
             "--masquerade-all",
             "--healthz-bind-address", "127.0.0.1:10300",
             "--metrics-bind-address", "[::1]:10301",
@@ -101,7 +102,7 @@ class KubeProxyCommandTest {
         .containsExactly(Cidr.parse("10.244.0.0/16"), Cidr.parse("fd00:10:244::/48"));
     assertThat(c.proxy().families()).containsExactlyInAnyOrder(IpFamily.V4, IpFamily.V6);
     assertThat(c.proxy().detectLocalMode()).isEqualTo(LocalTrafficDetector.Mode.NODE_CIDR);
-    assertThat(c.proxy().nodePortAddresses()).containsExactly("192.0.2.0/24", "primary");
+    assertThat(c.proxy().nodePortAddresses().toStrings()).containsExactly("192.0.2.0/24", "2001:db8::/64");
     assertThat(c.proxy().masqueradeAll()).isTrue();
     assertThat(c.healthzBindAddress()).isEqualTo(new HostPort(IpAddress.parse("127.0.0.1"), 10300));
     assertThat(c.metricsBindAddress()).isEqualTo(new HostPort(IpAddress.parse("::1"), 10301));
@@ -196,7 +197,7 @@ class KubeProxyCommandTest {
     assertThat(c.proxy().nodeName()).isEqualTo("node-from-file");
     assertThat(c.proxy().clusterCidrs()).hasSize(2);
     assertThat(c.proxy().detectLocalMode()).isEqualTo(LocalTrafficDetector.Mode.CLUSTER_CIDR);
-    assertThat(c.proxy().nodePortAddresses()).containsExactly("primary");
+    assertThat(c.proxy().nodePortAddresses()).isEqualTo(NodePortAddresses.PRIMARY);
     assertThat(c.proxy().masqueradeAll()).isTrue();
     // nftables mode reads the nftables section, not the iptables one.
     assertThat(c.proxy().masqueradeBit()).isEqualTo(12);
@@ -234,7 +235,7 @@ class KubeProxyCommandTest {
     assertThat(c.proxy().nodeName()).isEqualTo("from-flag");
     assertThat(c.proxy().clusterCidrs()).containsExactly(Cidr.parse("10.100.0.0/16"));
     assertThat(c.proxy().masqueradeAll()).isFalse();
-    assertThat(c.proxy().nodePortAddresses()).containsExactly("192.0.2.0/24");
+    assertThat(c.proxy().nodePortAddresses().toStrings()).containsExactly("192.0.2.0/24");
     // Not overridden: still from the file.
     assertThat(c.healthzBindAddress()).hasToString("0.0.0.0:10266");
     assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(10));
@@ -251,7 +252,9 @@ class KubeProxyCommandTest {
         "--cluster-cidr|10.0.0.0/33|--cluster-cidr: '10.0.0.0/33'",
         "--cluster-cidr|10.0.0.0/8,10.1.0.0/16|--cluster-cidr: at most one V4",
         "--node-ip|node-1|--node-ip: 'node-1' is not an IP address",
-        "--nodeport-addresses|192.0.2.0/24,local|--nodeport-addresses: 'local' is not an IP address",
+        "--nodeport-addresses|192.0.2.0/24,local|--nodeport-addresses: 'local' is not a CIDR or 'primary'",
+        "--nodeport-addresses|192.0.2.7|--nodeport-addresses: '192.0.2.7' is not a CIDR or 'primary'",
+        "--nodeport-addresses|192.0.2.0/24,primary|--nodeport-addresses: can't use both 'primary' and CIDRs",
         "--detect-local-mode|PodCIDR|--detect-local-mode: unknown mode 'PodCIDR'",
         "--detect-local-mode|BridgeInterface|--pod-bridge-interface: must be set",
         "--healthz-bind-address|0.0.0.0:http|--healthz-bind-address: 'http' is not a port number",

@@ -2,11 +2,11 @@ package dev.kubeproxy.bin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.backend.Backend;
@@ -20,6 +20,7 @@ import dev.kubeproxy.model.trace.TraceResult;
 import dev.kubeproxy.nftables.FakeNftKernel;
 import dev.kubeproxy.nftables.NftablesBackend;
 import java.time.Clock;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class LibraryUsageTest {
       FakeNftKernel kernel = new FakeNftKernel();
       // --- as in README.md ---
       ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
-      ProxyConfig config = ProxyConfig.defaults("node-1").withClusterCidrs(ImmutableList.of(Cidr.parse("10.244.0.0/16")));
+      ProxyConfig config = ProxyConfig.builder("node-1").clusterCidrs(List.of(Cidr.parse("10.244.0.0/16"))).detectLocal(Mode.CLUSTER_CIDR).build();
       Backend backend = new NftablesBackend(kernel);
       ServiceProxy proxy = ServiceProxy.builder(config, tracker, backend, scheduler).build();
       tracker.upsertService(Service.builder("default", "web").clusterIp("10.96.0.10").port("http", "TCP", 80).build());

@@ -8,8 +8,8 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Node;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import dev.kubeproxy.api.NodePortAddresses;
+import dev.kubeproxy.api.TableFacts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,21 +21,18 @@ import org.slf4j.LoggerFactory;
 record NodeFacts(
     IpFamily family,
     ImmutableList<IpAddress> nodeAddresses,
-    ImmutableList<Cidr> nodePortAddresses,
+    NodePortAddresses nodePortAddresses,
     LocalTrafficDetector detector,
     EndpointCategories.Topology topology) {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodeFacts.class);
-
-  /** The word in {@code nodePortAddresses} that stands for the node's primary IPs. */
-  static final String PRIMARY = "primary";
 
   static NodeFacts of(IpFamily family, Node node, ProxyConfig config) {
     ImmutableList<IpAddress> addresses = nodeAddresses(family, node, config);
     return new NodeFacts(
         family,
         addresses,
-        nodePortAddresses(family, addresses, config),
+        config.nodePortAddresses().forFamily(family, addresses.isEmpty() ? null : addresses.get(0)),
         detector(family, node, config),
         new EndpointCategories.Topology(
             config.nodeName(), node == null ? null : node.zone(), config.preferSameNodeHints()));
@@ -46,10 +43,20 @@ record NodeFacts(
     return nodeAddresses.isEmpty() ? null : nodeAddresses.get(0);
   }
 
-  /** An empty table carrying these facts and the config's masquerade settings. */
+  /** The table-wide facts: these node facts and the config's masquerade settings. */
+  TableFacts tableFacts(ProxyConfig config) {
+    return TableFacts.builder()
+        .nodeAddresses(nodeAddresses)
+        .nodePortAddresses(nodePortAddresses)
+        .localDetector(detector)
+        .masqueradeAll(config.masqueradeAll())
+        .masqueradeMark(config.masqueradeMark())
+        .build();
+  }
+
+  /** An empty table carrying {@link #tableFacts}. */
   ForwardingTable emptyTable(ProxyConfig config) {
-    return ForwardingTable.empty(
-        family, nodeAddresses, nodePortAddresses, detector, config.masqueradeAll(), config.masqueradeMark());
+    return ForwardingTable.empty(family, tableFacts(config));
   }
 
   private static ImmutableList<IpAddress> nodeAddresses(IpFamily family, Node node, ProxyConfig config) {
@@ -59,35 +66,6 @@ record NodeFacts(
 
   private static ImmutableList<IpAddress> ofFamily(ImmutableList<IpAddress> all, IpFamily family) {
     return all.stream().filter(a -> a.family() == family).distinct().collect(ImmutableList.toImmutableList());
-  }
-
-  /**
-   * Upstream's NodePort addresses for one family: the configured CIDRs of this family, with
-   * {@code primary} standing for the node's primary IP of the family (unless loopback). Empty
-   * means every local address: upstream falls back to the zero CIDR when nothing of this family
-   * is configured (even if CIDRs of the other family are), and a zero CIDR overrides the rest.
-   * Loopback CIDRs are kept; each backend decides what they mean to it.
-   */
-  private static ImmutableList<Cidr> nodePortAddresses(
-      IpFamily family, ImmutableList<IpAddress> addresses, ProxyConfig config) {
-    Set<Cidr> cidrs = new LinkedHashSet<>();
-    for (String entry : config.nodePortAddresses()) {
-      if (PRIMARY.equals(entry)) {
-        IpAddress primary = addresses.isEmpty() ? null : addresses.get(0);
-        if (primary != null && !primary.isLoopback()) {
-          cidrs.add(Cidr.host(primary));
-        }
-        continue;
-      }
-      Cidr cidr = Cidr.parse(entry);
-      if (cidr.family() == family) {
-        if (cidr.prefixLength() == 0) {
-          return ImmutableList.of();
-        }
-        cidrs.add(cidr);
-      }
-    }
-    return ImmutableList.copyOf(cidrs);
   }
 
   /**

@@ -7,11 +7,16 @@ import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The static settings of a proxy (upstream's KubeProxyConfiguration, the part the model
- * reads). {@code nodePortAddresses} holds CIDRs and/or the word {@code primary}; empty means
- * every local address. {@code nodeIps} are used when the Node object gives no addresses.
+ * reads). Build one with {@link #builder(String)}; {@code nodeIps} are used when the Node
+ * object gives no addresses, and {@code nodePortAddresses} is resolved per family against the
+ * node's primary IPs when a table is built.
  */
 public record ProxyConfig(
     String nodeName,
@@ -23,7 +28,7 @@ public record ProxyConfig(
     String interfaceNamePrefix,
     boolean masqueradeAll,
     int masqueradeBit,
-    ImmutableList<String> nodePortAddresses,
+    NodePortAddresses nodePortAddresses,
     boolean preferSameNodeHints) {
 
   public ProxyConfig {
@@ -34,73 +39,121 @@ public record ProxyConfig(
     nodeIps = nodeIps == null ? ImmutableList.of() : nodeIps;
     clusterCidrs = clusterCidrs == null ? ImmutableList.of() : clusterCidrs;
     detectLocalMode = detectLocalMode == null ? LocalTrafficDetector.Mode.NONE : detectLocalMode;
-    nodePortAddresses = nodePortAddresses == null ? ImmutableList.of() : nodePortAddresses;
+    nodePortAddresses = nodePortAddresses == null ? NodePortAddresses.ALL : nodePortAddresses;
     if (masqueradeBit < 0 || masqueradeBit > 31) {
       throw new IllegalArgumentException("masqueradeBit must be within 0..31, got " + masqueradeBit);
     }
-    for (String entry : nodePortAddresses) {
-      if (!"primary".equals(entry)) {
-        Cidr.parse(entry);
-      }
-    }
+  }
+
+  /** A builder for {@code nodeName}'s settings, starting from {@link #defaults}. */
+  public static Builder builder(String nodeName) {
+    return new Builder(nodeName);
   }
 
   /** Defaults for {@code nodeName}: IPv4 only, no detector, mark bit 14, all NodePort addresses. */
   public static ProxyConfig defaults(String nodeName) {
-    return new ProxyConfig(
-        nodeName,
-        ImmutableSet.of(IpFamily.V4),
-        ImmutableList.of(),
-        ImmutableList.of(),
-        LocalTrafficDetector.Mode.NONE,
-        null,
-        null,
-        false,
-        ForwardingTable.DEFAULT_MASQUERADE_BIT,
-        ImmutableList.of(),
-        true);
+    return builder(nodeName).build();
+  }
+
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(nodeName)
+        .families(families)
+        .nodeIps(nodeIps)
+        .clusterCidrs(clusterCidrs)
+        .detectLocal(detectLocalMode, bridgeInterface, interfaceNamePrefix)
+        .masqueradeAll(masqueradeAll)
+        .masqueradeBit(masqueradeBit)
+        .nodePortAddresses(nodePortAddresses)
+        .preferSameNodeHints(preferSameNodeHints);
   }
 
   public int masqueradeMark() {
     return 1 << masqueradeBit;
   }
 
-  public ProxyConfig withFamilies(ImmutableSet<IpFamily> f) {
-    return new ProxyConfig(nodeName, f, nodeIps, clusterCidrs, detectLocalMode, bridgeInterface,
-        interfaceNamePrefix, masqueradeAll, masqueradeBit, nodePortAddresses, preferSameNodeHints);
-  }
+  /**
+   * Builds a {@link ProxyConfig} by named settings. Each setter changes only its own setting:
+   * in particular {@link #clusterCidrs} does not pick a detector; set {@link #detectLocal}.
+   */
+  public static final class Builder {
+    private final String nodeName;
+    private ImmutableSet<IpFamily> families = ImmutableSet.of(IpFamily.V4);
+    private ImmutableList<IpAddress> nodeIps = ImmutableList.of();
+    private ImmutableList<Cidr> clusterCidrs = ImmutableList.of();
+    private LocalTrafficDetector.Mode detectLocalMode = LocalTrafficDetector.Mode.NONE;
+    private String bridgeInterface;
+    private String interfaceNamePrefix;
+    private boolean masqueradeAll;
+    private int masqueradeBit = ForwardingTable.DEFAULT_MASQUERADE_BIT;
+    private NodePortAddresses nodePortAddresses = NodePortAddresses.ALL;
+    private boolean preferSameNodeHints = true;
 
-  public ProxyConfig withNodeIps(ImmutableList<IpAddress> ips) {
-    return new ProxyConfig(nodeName, families, ips, clusterCidrs, detectLocalMode, bridgeInterface,
-        interfaceNamePrefix, masqueradeAll, masqueradeBit, nodePortAddresses, preferSameNodeHints);
-  }
+    private Builder(String nodeName) {
+      this.nodeName = nodeName;
+    }
 
-  public ProxyConfig withClusterCidrs(ImmutableList<Cidr> cidrs) {
-    return new ProxyConfig(nodeName, families, nodeIps, cidrs, LocalTrafficDetector.Mode.CLUSTER_CIDR,
-        bridgeInterface, interfaceNamePrefix, masqueradeAll, masqueradeBit, nodePortAddresses,
-        preferSameNodeHints);
-  }
+    /** The IP families to program; IPv4 when empty. */
+    public Builder families(Collection<IpFamily> families) {
+      this.families = ImmutableSet.copyOf(families);
+      return this;
+    }
 
-  public ProxyConfig withDetectLocal(LocalTrafficDetector.Mode mode, String bridge, String prefix) {
-    return new ProxyConfig(nodeName, families, nodeIps, clusterCidrs, mode, bridge, prefix,
-        masqueradeAll, masqueradeBit, nodePortAddresses, preferSameNodeHints);
-  }
+    public Builder families(IpFamily... families) {
+      return families(List.of(families));
+    }
 
-  public ProxyConfig withMasqueradeAll(boolean all) {
-    return new ProxyConfig(nodeName, families, nodeIps, clusterCidrs, detectLocalMode,
-        bridgeInterface, interfaceNamePrefix, all, masqueradeBit, nodePortAddresses,
-        preferSameNodeHints);
-  }
+    /** The node's IPs (one per family), used when the Node object gives none. */
+    public Builder nodeIps(List<IpAddress> ips) {
+      this.nodeIps = ImmutableList.copyOf(ips);
+      return this;
+    }
 
-  public ProxyConfig withNodePortAddresses(ImmutableList<String> addresses) {
-    return new ProxyConfig(nodeName, families, nodeIps, clusterCidrs, detectLocalMode,
-        bridgeInterface, interfaceNamePrefix, masqueradeAll, masqueradeBit, addresses,
-        preferSameNodeHints);
-  }
+    /** The cluster's pod CIDRs (the ClusterCIDR detector's input); the mode is not changed. */
+    public Builder clusterCidrs(List<Cidr> cidrs) {
+      this.clusterCidrs = ImmutableList.copyOf(cidrs);
+      return this;
+    }
 
-  public ProxyConfig withPreferSameNodeHints(boolean prefer) {
-    return new ProxyConfig(nodeName, families, nodeIps, clusterCidrs, detectLocalMode,
-        bridgeInterface, interfaceNamePrefix, masqueradeAll, masqueradeBit, nodePortAddresses,
-        prefer);
+    /** The local-traffic detector mode; the interface names matter only for their modes. */
+    public Builder detectLocal(
+        LocalTrafficDetector.Mode mode, String bridgeInterface, String interfaceNamePrefix) {
+      this.detectLocalMode = Objects.requireNonNull(mode, "mode");
+      this.bridgeInterface = bridgeInterface;
+      this.interfaceNamePrefix = interfaceNamePrefix;
+      return this;
+    }
+
+    /** The local-traffic detector mode, with no interface names. */
+    public Builder detectLocal(LocalTrafficDetector.Mode mode) {
+      return detectLocal(mode, null, null);
+    }
+
+    public Builder masqueradeAll(boolean all) {
+      this.masqueradeAll = all;
+      return this;
+    }
+
+    /** The mark bit that requests masquerading (0..31). */
+    public Builder masqueradeBit(int bit) {
+      this.masqueradeBit = bit;
+      return this;
+    }
+
+    public Builder nodePortAddresses(NodePortAddresses addresses) {
+      this.nodePortAddresses = Objects.requireNonNull(addresses, "nodePortAddresses");
+      return this;
+    }
+
+    public Builder preferSameNodeHints(boolean prefer) {
+      this.preferSameNodeHints = prefer;
+      return this;
+    }
+
+    public ProxyConfig build() {
+      return new ProxyConfig(nodeName, families, nodeIps, clusterCidrs, detectLocalMode,
+          bridgeInterface, interfaceNamePrefix, masqueradeAll, masqueradeBit, nodePortAddresses,
+          preferSameNodeHints);
+    }
   }
 }

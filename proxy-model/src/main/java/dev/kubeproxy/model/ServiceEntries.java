@@ -96,19 +96,18 @@ final class ServiceEntries {
             internalLocal || externalLocal,
             facts.topology());
     EmptyVerdict ifEmpty = sets.hasAny() ? EmptyVerdict.DROP : EmptyVerdict.REJECT;
-    return new ServiceEntry(
-        key,
-        facts.family(),
-        frontends,
-        new EndpointList(internalLocal ? sets.local() : sets.cluster(), ifEmpty),
-        new EndpointList(externalLocal ? sets.local() : sets.cluster(), ifEmpty),
-        sets.cluster(),
-        internalLocal,
-        externalLocal,
-        service.sessionAffinity(),
-        firewallSources(service, frontends, facts),
-        needsHealthCheck(service) ? service.healthCheckNodePort() : 0,
-        servingAddresses(merged));
+    return ServiceEntry.builder(key, facts.family())
+        .frontends(frontends)
+        .internal(new EndpointList(internalLocal ? sets.local() : sets.cluster(), ifEmpty))
+        .external(new EndpointList(externalLocal ? sets.local() : sets.cluster(), ifEmpty))
+        .cluster(sets.cluster())
+        .internalPolicyLocal(internalLocal)
+        .externalPolicyLocal(externalLocal)
+        .affinity(service.sessionAffinity())
+        .firewallSources(firewallSources(service, frontends, facts))
+        .healthCheckNodePort(needsHealthCheck(service) ? service.healthCheckNodePort() : 0)
+        .servingAddresses(servingAddresses(merged))
+        .build();
   }
 
   /** Every serving endpoint's address, whatever policy or topology keeps in the lists. */

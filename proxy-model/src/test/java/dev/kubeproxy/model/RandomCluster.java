@@ -2,13 +2,13 @@ package dev.kubeproxy.model;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
-import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Node;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Service;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -159,15 +159,17 @@ final class RandomCluster {
   }
 
   ProxyConfig config() {
-    ImmutableList<String> nodePorts =
-        pick(new ImmutableList[] {ImmutableList.of(), ImmutableList.of("primary"), ImmutableList.of("192.168.0.0/16", "fd10::/64")});
-    return ProxyConfig.defaults(Fixtures.NODE)
-        .withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6))
-        .withNodeIps(ImmutableList.of(IpAddress.parse("172.16.0.1")))
-        .withClusterCidrs(ImmutableList.of(Cidr.parse("10.244.0.0/16")))
-        .withDetectLocal(pick(Mode.values()), "cbr0", "veth")
-        .withMasqueradeAll(chance(0.5))
-        .withNodePortAddresses(nodePorts)
-        .withPreferSameNodeHints(chance(0.5));
+    NodePortAddresses nodePorts = pick(new NodePortAddresses[] {
+        NodePortAddresses.ALL, NodePortAddresses.PRIMARY,
+        NodePortAddresses.cidrs("192.168.0.0/16", "fd10::/64")});
+    return ProxyConfig.builder(Fixtures.NODE)
+        .families(IpFamily.V4, IpFamily.V6)
+        .nodeIps(List.of(IpAddress.parse("172.16.0.1")))
+        .clusterCidrs(List.of(Cidr.parse("10.244.0.0/16")))
+        .detectLocal(pick(Mode.values()), "cbr0", "veth")
+        .masqueradeAll(chance(0.5))
+        .nodePortAddresses(nodePorts)
+        .preferSameNodeHints(chance(0.5))
+        .build();
   }
 }

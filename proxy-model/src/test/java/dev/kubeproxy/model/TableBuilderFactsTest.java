@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
-import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
@@ -17,6 +16,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Node;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Service;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** Table-wide facts (node addresses, NodePort addresses, detector, masquerade) and LB firewalls. */
 class TableBuilderFactsTest {
-  private static final ProxyConfig DUAL = CONFIG.withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6));
+  private static final ProxyConfig DUAL = CONFIG.toBuilder().families(IpFamily.V4, IpFamily.V6).build();
 
   private static ForwardingTable table(IpFamily family, Node node, ProxyConfig config) {
     return TableBuilder.build(family, snapshot(node, List.of(), List.of()), config);
@@ -41,7 +41,7 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("node addresses: the Node's addresses of the family, else the configured node IPs of the family")
   void nodeAddresses() {
-    ProxyConfig config = DUAL.withNodeIps(ips("172.16.0.1", "fd99::1"));
+    ProxyConfig config = DUAL.toBuilder().nodeIps(ips("172.16.0.1", "fd99::1")).build();
     Node node = node(null, "192.168.0.10", "192.168.0.11");
     assertThat(table(IpFamily.V4, node, config).nodeAddresses()).isEqualTo(ips("192.168.0.10", "192.168.0.11"));
     assertThat(table(IpFamily.V6, node, config).nodeAddresses()).isEqualTo(ips("fd99::1"));
@@ -51,7 +51,9 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("nodePortAddresses: the configured CIDRs of the family; none of the family means all addresses (upstream adds the zero CIDR)")
   void nodePortAddresses() {
-    ProxyConfig config = DUAL.withNodePortAddresses(ImmutableList.of("192.168.0.0/24", " 10.0.0.0/8", "127.0.0.0/8"));
+    ProxyConfig config = DUAL.toBuilder()
+        .nodePortAddresses(NodePortAddresses.parse(List.of("192.168.0.0/24", " 10.0.0.0/8", "127.0.0.0/8")))
+        .build();
     Node node = node(null, "192.168.0.10", "fd00::10");
     assertThat(table(IpFamily.V4, node, config).nodePortAddresses())
         .as("loopback CIDRs are kept for the backends to interpret")
@@ -63,14 +65,16 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("nodePortAddresses: a zero CIDR overrides the others (match all)")
   void zeroCidrMatchesAll() {
-    ProxyConfig config = CONFIG.withNodePortAddresses(ImmutableList.of("192.168.0.0/24", "0.0.0.0/0"));
+    ProxyConfig config = CONFIG.toBuilder()
+        .nodePortAddresses(NodePortAddresses.cidrs("192.168.0.0/24", "0.0.0.0/0"))
+        .build();
     assertThat(table(IpFamily.V4, node(null, "192.168.0.10"), config).nodePortAddresses()).isEmpty();
   }
 
   @Test
   @DisplayName("nodePortAddresses 'primary': the node's primary IP of each family as a host CIDR")
   void primary() {
-    ProxyConfig config = DUAL.withNodePortAddresses(ImmutableList.of("primary"));
+    ProxyConfig config = DUAL.toBuilder().nodePortAddresses(NodePortAddresses.PRIMARY).build();
     Node node = node(null, "192.168.0.10", "192.168.0.11", "fd00::10");
     assertThat(table(IpFamily.V4, node, config).nodePortAddresses()).isEqualTo(cidrs("192.168.0.10/32"));
     assertThat(table(IpFamily.V6, node, config).nodePortAddresses()).isEqualTo(cidrs("fd00::10/128"));
@@ -83,7 +87,10 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("detector ClusterCIDR: the first cluster CIDR of the family; none of the family -> no detector")
   void clusterCidrDetector() {
-    ProxyConfig config = DUAL.withClusterCidrs(ImmutableList.of(Cidr.parse("10.244.0.0/16"), Cidr.parse("10.245.0.0/16")));
+    ProxyConfig config = DUAL.toBuilder()
+        .clusterCidrs(cidrs("10.244.0.0/16", "10.245.0.0/16"))
+        .detectLocal(Mode.CLUSTER_CIDR)
+        .build();
     assertThat(table(IpFamily.V4, null, config).localDetector())
         .isEqualTo(LocalTrafficDetector.byCidrs(Mode.CLUSTER_CIDR, ImmutableList.of(Cidr.parse("10.244.0.0/16"))));
     assertThat(table(IpFamily.V6, null, config).localDetector()).isEqualTo(LocalTrafficDetector.NONE);
@@ -92,7 +99,7 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("detector NodeCIDR: the Node's pod CIDR of the family; no Node or none of the family -> no detector")
   void nodeCidrDetector() {
-    ProxyConfig config = DUAL.withDetectLocal(Mode.NODE_CIDR, null, null);
+    ProxyConfig config = DUAL.toBuilder().detectLocal(Mode.NODE_CIDR).build();
     Node node = new Node(NODE, ips("192.168.0.10"), ImmutableMap.of(),
         ImmutableList.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("10.244.2.0/24")));
     assertThat(table(IpFamily.V4, node, config).localDetector())
@@ -104,11 +111,11 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("detector BridgeInterface / InterfaceNamePrefix: match by interface; missing name -> no detector")
   void interfaceDetectors() {
-    assertThat(table(IpFamily.V4, null, CONFIG.withDetectLocal(Mode.BRIDGE_INTERFACE, "cbr0", null)).localDetector())
+    assertThat(table(IpFamily.V4, null, CONFIG.toBuilder().detectLocal(Mode.BRIDGE_INTERFACE, "cbr0", null).build()).localDetector())
         .isEqualTo(LocalTrafficDetector.byInterface(Mode.BRIDGE_INTERFACE, "cbr0"));
-    assertThat(table(IpFamily.V4, null, CONFIG.withDetectLocal(Mode.INTERFACE_NAME_PREFIX, null, "veth")).localDetector())
+    assertThat(table(IpFamily.V4, null, CONFIG.toBuilder().detectLocal(Mode.INTERFACE_NAME_PREFIX, null, "veth").build()).localDetector())
         .isEqualTo(LocalTrafficDetector.byInterface(Mode.INTERFACE_NAME_PREFIX, "veth"));
-    assertThat(table(IpFamily.V4, null, CONFIG.withDetectLocal(Mode.BRIDGE_INTERFACE, null, null)).localDetector())
+    assertThat(table(IpFamily.V4, null, CONFIG.toBuilder().detectLocal(Mode.BRIDGE_INTERFACE).build()).localDetector())
         .isEqualTo(LocalTrafficDetector.NONE);
     assertThat(table(IpFamily.V4, null, CONFIG).localDetector()).isEqualTo(LocalTrafficDetector.NONE);
   }
@@ -116,7 +123,7 @@ class TableBuilderFactsTest {
   @Test
   @DisplayName("masqueradeAll and the mark (1 << masqueradeBit) come from the config")
   void masquerade() {
-    ForwardingTable t = table(IpFamily.V4, null, CONFIG.withMasqueradeAll(true));
+    ForwardingTable t = table(IpFamily.V4, null, CONFIG.toBuilder().masqueradeAll(true).build());
     assertThat(t.masqueradeAll()).isTrue();
     assertThat(t.masqueradeMark()).isEqualTo(0x4000);
     assertThat(table(IpFamily.V4, null, CONFIG).masqueradeAll()).isFalse();

@@ -97,7 +97,7 @@ class TableBuilderPolicyTest {
   class Topology {
     private ServiceEntry build(boolean preferSameNode, String zone, EndpointSlice slice) {
       ClusterSnapshot snap = snapshot(node(zone, "192.168.0.10"), List.of(service("web", "10.0.0.1").build()), List.of(slice));
-      return entry(TableBuilder.build(IpFamily.V4, snap, CONFIG.withPreferSameNodeHints(preferSameNode)), "web");
+      return entry(TableBuilder.build(IpFamily.V4, snap, CONFIG.toBuilder().preferSameNodeHints(preferSameNode).build()), "web");
     }
 
     @Test

@@ -47,7 +47,10 @@ class TraceSemanticsTest {
           ImmutableMap.of(Node.LABEL_ZONE, "z1"),
           ImmutableList.of(Cidr.parse("10.244.1.0/24")));
   private static final ProxyConfig CLUSTER_CIDR =
-      CONFIG.withClusterCidrs(ImmutableList.of(Cidr.parse("10.244.0.0/16")));
+      CONFIG.toBuilder()
+          .clusterCidrs(List.of(Cidr.parse("10.244.0.0/16")))
+          .detectLocal(Mode.CLUSTER_CIDR)
+          .build();
 
   private static ForwardingTable table(ProxyConfig config, Service service, EndpointSlice... slices) {
     return TableBuilder.build(
@@ -264,7 +267,7 @@ class TraceSemanticsTest {
   })
   void masqueradeByDetector(
       Mode mode, boolean all, String source, Origin origin, boolean clusterIpMasq, boolean nodePortMasq) {
-    ProxyConfig config = CLUSTER_CIDR.withDetectLocal(mode, "cbr0", "veth").withMasqueradeAll(all);
+    ProxyConfig config = CLUSTER_CIDR.toBuilder().detectLocal(mode, "cbr0", "veth").masqueradeAll(all).build();
     ForwardingTable t = table(config, nodePort("web", "10.96.0.20", 30080).build(), ready("web", "10.244.2.8@" + REMOTE));
     TraceResult clusterIp = trace(t, source, "10.96.0.20", 80, origin);
     assertThat(clusterIp.verdict()).isEqualTo(Verdict.FORWARD);

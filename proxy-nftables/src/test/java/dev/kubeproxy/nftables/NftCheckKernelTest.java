@@ -7,6 +7,7 @@ import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.command.Command;
@@ -103,9 +104,12 @@ class NftCheckKernelTest {
             ImmutableList.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("10.245.0.0/16"))));
     for (LocalTrafficDetector detector : detectors) {
       ForwardingTable sample = SampleTables.allFeatures(IpFamily.V4);
-      ForwardingTable table = sample.withFacts(sample.nodeAddresses(),
-          List.of(Cidr.parse("192.168.0.0/16"), Cidr.parse("192.168.0.10/32")), detector, true,
-          0x8000);
+      ForwardingTable table = sample.withFacts(sample.facts().toBuilder()
+          .nodePortAddresses(NodePortAddresses.cidrs("192.168.0.0/16", "192.168.0.10/32"))
+          .localDetector(detector)
+          .masqueradeAll(true)
+          .masqueradeMark(0x8000)
+          .build());
       byte[] text = new NftRenderer().render(compiler.full(table).transaction())
           .getBytes(StandardCharsets.UTF_8);
       netns.runner().run(Command.of(List.of("nft", "--check", "-f", "-"), text));

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.SyncRequest;
@@ -34,8 +34,8 @@ class NftCompilerFeatureTest {
 
   private static ForwardingTable withDetector(LocalTrafficDetector detector, boolean masqueradeAll) {
     ForwardingTable t = SampleTables.allFeatures(IpFamily.V4);
-    return t.withFacts(t.nodeAddresses(), t.nodePortAddresses(), detector, masqueradeAll,
-        t.masqueradeMark());
+    return t.withFacts(
+        t.facts().toBuilder().localDetector(detector).masqueradeAll(masqueradeAll).build());
   }
 
   @Test
@@ -78,8 +78,10 @@ class NftCompilerFeatureTest {
         .contains("fib daddr type local ip daddr != 127.0.0.0/8 goto nodeports comment \"NodePort traffic\"");
     assertThat(kernel.sets(V4)).doesNotContain("nodeport-ips");
 
-    sync(t.withFacts(t.nodeAddresses(), List.of(Cidr.parse("192.168.0.0/24")), t.localDetector(),
-        false, t.masqueradeMark()));
+    sync(t.withFacts(t.facts().toBuilder()
+        .nodePortAddresses(NodePortAddresses.cidrs("192.168.0.0/24"))
+        .masqueradeAll(false)
+        .build()));
     assertThat(kernel.elements(V4, "nodeport-ips")).containsExactly("192.168.0.0/24");
     assertThat(kernel.rules(V4, "services")).contains("fib daddr type local ip daddr != 127.0.0.0/8"
         + " ip daddr @nodeport-ips goto nodeports comment \"NodePort traffic\"");
@@ -249,9 +251,14 @@ class NftCompilerFeatureTest {
     var web = before.entry(key);
     var moved = SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.2.4"), 8080, false);
     var list = SampleTables.list(web.internal().endpoints().get(0), moved);
-    var after = before.withEntries(java.util.Map.of(key, new dev.kubeproxy.api.ServiceEntry(
-        key, web.family(), web.frontends(), list, list, list.endpoints(), false, false,
-        web.affinity(), web.firewallSources(), 0)));
+    var after = before.withEntries(java.util.Map.of(key, dev.kubeproxy.api.ServiceEntry.builder(key, web.family())
+        .frontends(web.frontends())
+        .internal(list)
+        .external(list)
+        .cluster(list.endpoints())
+        .affinity(web.affinity())
+        .firewallSources(web.firewallSources())
+        .build()));
     var result = new NftCompiler().compile(
         new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key)), false,
         backend.committed(IpFamily.V4), 0);

@@ -15,6 +15,7 @@ import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.SessionAffinity;
+import dev.kubeproxy.api.TableFacts;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +47,12 @@ public final class SampleTables {
     Cidr pods = Cidr.parse(family == IpFamily.V4 ? POD_CIDR_V4 : POD_CIDR_V6);
     return ForwardingTable.empty(
         family,
-        List.of(nodeAddress(family)),
-        List.of(),
-        LocalTrafficDetector.byCidrs(LocalTrafficDetector.Mode.CLUSTER_CIDR, ImmutableList.of(pods)),
-        false,
-        1 << ForwardingTable.DEFAULT_MASQUERADE_BIT);
+        TableFacts.builder()
+            .nodeAddresses(List.of(nodeAddress(family)))
+            .localDetector(
+                LocalTrafficDetector.byCidrs(LocalTrafficDetector.Mode.CLUSTER_CIDR, ImmutableList.of(pods)))
+            .masqueradeMark(1 << ForwardingTable.DEFAULT_MASQUERADE_BIT)
+            .build());
   }
 
   /** A ready endpoint. */
@@ -73,9 +75,12 @@ public final class SampleTables {
       List<ServiceEndpoint> endpoints) {
     ImmutableList<ServiceEndpoint> sorted = ImmutableList.sortedCopyOf(endpoints);
     EndpointList list = new EndpointList(sorted, EmptyVerdict.REJECT);
-    return new ServiceEntry(key, clusterIp.family(),
-        ImmutableList.of(new Frontend(FrontendKind.CLUSTER_IP, clusterIp, port, key.protocol())),
-        list, list, sorted, false, false, SessionAffinity.NONE, ImmutableList.of(), 0);
+    return ServiceEntry.builder(key, clusterIp.family())
+        .frontends(new Frontend(FrontendKind.CLUSTER_IP, clusterIp, port, key.protocol()))
+        .internal(list)
+        .external(list)
+        .cluster(sorted)
+        .build();
   }
 
   /**
@@ -100,12 +105,14 @@ public final class SampleTables {
 
     Map<ServicePortKey, ServiceEntry> entries = new HashMap<>();
     ServicePortKey web = ServicePortKey.of("default", "web", "http", Protocol.TCP);
-    put(entries, new ServiceEntry(web, family,
-        ImmutableList.of(
+    put(entries, ServiceEntry.builder(web, family)
+        .frontends(
             new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.0.10", "fd00:96::10"), 80, Protocol.TCP),
-            Frontend.nodePort(30080, Protocol.TCP)),
-        list(web1, web2), list(web1, web2), ImmutableList.sortedCopyOf(List.of(web1, web2)),
-        false, false, SessionAffinity.NONE, ImmutableList.of(), 0));
+            Frontend.nodePort(30080, Protocol.TCP))
+        .internal(list(web1, web2))
+        .external(list(web1, web2))
+        .cluster(ImmutableList.sortedCopyOf(List.of(web1, web2)))
+        .build());
     IpAddress dnsIp = ip(family, "10.96.0.53", "fd00:96::53");
     put(entries, clusterIp(ServicePortKey.of("kube-system", "dns", "dns", Protocol.UDP), dnsIp, 53,
         List.of(dns1, dns2, dns3)));
@@ -116,42 +123,54 @@ public final class SampleTables {
 
     ServicePortKey lb = ServicePortKey.of("shop", "frontend", "https", Protocol.TCP);
     IpAddress lbIp = ip(family, "192.0.2.10", "2001:db8::10");
-    put(entries, new ServiceEntry(lb, family,
-        ImmutableList.of(
+    put(entries, ServiceEntry.builder(lb, family)
+        .frontends(
             new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.1.1", "fd00:96::1:1"), 443, Protocol.TCP),
             new Frontend(FrontendKind.LOAD_BALANCER, lbIp, 443, Protocol.TCP),
-            Frontend.nodePort(30443, Protocol.TCP)),
-        list(lbLocal, lbRemote), list(lbLocal), ImmutableList.sortedCopyOf(List.of(lbLocal, lbRemote)),
-        false, true, SessionAffinity.NONE,
-        ImmutableList.of(Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"),
-            Cidr.host(lbIp)),
-        30999));
+            Frontend.nodePort(30443, Protocol.TCP))
+        .internal(list(lbLocal, lbRemote))
+        .external(list(lbLocal))
+        .cluster(ImmutableList.sortedCopyOf(List.of(lbLocal, lbRemote)))
+        .externalPolicyLocal(true)
+        .firewallSources(List.of(
+            Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"), Cidr.host(lbIp)))
+        .healthCheckNodePort(30999)
+        .build());
 
     ServicePortKey localNone = ServicePortKey.of("shop", "remote-only", "", Protocol.TCP);
-    put(entries, new ServiceEntry(localNone, family,
-        ImmutableList.of(
+    put(entries, ServiceEntry.builder(localNone, family)
+        .frontends(
             new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.1.2", "fd00:96::1:2"), 80, Protocol.TCP),
             new Frontend(FrontendKind.EXTERNAL_IP, ip(family, "198.51.100.7", "2001:db8:51::7"), 80, Protocol.TCP),
-            Frontend.nodePort(30081, Protocol.TCP)),
-        list(remoteOnly), none(EmptyVerdict.DROP), ImmutableList.of(remoteOnly),
-        false, true, SessionAffinity.NONE, ImmutableList.of(), 0));
+            Frontend.nodePort(30081, Protocol.TCP))
+        .internal(list(remoteOnly))
+        .external(none(EmptyVerdict.DROP))
+        .cluster(List.of(remoteOnly))
+        .externalPolicyLocal(true)
+        .build());
 
     ServicePortKey sticky = ServicePortKey.of("apps", "sticky", "api", Protocol.TCP);
-    put(entries, new ServiceEntry(sticky, family,
-        ImmutableList.of(
+    put(entries, ServiceEntry.builder(sticky, family)
+        .frontends(
             new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.2.1", "fd00:96::2:1"), 9000, Protocol.TCP),
-            new Frontend(FrontendKind.EXTERNAL_IP, ip(family, "198.51.100.8", "2001:db8:51::8"), 9000, Protocol.TCP)),
-        list(sticky1, sticky2), list(sticky1, sticky2), ImmutableList.sortedCopyOf(List.of(sticky1, sticky2)),
-        false, false, SessionAffinity.clientIp(600), ImmutableList.of(), 0));
+            new Frontend(FrontendKind.EXTERNAL_IP, ip(family, "198.51.100.8", "2001:db8:51::8"), 9000, Protocol.TCP))
+        .internal(list(sticky1, sticky2))
+        .external(list(sticky1, sticky2))
+        .cluster(ImmutableList.sortedCopyOf(List.of(sticky1, sticky2)))
+        .affinity(SessionAffinity.clientIp(600))
+        .build());
 
     put(entries, clusterIp(ServicePortKey.of("apps", "diameter", "", Protocol.SCTP),
         ip(family, "10.96.2.2", "fd00:96::2:2"), 3868, List.of(sctp1)));
 
     ServicePortKey itpLocal = ServicePortKey.of("apps", "node-cache", "", Protocol.UDP);
-    put(entries, new ServiceEntry(itpLocal, family,
-        ImmutableList.of(new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.2.3", "fd00:96::2:3"), 53, Protocol.UDP)),
-        none(EmptyVerdict.DROP), none(EmptyVerdict.DROP), ImmutableList.of(remoteOnly),
-        true, false, SessionAffinity.NONE, ImmutableList.of(), 0));
+    put(entries, ServiceEntry.builder(itpLocal, family)
+        .frontends(new Frontend(FrontendKind.CLUSTER_IP, ip(family, "10.96.2.3", "fd00:96::2:3"), 53, Protocol.UDP))
+        .internal(none(EmptyVerdict.DROP))
+        .external(none(EmptyVerdict.DROP))
+        .cluster(List.of(remoteOnly))
+        .internalPolicyLocal(true)
+        .build());
 
     return emptyNode(family).withEntries(entries);
   }
@@ -207,8 +226,15 @@ public final class SampleTables {
       }
       default -> { }
     }
-    return new ServiceEntry(key, family, frontends.build(), list, external, all, false, local,
-        affinity, firewall, 0);
+    return ServiceEntry.builder(key, family)
+        .frontends(frontends.build())
+        .internal(list)
+        .external(external)
+        .cluster(all)
+        .externalPolicyLocal(local)
+        .affinity(affinity)
+        .firewallSources(firewall)
+        .build();
   }
 
   /** The address {@code a.b.0.0 + n} (IPv4) or {@code fd<a>:<b>::n} (IPv6). */

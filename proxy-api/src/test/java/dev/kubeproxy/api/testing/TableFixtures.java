@@ -13,11 +13,13 @@ import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.SessionAffinity;
+import dev.kubeproxy.api.TableFacts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,18 +187,17 @@ public final class TableFixtures {
           external != null
               ? external
               : new EndpointList(externalPolicyLocal ? local : all, ifEmpty);
-      return new ServiceEntry(
-          key,
-          f,
-          ImmutableList.copyOf(frontends),
-          in,
-          ex,
-          cluster != null ? cluster : all,
-          internalPolicyLocal,
-          externalPolicyLocal,
-          affinity,
-          ImmutableList.copyOf(firewallSources),
-          healthCheckNodePort);
+      return ServiceEntry.builder(key, f)
+          .frontends(frontends)
+          .internal(in)
+          .external(ex)
+          .cluster(cluster != null ? cluster : all)
+          .internalPolicyLocal(internalPolicyLocal)
+          .externalPolicyLocal(externalPolicyLocal)
+          .affinity(affinity)
+          .firewallSources(firewallSources)
+          .healthCheckNodePort(healthCheckNodePort)
+          .build();
     }
 
     private IpFamily inferFamily() {
@@ -277,9 +278,18 @@ public final class TableFixtures {
 
     public ForwardingTable build() {
       checkState(masqueradeMark != 0, "masquerade mark must be set");
-      return ForwardingTable.empty(
-              family, nodeAddresses, nodePortAddresses, detector, masqueradeAll, masqueradeMark)
-          .withEntries(entries);
+      TableFacts facts =
+          TableFacts.builder()
+              .nodeAddresses(nodeAddresses)
+              .nodePortAddresses(
+                  nodePortAddresses.isEmpty()
+                      ? NodePortAddresses.ALL
+                      : NodePortAddresses.cidrs(nodePortAddresses))
+              .localDetector(detector)
+              .masqueradeAll(masqueradeAll)
+              .masqueradeMark(masqueradeMark)
+              .build();
+      return ForwardingTable.empty(family, facts).withEntries(entries);
     }
   }
 }

@@ -15,6 +15,7 @@ import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.TableFacts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,12 +36,15 @@ import org.slf4j.LoggerFactory;
  * One HTTP server per healthCheckNodePort of the committed tables, so that load balancers send
  * eTP=Local traffic only to nodes with local endpoints: any path answers 200 when the service
  * has local ready endpoints and the proxy is healthy, else 503, with upstream's JSON body and
- * headers. {@link #update} reconciles the servers with the tables after each sync.
+ * headers. {@link #update} reconciles the servers with the tables after each sync, and moves
+ * them when the tables change where they should listen.
  */
 public final class ServiceHealthServers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceHealthServers.class);
 
-  private final ImmutableList<IpAddress> bindAddresses;
+  private final Function<Map<IpFamily, ForwardingTable>, List<IpAddress>> bindAddressesOf;
+  private ImmutableList<IpAddress> bindAddresses;
+  private Map<IpFamily, TableFacts> followedFacts;
   private final BooleanSupplier proxyHealthy;
   private final Map<NamespacedName, HealthServer> servers = new HashMap<>();
   // What each (family, service port) with a healthCheckNodePort contributes, by service; only
@@ -47,18 +52,33 @@ public final class ServiceHealthServers implements AutoCloseable {
   private final Map<NamespacedName, Map<FamilyKey, Contribution>> contributions = new TreeMap<>();
   private boolean closed;
 
-  private ServiceHealthServers(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
-    checkArgument(!bindAddresses.isEmpty(), "at least one bind address");
-    this.bindAddresses = ImmutableList.copyOf(bindAddresses);
+  private ServiceHealthServers(
+      Function<Map<IpFamily, ForwardingTable>, List<IpAddress>> bindAddressesOf,
+      List<IpAddress> initial,
+      BooleanSupplier proxyHealthy) {
+    this.bindAddressesOf = Objects.requireNonNull(bindAddressesOf, "bindAddressesOf");
+    this.bindAddresses = ImmutableList.copyOf(initial);
     this.proxyHealthy = Objects.requireNonNull(proxyHealthy, "proxyHealthy");
   }
 
   /**
-   * Servers listening on each of {@code bindAddresses} (the node's nodePortAddresses, or
-   * 0.0.0.0); {@code proxyHealthy} is read on every request (e.g. {@code serviceProxy::healthy}).
+   * Servers listening on each of {@code bindAddresses}, whatever the tables say;
+   * {@code proxyHealthy} is read on every request (e.g. {@code serviceProxy::healthy}).
    */
   public static ServiceHealthServers create(List<IpAddress> bindAddresses, BooleanSupplier proxyHealthy) {
-    return new ServiceHealthServers(bindAddresses, proxyHealthy);
+    checkArgument(!bindAddresses.isEmpty(), "at least one bind address");
+    ImmutableList<IpAddress> fixed = ImmutableList.copyOf(bindAddresses);
+    return new ServiceHealthServers(tables -> fixed, fixed, proxyHealthy);
+  }
+
+  /**
+   * Servers listening where {@code bindAddressesOf} says for the tables of each update (where
+   * NodePorts answer); when that changes, every server moves. An empty answer serves nothing.
+   */
+  public static ServiceHealthServers following(
+      Function<Map<IpFamily, ForwardingTable>, List<IpAddress>> bindAddressesOf,
+      BooleanSupplier proxyHealthy) {
+    return new ServiceHealthServers(bindAddressesOf, List.of(), proxyHealthy);
   }
 
   /** Servers listening on every IPv4 address (0.0.0.0), upstream's default. */
@@ -76,6 +96,7 @@ public final class ServiceHealthServers implements AutoCloseable {
     checkState(!closed, "closed");
     contributions.clear();
     contributions.putAll(contributionsOf(tables));
+    follow(tables);
     reconcile();
   }
 
@@ -91,7 +112,44 @@ public final class ServiceHealthServers implements AutoCloseable {
             contribute(contributions, family, key, table == null ? null : table.entry(key));
           }
         });
+    follow(tables);
     reconcile();
+  }
+
+  /**
+   * Moves every server when the tables now say to listen elsewhere; asked only when the
+   * tables' facts changed (as upstream, the node's addresses are not watched).
+   */
+  private void follow(Map<IpFamily, ForwardingTable> tables) {
+    Map<IpFamily, TableFacts> facts = new HashMap<>();
+    tables.forEach((family, table) -> facts.put(family, table.facts()));
+    if (facts.equals(followedFacts)) {
+      return;
+    }
+    ImmutableList<IpAddress> wanted;
+    try {
+      wanted = ImmutableList.copyOf(bindAddressesOf.apply(tables));
+    } catch (RuntimeException e) {
+      log.warn("cannot tell where to serve health checks; keeping {}: {}", bindAddresses, e.toString());
+      return;
+    }
+    followedFacts = facts;
+    if (wanted.equals(bindAddresses)) {
+      return;
+    }
+    if (wanted.isEmpty()) {
+      log.warn("no local address is inside nodePortAddresses: serving no service health checks");
+    } else {
+      log.info("serving service health checks on {}", wanted);
+    }
+    servers.values().forEach(HealthServer::close);
+    servers.clear();
+    bindAddresses = wanted;
+  }
+
+  /** Where the servers listen now. */
+  public synchronized ImmutableList<IpAddress> bindAddresses() {
+    return bindAddresses;
   }
 
   private void reconcile() {
@@ -105,6 +163,9 @@ public final class ServiceHealthServers implements AutoCloseable {
       }
     }
     for (Map.Entry<NamespacedName, HealthCheck> e : wanted.entrySet()) {
+      if (bindAddresses.isEmpty()) {
+        break;
+      }
       HealthServer running = servers.get(e.getKey());
       if (running != null) {
         running.localEndpoints = e.getValue().localEndpoints();

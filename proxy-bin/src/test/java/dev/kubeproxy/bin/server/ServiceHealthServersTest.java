@@ -6,15 +6,20 @@ import static dev.kubeproxy.bin.server.Tables.tables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.ServiceEndpoint;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.api.TableFacts;
 import dev.kubeproxy.bin.server.ServiceHealthServers.HealthCheck;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -187,6 +192,41 @@ class ServiceHealthServersTest {
     }
     assertThat(Http.canBind("127.0.0.1", port)).isTrue();
     assertThat(Http.canBind("127.0.0.2", port)).isTrue();
+  }
+
+  /** The tables with NodePorts restricted to {@code cidr}. */
+  private static Map<IpFamily, ForwardingTable> nodePortsOn(
+      Map<IpFamily, ForwardingTable> tables, String cidr) {
+    TableFacts facts = TableFacts.builder().nodePortAddresses(NodePortAddresses.cidrs(cidr)).build();
+    Map<IpFamily, ForwardingTable> moved = new HashMap<>();
+    tables.forEach((family, table) -> moved.put(family, table.withFacts(facts)));
+    return moved;
+  }
+
+  @Test
+  @DisplayName("servers following the tables listen only where the tables' nodePortAddresses say, and move with them")
+  void followsTheTablesNodePortAddresses() {
+    int port = Http.freePort();
+    Map<IpFamily, ForwardingTable> tables = tables(lb("http", IpFamily.V4, port,
+        List.of(ep("10.0.1.5", 80, true, false)), List.of()));
+    // Host CIDRs of the tables' nodePortAddresses stand in for the node's matching addresses.
+    try (ServiceHealthServers following = ServiceHealthServers.following(
+        t -> t.values().stream()
+            .flatMap(table -> table.nodePortAddresses().stream())
+            .map(Cidr::network)
+            .toList(),
+        () -> true)) {
+      following.update(nodePortsOn(tables, "127.0.0.2/32"));
+
+      assertThat(following.bindAddresses()).containsExactly(IpAddress.parse("127.0.0.2"));
+      assertThat(Http.get("127.0.0.2", port, "/").statusCode()).isEqualTo(200);
+      assertThat(Http.canBind("127.0.0.1", port)).as("not bound on every address").isTrue();
+
+      following.update(nodePortsOn(tables, "127.0.0.1/32"), Map.of());
+
+      assertThat(Http.get("127.0.0.1", port, "/").statusCode()).isEqualTo(200);
+      assertThat(Http.canBind("127.0.0.2", port)).as("the old address is freed").isTrue();
+    }
   }
 
   @Test

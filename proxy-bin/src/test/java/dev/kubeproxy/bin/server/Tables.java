@@ -12,7 +12,6 @@ import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
-import dev.kubeproxy.api.SessionAffinity;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,20 +35,17 @@ final class Tables {
     String vip = family == IpFamily.V4 ? "10.96.0.10" : "fd00::10";
     List<ServiceEndpoint> internal =
         internalLocal ? cluster.stream().filter(ServiceEndpoint::local).toList() : cluster;
-    return new ServiceEntry(
-        ServicePortKey.of(ns, name, portName, Protocol.TCP),
-        family,
-        ImmutableList.of(
+    return ServiceEntry.builder(ServicePortKey.of(ns, name, portName, Protocol.TCP), family)
+        .frontends(
             new Frontend(FrontendKind.CLUSTER_IP, IpAddress.parse(vip), 80, Protocol.TCP),
-            Frontend.nodePort(30080, Protocol.TCP)),
-        new EndpointList(ImmutableList.copyOf(internal), EmptyVerdict.DROP),
-        new EndpointList(ImmutableList.copyOf(external), EmptyVerdict.DROP),
-        ImmutableList.copyOf(cluster),
-        internalLocal,
-        externalLocal,
-        SessionAffinity.NONE,
-        ImmutableList.of(),
-        healthCheckNodePort);
+            Frontend.nodePort(30080, Protocol.TCP))
+        .internal(new EndpointList(ImmutableList.copyOf(internal), EmptyVerdict.DROP))
+        .external(new EndpointList(ImmutableList.copyOf(external), EmptyVerdict.DROP))
+        .cluster(cluster)
+        .internalPolicyLocal(internalLocal)
+        .externalPolicyLocal(externalLocal)
+        .healthCheckNodePort(healthCheckNodePort)
+        .build();
   }
 
   /** Tables per family holding {@code entries}. */

@@ -142,7 +142,7 @@ public final class Trace {
       }
       reasons.add("source " + packet.source() + " is allowed by loadBalancerSourceRanges");
     }
-    if (!entry.externalPolicyLocal()) {
+    if (entry.masqueradeExternal()) {
       return forward(entry, f, entry.external().endpoints(), entry.external().ifEmpty(),
           new Masquerade(true, "externalTrafficPolicy Cluster"));
     }

@@ -115,15 +115,12 @@ public abstract class DifferentialConformanceSuite extends LabSuite {
   }
 
   private static ProxyConfig config(Random random) {
-    ProxyConfig config = LabCluster.defaultConfig();
+    ProxyConfig.Builder config = LabCluster.defaultConfig().toBuilder();
     if (random.nextBoolean()) {
-      config =
-          config.withDetectLocal(
-              LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX,
-              null,
-              NetnsLab.POD_INTERFACE_PREFIX);
+      config.detectLocal(
+          LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, null, NetnsLab.POD_INTERFACE_PREFIX);
     }
-    return config.withMasqueradeAll(random.nextInt(5) == 0);
+    return config.masqueradeAll(random.nextInt(5) == 0).build();
   }
 
   /** Three or four services of random shape, each with its EndpointSlice. */

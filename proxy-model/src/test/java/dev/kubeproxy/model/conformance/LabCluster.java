@@ -9,6 +9,7 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
@@ -86,11 +87,12 @@ public final class LabCluster {
 
   /** Dual-stack, node IPs of the lab, ClusterCIDR detector on the lab's cluster CIDRs. */
   public static ProxyConfig defaultConfig() {
-    return ProxyConfig.defaults(NODE)
-        .withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6))
-        .withNodeIps(
-            ImmutableList.of(NetnsLab.nodeIp(IpFamily.V4), NetnsLab.nodeIp(IpFamily.V6)))
-        .withClusterCidrs(ImmutableList.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6));
+    return ProxyConfig.builder(NODE)
+        .families(IpFamily.V4, IpFamily.V6)
+        .nodeIps(List.of(NetnsLab.nodeIp(IpFamily.V4), NetnsLab.nodeIp(IpFamily.V6)))
+        .clusterCidrs(List.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6))
+        .detectLocal(LocalTrafficDetector.Mode.CLUSTER_CIDR)
+        .build();
   }
 
   /** The backend of the current test (a new one after each {@link #reset}). */

@@ -11,6 +11,7 @@ import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.command.CommandException;
@@ -172,8 +173,9 @@ public abstract class TrafficConformanceSuite extends LabSuite {
   @DisplayName("nodePortAddresses NODE_IP/32: NodePorts answer on the node IP only")
   void nodePortAddressesRestrictNodePorts() throws Exception {
     cluster.reset(
-        LabCluster.defaultConfig()
-            .withNodePortAddresses(ImmutableList.of(NetnsLab.NODE_IP + "/32")));
+        LabCluster.defaultConfig().toBuilder()
+            .nodePortAddresses(NodePortAddresses.cidrs(NetnsLab.NODE_IP + "/32"))
+            .build());
     cluster.apply(nodePortService(), slice("np", IpFamily.V4, epA));
 
     Reply onNodeIp = lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_IP, 30080, ANSWER);
