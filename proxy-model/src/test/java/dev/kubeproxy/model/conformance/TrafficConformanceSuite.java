@@ -7,7 +7,6 @@ import static dev.kubeproxy.model.conformance.LabCluster.service;
 import static dev.kubeproxy.model.conformance.LabCluster.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
