@@ -128,6 +128,20 @@ final class EventLoop implements AutoCloseable {
     return channel.register(selector, ops, handler);
   }
 
+  /**
+   * Really closes the channels closed since the last select: a registered channel keeps its
+   * socket until its key is deregistered, which would keep its port bound. Readiness is level
+   * triggered, so the events this select skips are reported again by the next. Loop only.
+   */
+  void flushClosed() {
+    checkLoop();
+    try {
+      selector.selectNow(key -> {});
+    } catch (IOException e) {
+      log.debug("selectNow", e);
+    }
+  }
+
   /** Runs {@code task} after {@code delayNanos}; loop thread only. */
   Timer schedule(long delayNanos, Runnable task) {
     checkLoop();

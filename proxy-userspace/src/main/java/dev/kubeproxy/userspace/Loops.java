@@ -29,10 +29,18 @@ final class Loops implements AutoCloseable {
     return loops.get(Math.floorMod(owner.hashCode(), loops.size()));
   }
 
-  /** Waits until every loop ran the tasks queued so far (e.g. connection cuts). */
+  /**
+   * Waits until every loop ran the tasks queued so far (e.g. connection cuts) and really closed
+   * the sockets those tasks closed.
+   */
   void barrier(long timeoutMillis) {
     for (EventLoop loop : loops) {
-      loop.call(() -> null, timeoutMillis);
+      loop.call(
+          () -> {
+            loop.flushClosed();
+            return null;
+          },
+          timeoutMillis);
     }
   }
 

@@ -38,6 +38,7 @@ final class TcpListener extends Listener implements EventLoop.Handler {
   @Override
   int switchTo(Mode mode, InetSocketAddress at) throws IOException {
     closeSockets();
+    loop.flushClosed();
     switch (mode) {
       case FORWARD -> {
         server = ServerSocketChannel.open();

@@ -41,6 +41,7 @@ final class UdpListener extends Listener implements EventLoop.Handler {
       closeSessions();
       TcpListener.closeQuietly(socket);
       socket = null;
+      loop.flushClosed();
       return at.getPort();
     }
     if (socket == null) {
