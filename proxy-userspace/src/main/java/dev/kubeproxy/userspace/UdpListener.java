@@ -42,7 +42,7 @@ final class UdpListener extends Listener implements EventLoop.Handler {
       TcpListener.closeQuietly(socket);
       socket = null;
       loop.flushClosed();
-      return at.getPort();
+      return at.getPort() != 0 ? at.getPort() : pickPort(at);
     }
     if (socket == null) {
       socket = DatagramChannel.open(familyOf(at));
@@ -52,6 +52,14 @@ final class UdpListener extends Listener implements EventLoop.Handler {
       loop.register(socket, SelectionKey.OP_READ, this);
     }
     return ((InetSocketAddress) socket.getLocalAddress()).getPort();
+  }
+
+  /** An ephemeral port for a listener that starts rejecting, so it has an address to report. */
+  private static int pickPort(InetSocketAddress at) throws IOException {
+    try (DatagramChannel probe = DatagramChannel.open(familyOf(at))) {
+      probe.bind(at);
+      return ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
   }
 
   private static java.net.ProtocolFamily familyOf(InetSocketAddress at) {
