@@ -2,9 +2,9 @@ package dev.kubeproxy.userspace;
 
 /**
  * A snapshot of one service port's traffic through the userspace proxy: connections (UDP
- * sessions count as connections) open now and ever accepted, bytes from clients to endpoints
- * ({@code bytesIn}) and back ({@code bytesOut}), failed endpoint dials, and dials that retried
- * another endpoint after a failure.
+ * sessions count as connections) open now and ever accepted, bytes read from clients for
+ * endpoints ({@code bytesIn}) and from endpoints for clients ({@code bytesOut}), failed endpoint
+ * dials (for UDP: sessions ended by an ICMP refusal), and dials that retried another endpoint.
  */
 public record ServicePortStats(
     long activeConnections,

@@ -164,8 +164,8 @@ final class UdpListener extends Listener implements EventLoop.Handler {
 
     void send(ByteBuffer datagram) {
       try {
-        int n = channel.write(datagram);
-        counters.bytesIn(n);
+        counters.bytesIn(datagram.remaining());
+        channel.write(datagram);
         touch();
       } catch (IOException e) {
         // PortUnreachableException: the endpoint refused an earlier datagram.
@@ -193,10 +193,10 @@ final class UdpListener extends Listener implements EventLoop.Handler {
         }
         buf.flip();
         touch();
+        counters.bytesOut(n);
         try {
           if (socket != null) {
             socket.send(buf, client);
-            counters.bytesOut(n);
           }
         } catch (IOException e) {
           log.debug("{}: reply to {} failed: {}", spec, client, e.toString());

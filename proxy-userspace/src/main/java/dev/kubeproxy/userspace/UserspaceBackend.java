@@ -139,10 +139,17 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     return proxy.localAddresses();
   }
 
-  /** The first local address of {@code key}'s listeners, if it has one. */
-  public Optional<InetSocketAddress> localAddress(ServicePortKey key) {
-    ImmutableList<InetSocketAddress> addresses = proxy.localAddresses().get(key);
-    return addresses == null || addresses.isEmpty() ? Optional.empty() : Optional.of(addresses.get(0));
+  /** A local address of {@code key}'s listeners (IPv4 first), if it has one. */
+  public synchronized Optional<InetSocketAddress> localAddress(ServicePortKey key) {
+    for (Map<ServicePortKey, ImmutableSet<ListenerSpec>> family : programmed.values()) {
+      for (ListenerSpec spec : family.getOrDefault(key, ImmutableSet.of())) {
+        InetSocketAddress address = proxy.localAddress(spec);
+        if (address != null) {
+          return Optional.of(address);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** {@link #localAddresses()} as JSON (see {@link LocalAddressesJson}). */
