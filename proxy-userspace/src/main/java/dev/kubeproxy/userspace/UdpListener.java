@@ -4,7 +4,6 @@ import dev.kubeproxy.api.ServiceEndpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -45,8 +44,8 @@ final class UdpListener extends Listener implements EventLoop.Handler {
       return at.getPort() != 0 ? at.getPort() : pickPort(at);
     }
     if (socket == null) {
+      // No SO_REUSEADDR: for UDP it would let another socket bind the same port beside ours.
       socket = DatagramChannel.open(familyOf(at));
-      socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       socket.bind(at);
       socket.configureBlocking(false);
       loop.register(socket, SelectionKey.OP_READ, this);
