@@ -87,7 +87,7 @@ final class TcpSplice {
       if (done) {
         connected();
       } else {
-        dialTimer = loop.schedule(timeout.toNanos(), this::dialFailed);
+        dialTimer = loop.schedule(timeout.toNanos(), this::dialTimedOut);
       }
     } catch (IOException e) {
       dialFailed();
@@ -97,12 +97,35 @@ final class TcpSplice {
   private void finishDial() {
     try {
       if (upstream.finishConnect()) {
-        dialTimer.cancel();
+        if (dialTimer != null) {
+          dialTimer.cancel();
+          dialTimer = null;
+        }
         connected();
       }
     } catch (IOException e) {
       dialFailed();
     }
+  }
+
+  /**
+   * The dial timer fired. The loop may have been too busy to see the connect complete, so a
+   * connection the kernel finished in time still counts as a success.
+   */
+  private void dialTimedOut() {
+    if (closed || upstream == null) {
+      return;
+    }
+    try {
+      if (upstream.finishConnect()) {
+        dialTimer = null;
+        connected();
+        return;
+      }
+    } catch (IOException e) {
+      // refused or unreachable after all: a failed dial like the timeout
+    }
+    dialFailed();
   }
 
   private void dialFailed() {
