@@ -102,10 +102,6 @@ final class TcpListener extends Listener implements EventLoop.Handler {
     }
   }
 
-  int liveConnections() {
-    return live.size();
-  }
-
   @Override
   void closeAll() {
     closeSockets();

@@ -48,11 +48,6 @@ final class TcpSplice {
     return loop;
   }
 
-  /** The endpoint this connection was spliced to, or null before. */
-  ServiceEndpoint endpoint() {
-    return endpoint;
-  }
-
   void start() {
     if (closed) {
       return;

@@ -125,10 +125,6 @@ final class UdpListener extends Listener implements EventLoop.Handler {
     log.warn("{}: listener error", spec, error);
   }
 
-  int sessionCount() {
-    return sessions.size();
-  }
-
   @Override
   void closeAll() {
     closeSessions();

@@ -102,10 +102,6 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     return result.build();
   }
 
-  int listenerCount() {
-    return listeners.size();
-  }
-
   /** Closes every listener and connection and stops the selector threads; usable again after. */
   @Override
   public void close() {
