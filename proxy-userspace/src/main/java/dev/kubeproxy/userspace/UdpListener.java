@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * A UDP listener. Forwarding, each client address gets a session: a socket connected to the
  * endpoint chosen for it, whose replies go back through the listener's own socket (so they come
  * from the service address); a session closes after the idle timeout or when its endpoint
- * refuses (ICMP port unreachable), and the client's next datagram picks again. DROP keeps the
+ * refuses (ICMP port unreachable), and the client's next datagram picks again; at the session
+ * limit, datagrams of new clients are dropped. DROP keeps the
  * socket and discards new clients' datagrams. REJECT closes the socket so the kernel answers
  * with ICMP port unreachable; the port is bound again when endpoints return. Loop thread only.
  */
@@ -84,7 +85,7 @@ final class UdpListener extends Listener implements EventLoop.Handler {
       buf.flip();
       Session session = sessions.get(from);
       if (session == null) {
-        if (mode != Mode.FORWARD) {
+        if (mode != Mode.FORWARD || sessions.size() >= config.udpSessionLimit()) {
           continue;
         }
         session = open((InetSocketAddress) from);

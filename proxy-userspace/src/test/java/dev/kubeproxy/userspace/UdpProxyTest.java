@@ -135,6 +135,30 @@ class UdpProxyTest {
   }
 
   @Test
+  void newClientsBeyondTheSessionLimitAreDroppedUntilASessionExpires() throws Exception {
+    harness.close();
+    harness =
+        new Harness(
+            UserspaceConfig.defaults()
+                .withThreads(2)
+                .withUdpSessionLimit(2)
+                .withUdpIdleTimeout(Duration.ofMillis(300)));
+    UdpEndpointServer a = server("127.0.0.2", "a");
+    harness.put(service("dns", Protocol.UDP, a.endpoint()));
+    DatagramSocket first = client();
+    DatagramSocket second = client();
+    DatagramSocket third = client();
+    third.setSoTimeout(100);
+
+    assertThat(ask(first, "1")).isEqualTo("a:1");
+    assertThat(ask(second, "2")).isEqualTo("a:2");
+    assertThatThrownBy(() -> ask(third, "3")).isInstanceOf(SocketTimeoutException.class);
+    await(() -> harness.stats(DNS).activeConnections() == 0, Duration.ofSeconds(3));
+    third.setSoTimeout(2000);
+    assertThat(ask(third, "3")).isEqualTo("a:3");
+  }
+
+  @Test
   void rejectAnswersPortUnreachable() throws Exception {
     harness.put(service("dns", Protocol.UDP));
 
