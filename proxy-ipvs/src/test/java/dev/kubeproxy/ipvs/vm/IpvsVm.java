@@ -67,22 +67,14 @@ public final class IpvsVm implements AutoCloseable {
   private final Process qemu;
   private final Path workDir;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final ScheduledFuture<?> lifetime;
+  private ScheduledFuture<?> lifetime;
   private volatile GuestAgent agent;
   private volatile Duration bootTime = Duration.ZERO;
 
-  private IpvsVm(Process qemu, Path workDir, Duration maxLifetime) {
+  private IpvsVm(Process qemu, Path workDir) {
     this.qemu = qemu;
     this.workDir = workDir;
     OPEN.add(this);
-    this.lifetime =
-        LIFETIME.schedule(
-            () -> {
-              log.warn("IPVS VM {} outlived {}; killing it", qemu.pid(), maxLifetime);
-              close();
-            },
-            maxLifetime.toMillis(),
-            TimeUnit.MILLISECONDS);
   }
 
   /** Boots a VM that lives at most {@link #DEFAULT_MAX_LIFETIME}. */
@@ -94,7 +86,7 @@ public final class IpvsVm implements AutoCloseable {
   public static IpvsVm boot(VmImage image, Duration maxLifetime)
       throws IOException, InterruptedException {
     checkNotNull(image, "image");
-    checkArgument(maxLifetime.compareTo(BOOT_TIMEOUT) > 0, "maxLifetime must exceed boot time");
+    checkArgument(!maxLifetime.isNegative() && !maxLifetime.isZero(), "maxLifetime must be > 0");
     Path workDir = Files.createTempDirectory("kpj-ipvsvm-");
     long start = System.nanoTime();
     Process qemu;
@@ -109,7 +101,8 @@ public final class IpvsVm implements AutoCloseable {
       MoreFiles.deleteRecursively(workDir, RecursiveDeleteOption.ALLOW_INSECURE);
       throw new IOException("cannot start qemu-system-x86_64: " + e.getMessage(), e);
     }
-    IpvsVm vm = new IpvsVm(qemu, workDir, maxLifetime);
+    IpvsVm vm = new IpvsVm(qemu, workDir);
+    vm.killAfter(maxLifetime);
     try {
       vm.connect(start + BOOT_TIMEOUT.toNanos());
       vm.bootTime = Duration.ofNanos(System.nanoTime() - start);
@@ -180,6 +173,22 @@ public final class IpvsVm implements AutoCloseable {
     }
   }
 
+  /** (Re)arms the watchdog: the VM is killed {@code delay} from now unless closed before. */
+  public synchronized void killAfter(Duration delay) {
+    checkNotNull(delay, "delay");
+    if (lifetime != null) {
+      lifetime.cancel(false);
+    }
+    lifetime =
+        LIFETIME.schedule(
+            () -> {
+              log.warn("IPVS VM {} outlived its lifetime; killing it", qemu.pid());
+              close();
+            },
+            delay.toMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
   /** Runs commands in the guest (its root network namespace, as root). */
   public CommandRunner runner() {
     return new VmCommandRunner(agent);
@@ -202,6 +211,21 @@ public final class IpvsVm implements AutoCloseable {
   /** The time from starting QEMU to the agent's first answer. */
   public Duration bootTime() {
     return bootTime;
+  }
+
+  /** QEMU's process, to watch it end. */
+  ProcessHandle process() {
+    return qemu.toHandle();
+  }
+
+  /** QEMU's exit value; only once it has ended. */
+  int exitValue() {
+    return qemu.exitValue();
+  }
+
+  /** The private directory holding the agent socket and the logs. */
+  Path workDir() {
+    return workDir;
   }
 
   /** Whether QEMU is still running. */
@@ -232,7 +256,11 @@ public final class IpvsVm implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    lifetime.cancel(false);
+    synchronized (this) {
+      if (lifetime != null) {
+        lifetime.cancel(false);
+      }
+    }
     GuestAgent current = agent;
     if (current != null) {
       current.close();
