@@ -72,8 +72,12 @@ copy_tool() {
 for tool in ip ipvsadm ipset conntrack socat xtables-legacy-multi xtables-nft-multi; do
   copy_tool "$tool"
 done
-for lib in /usr/lib/x86_64-linux-gnu/xtables/*.so; do
-  copy_with_libs "$lib" # iptables loads its match and target extensions at run time
+# iptables loads its match and target extensions at run time, several through symlinks.
+xtables=/usr/lib/x86_64-linux-gnu/xtables
+mkdir -p "$root$xtables"
+cp -a "$xtables/." "$root$xtables/"
+for lib in "$xtables"/*.so; do
+  [ -L "$lib" ] || copy_with_libs "$lib"
 done
 for family in iptables ip6tables; do
   for suffix in "" -restore -save; do

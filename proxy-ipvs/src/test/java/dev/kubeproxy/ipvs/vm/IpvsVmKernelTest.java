@@ -118,6 +118,44 @@ class IpvsVmKernelTest {
   }
 
   @Test
+  void everySchedulerAndTheGlueToolsWork() throws Exception {
+    for (String scheduler :
+        List.of("rr", "wrr", "lc", "wlc", "lblc", "lblcr", "sh", "dh", "sed", "nq", "mh")) {
+      run("ipvsadm", "-A", "-t", "10.96.1.1:80", "-s", scheduler);
+      run("ipvsadm", "-D", "-t", "10.96.1.1:80");
+    }
+
+    byte[] sets = "create KPJ-TEST hash:ip,port family inet\nadd KPJ-TEST 10.96.1.1,tcp:80\n"
+        .getBytes(StandardCharsets.UTF_8);
+    guest.run(Command.of(List.of("ipset", "restore"), sets));
+    assertThat(run("ipset", "list", "KPJ-TEST").stdout()).contains("10.96.1.1,tcp:80");
+
+    // Upstream's glue shape: mark in KUBE-SERVICES (matching an ipset), masquerade later.
+    byte[] glue = String.join("\n",
+            "*nat",
+            ":KUBE-SERVICES - [0:0]",
+            ":KUBE-POSTROUTING - [0:0]",
+            "-A OUTPUT -j KUBE-SERVICES",
+            "-A POSTROUTING -j KUBE-POSTROUTING",
+            "-A KUBE-SERVICES -m set --match-set KPJ-TEST dst,dst -j MARK --set-xmark 0x4000/0x4000",
+            "-A KUBE-POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE",
+            "COMMIT",
+            "")
+        .getBytes(StandardCharsets.UTF_8);
+    for (String variant : List.of("legacy", "nft")) {
+      guest.run(Command.of(List.of("iptables-" + variant + "-restore"), glue));
+      assertThat(run("iptables-" + variant + "-save", "-t", "nat").stdout())
+          .as(variant)
+          .contains("-A KUBE-SERVICES -m set --match-set KPJ-TEST dst,dst -j MARK")
+          .contains("-A KUBE-POSTROUTING -m mark --mark 0x4000/0x4000 -j MASQUERADE");
+      run("iptables-" + variant, "-t", "nat", "-F");
+      run("iptables-" + variant, "-t", "nat", "-X");
+    }
+    run("ipset", "destroy", "KPJ-TEST");
+    run("conntrack", "-L");
+  }
+
+  @Test
   void stdinAndStdoutAreBinarySafe() throws Exception {
     byte[] payload = new byte[3 << 20]; // larger than any pipe or port buffer
     for (int i = 0; i < payload.length; i++) {
