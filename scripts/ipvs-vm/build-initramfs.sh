@@ -102,6 +102,8 @@ for file in /etc/protocols /etc/services /etc/ethertypes; do
   [ -e "$file" ] && cp "$file" "$root/etc/"
 done
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+# busybox sh runs its own applets before PATH: make the interactive shell's ip iproute2's.
+printf 'export PATH=/usr/sbin:/usr/bin:/sbin:/bin\nalias ip=/usr/sbin/ip\n' > "$root/etc/profile"
 echo "root:x:0:" > "$root/etc/group"
 
 modules=/lib/modules/$kver
