@@ -25,8 +25,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A QEMU virtual machine running Debian's cloud kernel, which has IP_VS, for IPVS kernel tests
@@ -48,7 +46,6 @@ public final class IpvsVm implements AutoCloseable {
   /** The longest a VM may live before the watchdog kills it. */
   public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(10);
 
-  private static final Logger log = LoggerFactory.getLogger(IpvsVm.class);
   private static final Set<IpvsVm> OPEN = ConcurrentHashMap.newKeySet();
   private static final ScheduledExecutorService LIFETIME =
       Executors.newSingleThreadScheduledExecutor(
@@ -106,7 +103,6 @@ public final class IpvsVm implements AutoCloseable {
     try {
       vm.connect(start + BOOT_TIMEOUT.toNanos());
       vm.bootTime = Duration.ofNanos(System.nanoTime() - start);
-      log.info("IPVS VM {} ready in {} ms", qemu.pid(), vm.bootTime.toMillis());
       return vm;
     } catch (IOException | InterruptedException | RuntimeException e) {
       String diagnosis = vm.diagnosis();
@@ -182,7 +178,8 @@ public final class IpvsVm implements AutoCloseable {
     lifetime =
         LIFETIME.schedule(
             () -> {
-              log.warn("IPVS VM {} outlived its lifetime; killing it", qemu.pid());
+              // Test harness: say it loudly on stderr, whatever logger the module has.
+              System.err.printf("IpvsVm: qemu %d outlived its lifetime; killing it%n", qemu.pid());
               close();
             },
             delay.toMillis(),
@@ -268,7 +265,7 @@ public final class IpvsVm implements AutoCloseable {
     qemu.destroyForcibly();
     try {
       if (!qemu.waitFor(10, TimeUnit.SECONDS)) {
-        log.warn("qemu {} did not exit within 10 s of SIGKILL", qemu.pid());
+        System.err.printf("IpvsVm: qemu %d did not exit within 10 s of SIGKILL%n", qemu.pid());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -276,7 +273,7 @@ public final class IpvsVm implements AutoCloseable {
     try {
       MoreFiles.deleteRecursively(workDir, RecursiveDeleteOption.ALLOW_INSECURE);
     } catch (IOException e) {
-      log.warn("cannot delete {}: {}", workDir, e.getMessage());
+      System.err.printf("IpvsVm: cannot delete %s: %s%n", workDir, e.getMessage());
     }
     OPEN.remove(this);
   }
