@@ -35,10 +35,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * network device at all: the only channel is a virtio-serial port backed by a UNIX socket in a
  * private temporary directory, so no packet can pass between the guest and the host.
  *
- * <p>Bounded three ways: {@link #close()} kills QEMU (call it when the test ends, also on
- * failure); a watchdog kills it after {@code maxLifetime}; a JVM shutdown hook kills what is
- * left. Should the JVM die without running hooks, the guest agent powers the VM off as soon as
- * its socket connection closes.
+ * <p>Every VM ends: {@link #close()} kills QEMU (call it when the test ends, also on failure);
+ * a watchdog kills it after {@code maxLifetime}; a JVM shutdown hook kills what is left; and
+ * should the JVM die without running hooks, the guest agent powers the VM off as soon as its
+ * socket connection closes.
  */
 public final class IpvsVm implements AutoCloseable {
   /** How long QEMU may take from start to a working agent (about 10 s on 2 idle cores). */
