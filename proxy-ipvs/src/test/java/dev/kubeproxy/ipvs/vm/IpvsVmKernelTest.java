@@ -190,6 +190,19 @@ class IpvsVmKernelTest {
         .hasMessageContaining("timed out");
   }
 
+  @Test
+  void aBackgroundedChildDoesNotHoldTheReply() throws Exception {
+    long start = System.nanoTime();
+
+    // The sleep keeps the shell's stdout open; the agent answers once the shell itself exits.
+    CommandResult result =
+        guest.run(
+            Command.of("sh", "-c", "sleep 60 & echo started").withTimeout(Duration.ofSeconds(30)));
+
+    assertThat(result.stdout()).isEqualTo("started\n");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+  }
+
   private static CommandResult run(String... argv) throws CommandException {
     return guest.run(Command.of(argv));
   }
