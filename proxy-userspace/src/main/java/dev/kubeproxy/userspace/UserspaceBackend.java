@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Sets;
+import dev.kubeproxy.api.EndpointList;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServiceEntry;
@@ -120,6 +121,36 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
       mine.put(key, ImmutableSet.copyOf(kept));
     }
     return operations;
+  }
+
+  /**
+   * The listeners a sync of {@code request} would open, one line each ({@code listen
+   * default/web:http/TCP INTERNAL on 127.0.0.1:0 -> 3 endpoints}); nothing is opened.
+   */
+  @Override
+  public synchronized String render(SyncRequest request) {
+    StringBuilder out = new StringBuilder();
+    for (TableChange change : request.changes()) {
+      Set<ServicePortKey> keys = request.full()
+          ? change.next().entries().keySet()
+          : change.changedKeys();
+      for (ServicePortKey key : ImmutableList.sortedCopyOf(keys)) {
+        ServiceEntry entry = change.next().entry(key);
+        if (entry == null) {
+          out.append("close ").append(key).append('\n');
+          continue;
+        }
+        for (ListenerSpec spec : plan.listenersFor(entry)) {
+          EndpointList endpoints = spec.traffic().endpointsOf(entry);
+          out.append("listen ").append(spec).append(" -> ")
+              .append(endpoints.isEmpty()
+                  ? endpoints.ifEmpty().toString()
+                  : endpoints.endpoints().size() + " endpoints")
+              .append('\n');
+        }
+      }
+    }
+    return out.toString();
   }
 
   /** Closes every listener and cuts every connection. */
