@@ -57,6 +57,23 @@ public final class FakeIptKernel implements IptKernel {
     return IptExisting.of(out);
   }
 
+  @Override
+  public synchronized boolean canaryPresent(IpFamily family) {
+    for (IptTable t : IptTable.values()) {
+      if (!tables(family).get(t).containsKey(IptNames.CANARY)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Empties a table of every chain but the built-in ones, as a firewall reload would. */
+  public synchronized void flushTable(IpFamily family, IptTable table) {
+    Map<String, List<IptRule>> chains = tables(family).get(table);
+    chains.keySet().retainAll(table.builtinChains());
+    chains.values().forEach(List::clear);
+  }
+
   /** The table as {@code iptables-save -t} would list it (with our spelling of each rule). */
   public synchronized String save(IpFamily family, IptTable table) {
     Map<String, List<IptRule>> chains = tables(family).get(table);

@@ -23,7 +23,8 @@ import java.util.Set;
 /**
  * Compiles one family's table change into an iptables transaction (DESIGN §6, compile). Pure.
  *
- * <p>A full compile writes what upstream writes on a full sync: every top-level chain declared
+ * <p>A full compile writes what upstream writes on a full sync: the {@code KUBE-PROXY-CANARY}
+ * chain in mangle, nat and filter, every top-level chain declared
  * (so flushed) and refilled, every service chain declared and filled, stale service chains the
  * kernel holds flushed and deleted, and the jumps from the built-in chains inserted where the
  * kernel lacks them. A partial compile touches only the changed keys: their rules in the shared
@@ -85,6 +86,9 @@ public final class IptCompiler {
       rules.put(t, new ArrayList<>());
     }
     // Chains first: top-level, then every service chain, then stale ones (flushed here).
+    for (IptTable t : IptTable.values()) {
+      tx.add(t, new DeclareChain(IptNames.CANARY));
+    }
     for (String c : IptSkeleton.FILTER_CHAINS) {
       tx.add(IptTable.FILTER, new DeclareChain(c));
     }

@@ -83,7 +83,8 @@ public final class IptExisting {
     return "IptExisting" + tables.keySet();
   }
 
+  /** The tables this backend writes and reads: filter, nat, and mangle (only the canary). */
   static List<IptTable> ownTables() {
-    return List.of(IptTable.FILTER, IptTable.NAT);
+    return List.of(IptTable.FILTER, IptTable.NAT, IptTable.MANGLE);
   }
 }

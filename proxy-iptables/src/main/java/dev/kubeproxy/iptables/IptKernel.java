@@ -11,6 +11,9 @@ public interface IptKernel {
    */
   long apply(IpFamily family, IptTransaction transaction) throws IptException;
 
-  /** What {@code family}'s filter and nat tables hold; read only before a full sync. */
+  /** What {@code family}'s filter, nat and mangle tables hold; read only before a full sync. */
   IptExisting read(IpFamily family) throws IptException;
+
+  /** Whether {@code KUBE-PROXY-CANARY} still exists in {@code family}'s mangle, nat and filter. */
+  boolean canaryPresent(IpFamily family) throws IptException;
 }

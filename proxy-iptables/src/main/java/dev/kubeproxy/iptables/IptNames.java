@@ -22,6 +22,8 @@ public final class IptNames {
   public static final String MARK_MASQ = "KUBE-MARK-MASQ";
   public static final String FORWARD = "KUBE-FORWARD";
   public static final String PROXY_FIREWALL = "KUBE-PROXY-FIREWALL";
+  /** Empty chain in mangle, nat and filter whose disappearance means someone flushed the tables. */
+  public static final String CANARY = "KUBE-PROXY-CANARY";
 
   public static final String SVC_PREFIX = "KUBE-SVC-";
   public static final String SVL_PREFIX = "KUBE-SVL-";

@@ -11,6 +11,7 @@ import dev.kubeproxy.iptables.IptOp.DeleteChain;
 import dev.kubeproxy.iptables.IptOp.DeleteRule;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -87,10 +88,11 @@ public final class IptablesBackend implements Backend {
       }
     }
     for (IptTable t : IptExisting.ownTables()) {
-      Set<String> ours = new HashSet<>(t == IptTable.FILTER
-          ? IptSkeleton.FILTER_CHAINS : IptSkeleton.NAT_CHAINS);
+      Set<String> ours = new HashSet<>(t == IptTable.FILTER ? IptSkeleton.FILTER_CHAINS
+          : t == IptTable.NAT ? IptSkeleton.NAT_CHAINS : List.of());
+      ours.add(IptNames.CANARY);
       IptExisting.Table table = existing.table(t);
-      java.util.List<String> delete = new java.util.ArrayList<>();
+      List<String> delete = new java.util.ArrayList<>();
       for (String chain : table.chains()) {
         if (ours.contains(chain) || IptNames.isServiceChain(chain)) {
           delete.add(chain);
@@ -104,6 +106,28 @@ public final class IptablesBackend implements Backend {
       }
     }
     return tx.build();
+  }
+
+  /**
+   * Checks the canary chains, as upstream's monitor does periodically: a family whose canary is
+   * gone (a firewall reload flushed the tables) is forgotten, so its next sync is full.
+   *
+   * @return whether every committed family still had its canary
+   */
+  public boolean canaryIntact() throws SyncException {
+    boolean intact = true;
+    for (IpFamily family : List.copyOf(committed.keySet())) {
+      try {
+        if (!kernel.canaryPresent(family)) {
+          committed.remove(family);
+          intact = false;
+        }
+      } catch (IptException e) {
+        committed.remove(family);
+        throw new SyncException(e.getMessage(), e);
+      }
+    }
+    return intact;
   }
 
   /** What was committed for {@code family}, or null when the next sync will be full. */

@@ -58,4 +58,21 @@ public final class RealIptKernel implements IptKernel {
     }
     return IptExisting.of(tables);
   }
+
+  /** Lists only the canary chain per table ({@code iptables -w -t T -S KUBE-PROXY-CANARY}). */
+  @Override
+  public boolean canaryPresent(IpFamily family) throws IptException {
+    for (IptTable table : IptTable.values()) {
+      try {
+        runner.run(Command.of(binaries.iptables(family), "-w", "-t", table.tableName(), "-S",
+            IptNames.CANARY));
+      } catch (CommandException e) {
+        if (e.exitCode() == 1) {
+          return false;
+        }
+        throw new IptException(binaries.iptables(family) + " failed: " + e.getMessage(), e);
+      }
+    }
+    return true;
+  }
 }

@@ -160,6 +160,15 @@ class IptablesSmokeKernelTest {
           MANY, ANSWER))).containsExactly("ep-a");
       String save = lab.exec(lab.nodeNs(), binaries.save4(), "-t", "nat").stdout();
       assertThat(save).contains(":KUBE-SVC-").contains("-j KUBE-NODEPORTS");
+
+      // A firewall reload empties nat: the canary notices, and the next sync is full again.
+      assertThat(backend.canaryIntact()).isTrue();
+      lab.exec(lab.nodeNs(), binaries.iptables4(), "-w", "-t", "nat", "-F");
+      lab.exec(lab.nodeNs(), binaries.iptables4(), "-w", "-t", "nat", "-X");
+      assertThat(backend.canaryIntact()).isFalse();
+      backend.sync(new SyncRequest(ImmutableList.copyOf(changes), false));
+      assertThat(servers(lab.tcpRequests(client.netns(), null, vip, PORT, MANY, ANSWER)))
+          .containsExactly("ep-a");
     } finally {
       backend.cleanup();
     }
