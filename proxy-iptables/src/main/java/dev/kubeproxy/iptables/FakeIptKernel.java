@@ -32,6 +32,7 @@ public final class FakeIptKernel implements IptKernel {
   private final Map<IpFamily, Map<IptTable, Map<String, List<IptRule>>>> kernel =
       new EnumMap<>(IpFamily.class);
   private int applied;
+  private int reads;
 
   @Override
   public synchronized long apply(IpFamily family, IptTransaction transaction) throws IptException {
@@ -50,6 +51,7 @@ public final class FakeIptKernel implements IptKernel {
 
   @Override
   public synchronized IptExisting read(IpFamily family) {
+    reads++;
     Map<IptTable, IptExisting.Table> out = new EnumMap<>(IptTable.class);
     for (IptTable t : IptExisting.ownTables()) {
       out.put(t, IptExisting.Table.parse(save(family, t)));
@@ -104,6 +106,11 @@ public final class FakeIptKernel implements IptKernel {
   /** Adds a rule of someone else, as a user or another program would. */
   public synchronized void addForeignRule(IpFamily family, IptTable table, IptRule rule) {
     tables(family).get(table).get(rule.chain()).add(rule);
+  }
+
+  /** How many times a family's tables were read. */
+  public synchronized int reads() {
+    return reads;
   }
 
   /** How many transactions were applied. */
