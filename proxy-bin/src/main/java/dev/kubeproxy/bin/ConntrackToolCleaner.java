@@ -2,9 +2,9 @@ package dev.kubeproxy.bin;
 
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
+import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.model.conntrack.ConntrackCleaner;
 import dev.kubeproxy.model.conntrack.StaleFlow;
-import dev.kubeproxy.bin.server.ProxyMetrics;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,6 +1,9 @@
 package dev.kubeproxy.bin;
 
+import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.kube.KubernetesSource;
+import dev.kubeproxy.bin.manifest.ManifestSource;
+import dev.kubeproxy.bin.manifest.ManifestWatch;
 import dev.kubeproxy.model.ChangeTracker;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin;
 
+import dev.kubeproxy.bin.cli.KubeProxyCommand;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -11,6 +11,7 @@ import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.bin.server.Http;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

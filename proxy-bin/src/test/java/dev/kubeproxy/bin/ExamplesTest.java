@@ -8,14 +8,16 @@ import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceType;
 import dev.kubeproxy.api.TrafficPolicy;
+import dev.kubeproxy.bin.manifest.ManifestSnapshot;
+import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The README's run command uses examples/: it must load cleanly and cover every service kind. */
-class ExamplesTest {
-  static final Path EXAMPLES = Path.of("..", "examples");
+public class ExamplesTest {
+  public static final Path EXAMPLES = Path.of("..", "examples");
 
   @Test
   @DisplayName("examples/ loads with zero problems and holds node-1 and every service type")

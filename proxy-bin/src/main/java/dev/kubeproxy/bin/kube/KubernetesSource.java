@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Strings.isNullOrEmpty;
 
 import dev.kubeproxy.api.NamespacedName;
-import dev.kubeproxy.bin.KubernetesConverter;
 import dev.kubeproxy.model.ChangeTracker;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;

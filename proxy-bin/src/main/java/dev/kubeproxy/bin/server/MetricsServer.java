@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import com.google.common.collect.ImmutableMap;
 import com.sun.net.httpserver.HttpExchange;
 import dev.kubeproxy.api.IpAddress;
-import dev.kubeproxy.bin.HostPort;
+import dev.kubeproxy.bin.config.HostPort;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

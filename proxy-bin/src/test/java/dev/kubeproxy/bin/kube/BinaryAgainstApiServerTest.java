@@ -4,8 +4,8 @@ import static dev.kubeproxy.bin.kube.KubernetesSourceTest.service;
 import static dev.kubeproxy.bin.kube.KubernetesSourceTest.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kubeproxy.bin.KubeProxyCommand;
 import dev.kubeproxy.bin.Main;
+import dev.kubeproxy.bin.cli.KubeProxyCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.AfterEach;

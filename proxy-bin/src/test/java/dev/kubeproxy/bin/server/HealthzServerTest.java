@@ -3,7 +3,7 @@ package dev.kubeproxy.bin.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kubeproxy.bin.HostPort;
+import dev.kubeproxy.bin.config.HostPort;
 import dev.kubeproxy.model.sync.SyncStatus;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

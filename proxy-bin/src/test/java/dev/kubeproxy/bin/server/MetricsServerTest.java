@@ -1,13 +1,13 @@
 package dev.kubeproxy.bin.server;
 
-import static dev.kubeproxy.bin.server.Tables.ep;
 import static dev.kubeproxy.bin.server.Tables.entry;
+import static dev.kubeproxy.bin.server.Tables.ep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.backend.SyncResult;
-import dev.kubeproxy.bin.HostPort;
+import dev.kubeproxy.bin.config.HostPort;
 import dev.kubeproxy.model.sync.SyncEvent;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpResponse;

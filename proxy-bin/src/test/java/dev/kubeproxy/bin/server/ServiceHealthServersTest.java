@@ -1,7 +1,7 @@
 package dev.kubeproxy.bin.server;
 
-import static dev.kubeproxy.bin.server.Tables.ep;
 import static dev.kubeproxy.bin.server.Tables.entry;
+import static dev.kubeproxy.bin.server.Tables.ep;
 import static dev.kubeproxy.bin.server.Tables.tables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,8 +11,8 @@ import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NamespacedName;
-import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.NodePortAddresses;
+import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.TableFacts;
 import dev.kubeproxy.bin.server.ServiceHealthServers.HealthCheck;

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.manifest;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.config;
 
 import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.IpFamily;

@@ -1,5 +1,6 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
+import dev.kubeproxy.bin.config.KubeProxyConfiguration;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,6 +10,15 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.bin.ExamplesTest;
+import dev.kubeproxy.bin.Main;
+import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.config.GoDuration;
+import dev.kubeproxy.bin.config.HostPort;
+import dev.kubeproxy.bin.config.KubeProxyConfiguration;
+import dev.kubeproxy.bin.config.ProxyMode;
+import dev.kubeproxy.bin.manifest.ManifestSnapshot;
+import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.manifest;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
@@ -11,6 +11,7 @@ import dev.kubeproxy.api.InvalidObjectException;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.bin.kube.KubernetesConverter;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1EndpointSlice;
 import io.kubernetes.client.openapi.models.V1Node;

@@ -1,9 +1,6 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.server;
 
-import dev.kubeproxy.bin.server.HealthzServer;
-import dev.kubeproxy.bin.server.MetricsServer;
-import dev.kubeproxy.bin.server.ProxyMetrics;
-import dev.kubeproxy.bin.server.ServiceHealthServers;
+import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.io.IOException;
 import java.time.Clock;
@@ -13,7 +10,7 @@ import java.time.Clock;
  * and one service-health server per healthCheckNodePort, where the committed tables say NodePorts
  * answer ({@code --nodeport-addresses} as resolved for the node; every address when unset).
  */
-final class Servers implements AutoCloseable {
+public final class Servers implements AutoCloseable {
   private final HealthzServer healthz;
   private final MetricsServer metrics;
   private final ServiceHealthServers serviceHealth;
@@ -24,7 +21,7 @@ final class Servers implements AutoCloseable {
     this.serviceHealth = serviceHealth;
   }
 
-  static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics)
+  public static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics)
       throws IOException {
     HealthzServer healthz = null;
     MetricsServer metrics = null;
@@ -40,8 +37,8 @@ final class Servers implements AutoCloseable {
       }
       ServiceHealthServers serviceHealth =
           ServiceHealthServers.following(
-              tables -> NodePortAddresses.bindAddresses(
-                  tables.values(), NodePortAddresses.localAddresses()),
+              tables -> HealthServerAddresses.bindAddresses(
+                  tables.values(), HealthServerAddresses.localAddresses()),
               proxy::healthy);
       return new Servers(healthz, metrics, serviceHealth);
     } catch (IOException | RuntimeException e) {
@@ -52,13 +49,13 @@ final class Servers implements AutoCloseable {
   }
 
   /** Tells healthz whether the node may take traffic (no-op when healthz is off). */
-  void nodeEligible(boolean eligible) {
+  public void nodeEligible(boolean eligible) {
     if (healthz != null) {
       healthz.nodeEligible(eligible);
     }
   }
 
-  ServiceHealthServers serviceHealth() {
+  public ServiceHealthServers serviceHealth() {
     return serviceHealth;
   }
 

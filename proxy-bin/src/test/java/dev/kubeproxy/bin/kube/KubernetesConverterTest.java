@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +20,7 @@ import dev.kubeproxy.api.ServiceType;
 import dev.kubeproxy.api.SessionAffinity;
 import dev.kubeproxy.api.SliceEndpoint;
 import dev.kubeproxy.api.TrafficPolicy;
+import dev.kubeproxy.bin.config.Hostname;
 import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
 import io.kubernetes.client.openapi.models.V1ClientIPConfig;
 import io.kubernetes.client.openapi.models.V1Endpoint;

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.server;
 
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.ForwardingTable;
@@ -20,10 +20,10 @@ import java.util.Set;
  * IPs, as the rules use). Every address (0.0.0.0) when some table accepts NodePorts on every
  * address; else the node's local addresses inside the tables' CIDRs, loopback excluded.
  */
-final class NodePortAddresses {
+final class HealthServerAddresses {
   static final IpAddress EVERY_ADDRESS = IpAddress.parse("0.0.0.0");
 
-  private NodePortAddresses() {}
+  private HealthServerAddresses() {}
 
   /** The bind addresses for {@code tables}, choosing among the node's {@code local} addresses. */
   static ImmutableList<IpAddress> bindAddresses(

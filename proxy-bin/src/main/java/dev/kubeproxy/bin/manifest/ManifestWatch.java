@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.manifest;
 
 import dev.kubeproxy.model.ChangeTracker;
 import java.nio.file.Path;

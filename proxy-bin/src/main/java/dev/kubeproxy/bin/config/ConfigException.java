@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.config;
 
 /**
  * An invalid setting; the message names the flag ({@code --cluster-cidr}) or the config file

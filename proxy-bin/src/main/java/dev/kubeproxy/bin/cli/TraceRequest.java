@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 

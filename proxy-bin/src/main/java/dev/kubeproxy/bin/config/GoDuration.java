@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.config;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * {@code ns}, e.g. {@code 30s}, {@code 1m0s}, {@code 1h}, {@code 1.5h}, {@code 250ms}; {@code 0}
  * alone is zero.
  */
-final class GoDuration {
+public final class GoDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
   private static final Map<String, Long> NANOS =
       Map.of(
@@ -28,7 +28,7 @@ final class GoDuration {
   private GoDuration() {}
 
   /** Parses {@code text}; throws {@link IllegalArgumentException} saying what is wrong. */
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     if (text == null || text.isEmpty()) {
       throw new IllegalArgumentException("empty duration");
     }
@@ -65,7 +65,7 @@ final class GoDuration {
   }
 
   /** Formats like Go's {@code time.Duration.String()} for whole seconds and up: {@code 1h0m0s}. */
-  static String format(Duration d) {
+  public static String format(Duration d) {
     if (d.isZero()) {
       return "0s";
     }

@@ -1,6 +1,16 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
 import dev.kubeproxy.api.Node;
+import dev.kubeproxy.bin.Main;
+import dev.kubeproxy.bin.ProxyRunner;
+import dev.kubeproxy.bin.config.ConfigException;
+import dev.kubeproxy.bin.config.ConfigResolver;
+import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.config.FlagValues;
+import dev.kubeproxy.bin.config.Hostname;
+import dev.kubeproxy.bin.config.KubeProxyConfiguration;
+import dev.kubeproxy.bin.manifest.ManifestSnapshot;
+import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -72,7 +82,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
       description = "Print what would be sent to the kernel tool instead of sending it; needs no root.")
   boolean dryRun;
 
-  Supplier<String> hostname = Hostname::os;
+  public Supplier<String> hostname = Hostname::os;
 
   @Override
   public Integer call() {
@@ -95,7 +105,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
   }
 
   /** Merges flags and the config file; invalid values become a usage error naming the flag. */
-  EffectiveConfig effectiveConfig() {
+  public EffectiveConfig effectiveConfig() {
     FlagValues flags =
         new FlagValues(
             proxyMode, node.hostnameOverride, node.clusterCidr, node.detectLocalMode,

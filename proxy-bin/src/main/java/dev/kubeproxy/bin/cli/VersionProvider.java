@@ -1,5 +1,6 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
+import dev.kubeproxy.bin.Main;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

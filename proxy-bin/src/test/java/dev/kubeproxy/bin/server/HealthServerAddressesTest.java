@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,8 @@ import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.PersistentMap;
+import dev.kubeproxy.bin.Main;
+import dev.kubeproxy.bin.cli.KubeProxyCommand;
 import dev.kubeproxy.model.ClusterSnapshot;
 import dev.kubeproxy.model.ProxyConfig;
 import dev.kubeproxy.model.TableBuilder;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Where the service health servers listen: where the tables say NodePorts answer. */
-class NodePortAddressesTest {
+class HealthServerAddressesTest {
   private static final List<IpAddress> LOCAL =
       List.of(ip("127.0.0.1"), ip("192.0.2.1"), ip("192.0.2.11"), ip("198.51.100.5"), ip("fd00::1"));
 
@@ -46,7 +48,7 @@ class NodePortAddressesTest {
   @DisplayName("service health servers listen on the local addresses inside --nodeport-addresses, loopback excluded")
   void cidrsSelectLocalAddresses() {
     ProxyConfig config = flags("--nodeport-addresses", "192.0.2.0/24,127.0.0.0/8");
-    assertThat(NodePortAddresses.bindAddresses(List.of(table(config)), LOCAL))
+    assertThat(HealthServerAddresses.bindAddresses(List.of(table(config)), LOCAL))
         .containsExactly(ip("192.0.2.1"), ip("192.0.2.11"));
   }
 
@@ -54,7 +56,7 @@ class NodePortAddressesTest {
   @DisplayName("'primary' with --node-ip and no Node object: the node IP")
   void primaryIsTheNodeIp() {
     ProxyConfig config = flags("--nodeport-addresses", "primary", "--node-ip", "192.0.2.1");
-    assertThat(NodePortAddresses.bindAddresses(List.of(table(config)), LOCAL))
+    assertThat(HealthServerAddresses.bindAddresses(List.of(table(config)), LOCAL))
         .containsExactly(ip("192.0.2.1"));
   }
 
@@ -64,15 +66,15 @@ class NodePortAddressesTest {
     ProxyConfig config = flags("--nodeport-addresses", "primary");
     ForwardingTable table = table(config, "192.0.2.11", "192.0.2.1");
     assertThat(table.nodePortAddresses()).extracting(Object::toString).containsExactly("192.0.2.11/32");
-    assertThat(NodePortAddresses.bindAddresses(List.of(table), LOCAL))
+    assertThat(HealthServerAddresses.bindAddresses(List.of(table), LOCAL))
         .containsExactly(ip("192.0.2.11"));
   }
 
   @Test
   @DisplayName("no --nodeport-addresses (or no table yet): every address")
   void unsetMeansEveryAddress() {
-    assertThat(NodePortAddresses.bindAddresses(List.of(table(flags())), LOCAL))
+    assertThat(HealthServerAddresses.bindAddresses(List.of(table(flags())), LOCAL))
         .containsExactly(ip("0.0.0.0"));
-    assertThat(NodePortAddresses.bindAddresses(List.of(), LOCAL)).containsExactly(ip("0.0.0.0"));
+    assertThat(HealthServerAddresses.bindAddresses(List.of(), LOCAL)).containsExactly(ip("0.0.0.0"));
   }
 }

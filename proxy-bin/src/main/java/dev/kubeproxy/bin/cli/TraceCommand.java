@@ -1,6 +1,12 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.cli;
 
 import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.bin.ProxyRunner;
+import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.config.FlagValues;
+import dev.kubeproxy.bin.config.Hostname;
+import dev.kubeproxy.bin.config.ProxyMode;
+import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.config;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The OS host name, the default node name (as upstream's os.Hostname). */
-final class Hostname {
+public final class Hostname {
   private Hostname() {}
 
   /** The kernel's host name; falls back to the JDK's local host name (no DNS for the first). */
-  static String os() {
+  public static String os() {
     try {
       String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
       if (!name.isEmpty()) {

@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.config;
 
 import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.backend.BackendProvider;

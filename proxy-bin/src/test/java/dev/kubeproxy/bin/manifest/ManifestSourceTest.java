@@ -1,4 +1,4 @@
-package dev.kubeproxy.bin;
+package dev.kubeproxy.bin.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
