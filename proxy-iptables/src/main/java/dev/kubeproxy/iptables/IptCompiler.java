@@ -1,10 +1,13 @@
 package dev.kubeproxy.iptables;
 
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.backend.kit.BackendCompiler;
+import dev.kubeproxy.api.backend.kit.BackendCompiler.Compiled;
 import dev.kubeproxy.iptables.EntryRules.Placed;
 import dev.kubeproxy.iptables.IptOp.AppendRule;
 import dev.kubeproxy.iptables.IptOp.DeclareChain;
@@ -32,16 +35,15 @@ import java.util.Set;
  * spec, and only their own chains are rewritten or deleted, so the restore input does not grow
  * with the number of services (upstream rewrites the dispatch chains whole on every sync).
  */
-public final class IptCompiler {
-  /** A transaction and the state the tables will be in once it is applied. */
-  public record Result(IptTransaction transaction, IptState state) {}
-
+public final class IptCompiler
+    implements BackendCompiler<IptState, IptTransaction, IptExisting> {
   /**
    * Whether compiling {@code change} must be full: asked for, nothing committed, table-wide
    * facts changed, or the change crosses the large-cluster threshold (comments change
    * everywhere). Costs the changed keys only. Only a full compile needs the kernel read.
    */
-  public boolean needsFull(TableChange change, boolean full, IptState committed) {
+  @Override
+  public boolean compilesFully(TableChange change, boolean full, IptState committed) {
     if (full || committed == null || !committed.facts().sameFacts(change.next())) {
       return true;
     }
@@ -49,25 +51,51 @@ public final class IptCompiler {
   }
 
   /** Compiles {@code change} for a kernel without our chains when it must be full. */
-  public Result compile(TableChange change, boolean full, IptState committed) {
+  public Compiled<IptState, IptTransaction> compile(TableChange change, boolean full, IptState committed) {
     return compile(change, full, committed, IptExisting.ABSENT);
   }
 
   /** Compiles {@code change}; a full compile replaces what {@code existing} says the kernel holds. */
-  public Result compile(TableChange change, boolean full, IptState committed, IptExisting existing) {
-    if (needsFull(change, full, committed)) {
+  public Compiled<IptState, IptTransaction> compile(TableChange change, boolean full, IptState committed, IptExisting existing) {
+    return compile(change, full, committed, existing, 0);
+  }
+
+  @Override
+  public Compiled<IptState, IptTransaction> compile(TableChange change, boolean full, IptState committed,
+      IptExisting existing, long nowNanos) {
+    if (compilesFully(change, full, committed)) {
       return full(change.next(), existing);
     }
     return partial(change, committed);
   }
 
+  @Override
+  public IptExisting nothingInstalled(IpFamily family) {
+    return IptExisting.ABSENT;
+  }
+
+  /**
+   * The {@code iptables-restore} input of each family, under a comment line naming the tool it
+   * goes to ({@code ip6tables-restore} for IPv6): restore reads {@code #} lines as comments.
+   */
+  @Override
+  public String render(Map<IpFamily, IptTransaction> transactions) {
+    StringBuilder out = new StringBuilder();
+    for (Map.Entry<IpFamily, IptTransaction> e : transactions.entrySet()) {
+      out.append(e.getKey() == IpFamily.V4 ? "# iptables-restore --noflush\n"
+          : "# ip6tables-restore --noflush\n");
+      out.append(new IptRenderer().render(e.getValue()));
+    }
+    return out.toString();
+  }
+
   /** Everything of {@code next}, for a kernel without our chains. */
-  public Result full(ForwardingTable next) {
+  public Compiled<IptState, IptTransaction> full(ForwardingTable next) {
     return full(next, IptExisting.ABSENT);
   }
 
   /** Everything of {@code next}, replacing {@code existing}. */
-  public Result full(ForwardingTable next, IptExisting existing) {
+  public Compiled<IptState, IptTransaction> full(ForwardingTable next, IptExisting existing) {
     int endpointChains = 0;
     for (ServiceEntry e : next.entries().values()) {
       endpointChains += EntryCompiler.endpointChains(e);
@@ -140,10 +168,10 @@ public final class IptCompiler {
       tx.add(IptTable.NAT, new DeleteChain(c));
     }
     IptState state = new IptState(next, PersistentMap.copyOf(compiled), endpointChains, largeCluster);
-    return new Result(tx.build(), state);
+    return new Compiled<>(tx.build(), state);
   }
 
-  private Result partial(TableChange change, IptState committed) {
+  private Compiled<IptState, IptTransaction> partial(TableChange change, IptState committed) {
     ForwardingTable next = change.next();
     EntryCompiler entries = new EntryCompiler(next, committed.largeCluster());
     Map<IptTable, List<IptOp>> declares = new EnumMap<>(IptTable.class);
@@ -208,7 +236,7 @@ public final class IptCompiler {
     tx.addAll(IptTable.NAT, chainDeletes);
     IptState state = new IptState(next, committed.entries().with(updates), endpointChains,
         committed.largeCluster());
-    return new Result(tx.build(), state);
+    return new Compiled<>(tx.build(), state);
   }
 
   private static int endpointChainsAfter(TableChange change, IptState committed) {

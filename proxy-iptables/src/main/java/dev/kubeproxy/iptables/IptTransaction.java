@@ -2,6 +2,7 @@ package dev.kubeproxy.iptables;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import dev.kubeproxy.api.backend.kit.KernelTransaction;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Map;
  * What one {@code iptables-restore --noflush} run does for one IP family: per table, steps in
  * order. Each table is committed atomically by the tool; tables without steps are left out.
  */
-public record IptTransaction(ImmutableMap<IptTable, ImmutableList<IptOp>> tables) {
+public record IptTransaction(ImmutableMap<IptTable, ImmutableList<IptOp>> tables)
+    implements KernelTransaction {
   public static final IptTransaction EMPTY = new IptTransaction(ImmutableMap.of());
 
   /** The steps for {@code table}, empty when it is not touched. */
@@ -20,6 +22,7 @@ public record IptTransaction(ImmutableMap<IptTable, ImmutableList<IptOp>> tables
   }
 
   /** The number of steps over all tables. */
+  @Override
   public int size() {
     int n = 0;
     for (ImmutableList<IptOp> ops : tables.values()) {
@@ -28,6 +31,7 @@ public record IptTransaction(ImmutableMap<IptTable, ImmutableList<IptOp>> tables
     return n;
   }
 
+  @Override
   public boolean isEmpty() {
     return tables.isEmpty();
   }

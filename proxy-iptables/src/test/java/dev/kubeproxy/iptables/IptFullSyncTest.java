@@ -81,8 +81,8 @@ class IptFullSyncTest {
     ServiceEntry extra = SampleTables.generatedEntry(IpFamily.V4, 100, 1, false);
     ForwardingTable large = small.withEntries(Map.of(extra.key(), extra));
     TableChange change = new TableChange(IpFamily.V4, small, large, ImmutableSet.of(extra.key()));
-    assertThat(compiler.needsFull(change, false, state)).isTrue();
-    IptCompiler.Result result = compiler.compile(change, false, state);
+    assertThat(compiler.compilesFully(change, false, state)).isTrue();
+    var result = compiler.compile(change, false, state);
     assertThat(result.state().largeCluster()).isTrue();
     String largeText = new IptRenderer().render(result.transaction());
     assertThat(largeText).doesNotContain(" -> ").contains(":KUBE-SERVICES - [0:0]");

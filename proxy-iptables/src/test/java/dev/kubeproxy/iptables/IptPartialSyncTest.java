@@ -44,7 +44,7 @@ class IptPartialSyncTest {
     endpoints.set(9, SampleTables.endpoint(IpAddress.parse("10.99.0.1"), 8080, false));
     ServiceEntry replaced = SampleTables.clusterIp(entry.key(), entry.clusterIp(), 80, endpoints);
     ForwardingTable next = table.withEntries(Map.of(entry.key(), replaced));
-    IptCompiler.Result result = compiler.compile(
+    var result = compiler.compile(
         new TableChange(IpFamily.V4, table, next, ImmutableSet.of(entry.key())), false, state);
     return new IptRenderer().render(result.transaction()).getBytes(StandardCharsets.UTF_8).length;
   }

@@ -8,6 +8,7 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceEntry;
@@ -78,10 +79,12 @@ class IptablesSmokeKernelTest {
   }
 
   private static ProxyConfig config() {
-    return ProxyConfig.defaults(NODE)
-        .withFamilies(ImmutableSet.of(IpFamily.V4, IpFamily.V6))
-        .withNodeIps(ImmutableList.of(NetnsLab.nodeIp(IpFamily.V4), NetnsLab.nodeIp(IpFamily.V6)))
-        .withClusterCidrs(ImmutableList.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6));
+    return ProxyConfig.builder(NODE)
+        .families(IpFamily.V4, IpFamily.V6)
+        .nodeIps(List.of(NetnsLab.nodeIp(IpFamily.V4), NetnsLab.nodeIp(IpFamily.V6)))
+        .clusterCidrs(List.of(NetnsLab.CLUSTER_CIDR, NetnsLab.CLUSTER_CIDR6))
+        .detectLocal(LocalTrafficDetector.Mode.CLUSTER_CIDR)
+        .build();
   }
 
   private static Service service() {

@@ -85,8 +85,8 @@ public final class NftCompiler
 
   /** The {@code nft -f} text of every family's transaction, as one transaction. */
   @Override
-  public String render(List<NftTransaction> transactions) {
-    return new NftRenderer().render(NftTransaction.merged(transactions));
+  public String render(Map<IpFamily, NftTransaction> transactions) {
+    return new NftRenderer().render(NftTransaction.merged(transactions.values()));
   }
 
   /** Everything in {@code next}, for a kernel without the table. */

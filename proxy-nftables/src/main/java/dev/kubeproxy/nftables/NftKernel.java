@@ -3,7 +3,7 @@ package dev.kubeproxy.nftables;
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.backend.kit.BackendKernel;
-import java.util.List;
+import java.util.Map;
 
 /**
  * Where transactions go: the real {@code nft} ({@link RealNftKernel}) or memory ({@link
@@ -33,8 +33,8 @@ public interface NftKernel extends BackendKernel<NftTransaction, ExistingObjects
 
   /** All families' transactions as one nft transaction. */
   @Override
-  default long apply(List<NftTransaction> transactions) throws NftException {
-    return apply(NftTransaction.merged(transactions));
+  default long apply(Map<IpFamily, NftTransaction> transactions) throws NftException {
+    return apply(NftTransaction.merged(transactions.values()));
   }
 
   /** Deletes both families' tables; absent tables are fine ({@code add} before {@code delete}). */

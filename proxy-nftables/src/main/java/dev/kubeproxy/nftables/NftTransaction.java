@@ -2,6 +2,7 @@ package dev.kubeproxy.nftables;
 
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.backend.kit.KernelTransaction;
+import java.util.Collection;
 import java.util.List;
 
 /** An ordered list of {@link NftOp}s that the kernel applies atomically, all or nothing. */
@@ -17,7 +18,7 @@ public record NftTransaction(ImmutableList<NftOp> ops) implements KernelTransact
   }
 
   /** The operations of {@code transactions} in order, as one transaction. */
-  public static NftTransaction merged(List<NftTransaction> transactions) {
+  public static NftTransaction merged(Collection<NftTransaction> transactions) {
     ImmutableList.Builder<NftOp> ops = ImmutableList.builder();
     for (NftTransaction t : transactions) {
       ops.addAll(t.ops);

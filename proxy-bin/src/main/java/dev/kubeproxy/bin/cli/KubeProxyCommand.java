@@ -42,7 +42,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(
       names = "--proxy-mode",
       paramLabel = "MODE",
-      description = "nftables (the only mode built so far; iptables and ipvs are refused).")
+      description = "nftables (default) or iptables; ipvs and userspace are not built yet and are refused.")
   String proxyMode;
 
   @Mixin NodeOptions node;

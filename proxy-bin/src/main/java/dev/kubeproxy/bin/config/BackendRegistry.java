@@ -2,6 +2,7 @@ package dev.kubeproxy.bin.config;
 
 import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.backend.BackendProvider;
+import dev.kubeproxy.iptables.IptablesProvider;
 import dev.kubeproxy.nftables.NftablesProvider;
 import java.util.List;
 import java.util.Optional;
@@ -12,7 +13,8 @@ import java.util.Optional;
  */
 public final class BackendRegistry {
   private static final ImmutableMap<String, BackendProvider> PROVIDERS = index(List.of(
-      new NftablesProvider()));
+      new NftablesProvider(),
+      new IptablesProvider()));
 
   private BackendRegistry() {}
 

@@ -2,7 +2,7 @@ package dev.kubeproxy.api.backend.kit;
 
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.backend.TableChange;
-import java.util.List;
+import java.util.Map;
 
 /**
  * A kit backend's pure parts (DESIGN §6, compile and render): one family's table change into a
@@ -30,8 +30,8 @@ public interface BackendCompiler<S, T extends KernelTransaction, X> {
    */
   Compiled<S, T> compile(TableChange change, boolean full, S committed, X existing, long nowNanos);
 
-  /** The exact text the kernel tool takes for {@code transactions} (one per family, in order). */
-  String render(List<T> transactions);
+  /** The exact text the kernel tool (or tools) take for every family's transaction. */
+  String render(Map<IpFamily, T> transactions);
 
   /** A transaction and the state the family will be in once it is applied. */
   record Compiled<S, T>(T transaction, S state) {}

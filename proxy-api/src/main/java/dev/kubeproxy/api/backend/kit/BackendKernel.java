@@ -1,7 +1,7 @@
 package dev.kubeproxy.api.backend.kit;
 
 import dev.kubeproxy.api.IpFamily;
-import java.util.List;
+import java.util.Map;
 
 /**
  * Where a kit backend's transactions go (DESIGN §6, kernel): the real tool through the command
@@ -15,12 +15,12 @@ public interface BackendKernel<T extends KernelTransaction, X> {
   X read(IpFamily family) throws KernelException;
 
   /**
-   * Applies every family's transaction, as one transaction where the tool allows it (and one
-   * per family otherwise), all or nothing per tool call.
+   * Applies every family's transaction ({@link IpFamily#V4} first), as one transaction where the
+   * tool allows it (and one per family otherwise), all or nothing per tool call.
    *
    * @return the number of bytes of tool input sent
    */
-  long apply(List<T> transactions) throws KernelException;
+  long apply(Map<IpFamily, T> transactions) throws KernelException;
 
   /** Removes everything of this backend's from the kernel, in every family. */
   void cleanup() throws KernelException;

@@ -6,9 +6,7 @@ import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.TableChange;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -44,7 +42,7 @@ public final class KitBackend<S, T extends KernelTransaction, X> implements Back
   @Override
   public SyncResult sync(SyncRequest request) throws SyncException {
     Map<IpFamily, S> next = new EnumMap<>(IpFamily.class);
-    List<T> transactions;
+    Map<IpFamily, T> transactions;
     try {
       transactions = compile(request, next, true);
     } catch (KernelException | RuntimeException e) {
@@ -53,7 +51,7 @@ public final class KitBackend<S, T extends KernelTransaction, X> implements Back
           "cannot compile " + mode + " rules: " + e.getMessage(), e);
     }
     int operations = 0;
-    for (T t : transactions) {
+    for (T t : transactions.values()) {
       operations += t.size();
     }
     long bytes = 0;
@@ -79,10 +77,10 @@ public final class KitBackend<S, T extends KernelTransaction, X> implements Back
   }
 
   /** Compiles every family of {@code request}, putting the states it leads to in {@code next}. */
-  private List<T> compile(SyncRequest request, Map<IpFamily, S> next, boolean readKernel)
-      throws KernelException {
+  private Map<IpFamily, T> compile(
+      SyncRequest request, Map<IpFamily, S> next, boolean readKernel) throws KernelException {
     long now = nanoClock.getAsLong();
-    List<T> transactions = new ArrayList<>();
+    Map<IpFamily, T> transactions = new EnumMap<>(IpFamily.class);
     for (TableChange change : request.changes()) {
       S before = committed.get(change.family());
       X existing = readKernel && compiler.compilesFully(change, request.full(), before)
@@ -90,7 +88,7 @@ public final class KitBackend<S, T extends KernelTransaction, X> implements Back
           : compiler.nothingInstalled(change.family());
       BackendCompiler.Compiled<S, T> compiled =
           compiler.compile(change, request.full(), before, existing, now);
-      transactions.add(compiled.transaction());
+      transactions.put(change.family(), compiled.transaction());
       next.put(change.family(), compiled.state());
     }
     return transactions;
@@ -104,6 +102,14 @@ public final class KitBackend<S, T extends KernelTransaction, X> implements Back
     } catch (KernelException e) {
       throw new SyncException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * Forgets what was committed for {@code family}, so its next sync is full: for when the
+   * backend learns that someone else changed its rules (a firewall reload flushed them).
+   */
+  public void forget(IpFamily family) {
+    committed.remove(family);
   }
 
   /** What was committed for {@code family}, or null when its next sync will be full. */

@@ -11,6 +11,7 @@ import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.testing.SampleTables;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +43,9 @@ class KitBackendTest {
     }
 
     @Override
-    public String render(List<Tx> transactions) {
+    public String render(Map<IpFamily, Tx> transactions) {
       StringBuilder out = new StringBuilder();
-      transactions.forEach(t -> out.append(t.text()).append('\n'));
+      transactions.values().forEach(t -> out.append(t.text()).append('\n'));
       return out.toString();
     }
   };
@@ -57,7 +58,7 @@ class KitBackendTest {
     }
 
     @Override
-    public long apply(List<Tx> transactions) throws KernelException {
+    public long apply(Map<IpFamily, Tx> transactions) throws KernelException {
       calls.add("apply " + compiler.render(transactions).strip().replace('\n', '|'));
       if (failApply) {
         throw new KernelException("refused: bad rule");

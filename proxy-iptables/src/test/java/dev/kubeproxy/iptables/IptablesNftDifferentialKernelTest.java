@@ -1,0 +1,14 @@
+package dev.kubeproxy.iptables;
+
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.DifferentialConformanceSuite;
+
+/** The differential conformance suite on the iptables backend driving iptables-nft. */
+@KernelTest
+class IptablesNftDifferentialKernelTest extends DifferentialConformanceSuite {
+  @Override
+  protected BackendUnderTest backendUnderTest() {
+    return IptablesUnderTest.NFT;
+  }
+}
