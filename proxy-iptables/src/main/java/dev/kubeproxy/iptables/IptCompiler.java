@@ -1,6 +1,7 @@
 package dev.kubeproxy.iptables;
 
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.ServiceEntry;
@@ -8,6 +9,7 @@ import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.backend.kit.BackendCompiler;
 import dev.kubeproxy.api.backend.kit.BackendCompiler.Compiled;
+import dev.kubeproxy.api.backend.kit.SharedObjects;
 import dev.kubeproxy.iptables.EntryRules.Placed;
 import dev.kubeproxy.iptables.IptOp.AppendRule;
 import dev.kubeproxy.iptables.IptOp.DeclareChain;
@@ -164,10 +166,21 @@ public final class IptCompiler
     for (IptRule r : IptSkeleton.nodePortJumps(next)) {
       tx.add(IptTable.NAT, new AppendRule(r));
     }
+    SharedObjects.Edit<ServicePortKey, IpAddress, IptRule> claims =
+        SharedObjects.<ServicePortKey, IpAddress, IptRule>empty().edit();
+    for (ServiceEntry e : sorted) {
+      claims.replace(e.key(), Map.of(), clusterIpReject(e));
+    }
+    SharedObjects.Result<ServicePortKey, IpAddress, IptRule> rejects = claims.finish();
+    tx.add(IptTable.FILTER, new AppendRule(IptSkeleton.CLUSTER_IPS_JUMP));
+    for (SharedObjects.Change<IpAddress, IptRule> c : rejects.changes()) {
+      tx.add(IptTable.FILTER, new AppendRule(c.after()));
+    }
     for (String c : stale) {
       tx.add(IptTable.NAT, new DeleteChain(c));
     }
-    IptState state = new IptState(next, PersistentMap.copyOf(compiled), endpointChains, largeCluster);
+    IptState state = new IptState(
+        next, PersistentMap.copyOf(compiled), rejects.objects(), endpointChains, largeCluster);
     return new Compiled<>(tx.build(), state);
   }
 
@@ -181,12 +194,17 @@ public final class IptCompiler
     List<IptOp> chainDeletes = new ArrayList<>();
     Map<ServicePortKey, EntryRules> updates = new HashMap<>();
     int endpointChains = committed.endpointChains();
+    SharedObjects.Edit<ServicePortKey, IpAddress, IptRule> claims =
+        committed.clusterIpRejects().edit();
     List<ServicePortKey> keys = new ArrayList<>(change.changedKeys());
     keys.sort(null);
     for (ServicePortKey key : keys) {
       EntryRules before = committed.entries().get(key);
       ServiceEntry entry = next.entry(key);
       EntryRules after = entry == null ? null : entries.compile(entry);
+      ServiceEntry previous = change.previous().entry(key);
+      claims.replace(key, previous == null ? Map.of() : clusterIpReject(previous),
+          entry == null ? Map.of() : clusterIpReject(entry));
       if (Objects.equals(before, after)) {
         continue;
       }
@@ -226,6 +244,18 @@ public final class IptCompiler
         }
       }
     }
+    SharedObjects.Result<ServicePortKey, IpAddress, IptRule> rejects = claims.finish();
+    for (SharedObjects.Change<IpAddress, IptRule> c : rejects.changes()) {
+      if (c.removesOrReplaces()) {
+        deletes.computeIfAbsent(IptTable.FILTER, t -> new ArrayList<>())
+            .add(new DeleteRule(c.before()));
+      }
+      if (c.adds()) {
+        // Order inside KUBE-CLUSTER-IPS does not matter: each rule is one address.
+        inserts.computeIfAbsent(IptTable.FILTER, t -> new ArrayList<>())
+            .add(new InsertRule(c.after(), 1));
+      }
+    }
     IptTransaction.Builder tx = IptTransaction.builder();
     for (IptTable t : IptExisting.ownTables()) {
       tx.addAll(t, declares.getOrDefault(t, List.of()));
@@ -234,9 +264,16 @@ public final class IptCompiler
     }
     tx.addAll(IptTable.NAT, appends);
     tx.addAll(IptTable.NAT, chainDeletes);
-    IptState state = new IptState(next, committed.entries().with(updates), endpointChains,
-        committed.largeCluster());
+    IptState state = new IptState(next, committed.entries().with(updates), rejects.objects(),
+        endpointChains, committed.largeCluster());
     return new Compiled<>(tx.build(), state);
+  }
+
+  /** The KUBE-CLUSTER-IPS rule {@code entry} needs: one for its ClusterIP, if it has one. */
+  private static Map<IpAddress, IptRule> clusterIpReject(ServiceEntry entry) {
+    IpAddress clusterIp = entry.clusterIp();
+    return clusterIp == null
+        ? Map.of() : Map.of(clusterIp, IptSkeleton.clusterIpReject(clusterIp));
   }
 
   private static int endpointChainsAfter(TableChange change, IptState committed) {

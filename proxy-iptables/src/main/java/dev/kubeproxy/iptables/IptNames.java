@@ -22,6 +22,11 @@ public final class IptNames {
   public static final String MARK_MASQ = "KUBE-MARK-MASQ";
   public static final String FORWARD = "KUBE-FORWARD";
   public static final String PROXY_FIREWALL = "KUBE-PROXY-FIREWALL";
+  /**
+   * Ours, not upstream's: one REJECT per ClusterIP, reached last from filter KUBE-SERVICES, so a
+   * known ClusterIP on a port no service has is refused at once (as upstream's nftables mode).
+   */
+  public static final String CLUSTER_IPS = "KUBE-CLUSTER-IPS";
   /** Empty chain in mangle, nat and filter whose disappearance means someone flushed the tables. */
   public static final String CANARY = "KUBE-PROXY-CANARY";
 

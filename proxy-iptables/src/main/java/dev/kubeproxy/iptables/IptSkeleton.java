@@ -3,6 +3,7 @@ package dev.kubeproxy.iptables;
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,18 @@ final class IptSkeleton {
 
   /** Top-level filter chains, declared (so flushed) on every full sync. */
   static final ImmutableList<String> FILTER_CHAINS = ImmutableList.of(IptNames.SERVICES,
-      IptNames.EXTERNAL_SERVICES, IptNames.FORWARD, IptNames.NODEPORTS, IptNames.PROXY_FIREWALL);
+      IptNames.EXTERNAL_SERVICES, IptNames.FORWARD, IptNames.NODEPORTS, IptNames.PROXY_FIREWALL,
+      IptNames.CLUSTER_IPS);
+
+  /** The last rule of filter KUBE-SERVICES: what no service port matched meets the ClusterIPs. */
+  static final IptRule CLUSTER_IPS_JUMP = IptRule.of(IptNames.SERVICES, "-m", "comment",
+      "--comment", "cluster IPs on ports no service has", "-j", IptNames.CLUSTER_IPS);
+
+  /** The rule refusing {@code clusterIp} on any port no service port took before it. */
+  static IptRule clusterIpReject(IpAddress clusterIp) {
+    return IptRule.of(IptNames.CLUSTER_IPS, "-d", clusterIp.toString(), "-m", "comment",
+        "--comment", "no service has this port on this cluster IP", "-j", "REJECT");
+  }
 
   /** Top-level nat chains, declared (so flushed) on every full sync. */
   static final ImmutableList<String> NAT_CHAINS = ImmutableList.of(IptNames.SERVICES,

@@ -1,8 +1,10 @@
 package dev.kubeproxy.iptables;
 
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.kit.SharedObjects;
 
 /**
  * What the backend last committed to one family's tables, so that a partial sync needs no
@@ -16,13 +18,16 @@ public final class IptState {
 
   private final ForwardingTable facts;
   private final PersistentMap<ServicePortKey, EntryRules> entries;
+  private final SharedObjects<ServicePortKey, IpAddress, IptRule> clusterIpRejects;
   private final int endpointChains;
   private final boolean largeCluster;
 
   IptState(ForwardingTable facts, PersistentMap<ServicePortKey, EntryRules> entries,
+      SharedObjects<ServicePortKey, IpAddress, IptRule> clusterIpRejects,
       int endpointChains, boolean largeCluster) {
     this.facts = facts;
     this.entries = entries;
+    this.clusterIpRejects = clusterIpRejects;
     this.endpointChains = endpointChains;
     this.largeCluster = largeCluster;
   }
@@ -33,6 +38,11 @@ public final class IptState {
 
   PersistentMap<ServicePortKey, EntryRules> entries() {
     return entries;
+  }
+
+  /** The KUBE-CLUSTER-IPS rules, one per ClusterIP, claimed by every port using it. */
+  SharedObjects<ServicePortKey, IpAddress, IptRule> clusterIpRejects() {
+    return clusterIpRejects;
   }
 
   /** How many KUBE-SEP chains the committed rules have. */

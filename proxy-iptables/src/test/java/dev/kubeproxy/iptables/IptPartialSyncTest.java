@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IptPartialSyncTest {
   /** Chains whose rule order carries no meaning (disjoint matches), compared as sets. */
   private static final Set<String> DISPATCH = Set.of(IptNames.SERVICES, IptNames.NODEPORTS,
-      IptNames.EXTERNAL_SERVICES, IptNames.PROXY_FIREWALL);
+      IptNames.EXTERNAL_SERVICES, IptNames.PROXY_FIREWALL, IptNames.CLUSTER_IPS);
 
   /** Restore bytes of replacing one endpoint of service 500 in an N-service table. */
   private static int oneEndpointChangeBytes(int services) {
@@ -120,6 +120,8 @@ class IptPartialSyncTest {
     }
     List<IptRule> services = a.chain(IpFamily.V4, IptTable.NAT, IptNames.SERVICES);
     assertThat(services.get(services.size() - 1).target()).isEqualTo(IptNames.NODEPORTS);
+    List<IptRule> filter = a.chain(IpFamily.V4, IptTable.FILTER, IptNames.SERVICES);
+    assertThat(filter.get(filter.size() - 1).target()).isEqualTo(IptNames.CLUSTER_IPS);
   }
 
   private static Map<String, List<String>> normalized(Map<String, List<IptRule>> chains) {
