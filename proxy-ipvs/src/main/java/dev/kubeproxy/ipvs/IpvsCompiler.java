@@ -128,7 +128,7 @@ public final class IpvsCompiler
     TreeMap<RealServer, Long> draining = new TreeMap<>();
     Set<RealServer> fresh = new HashSet<>();
     for (VirtualServer vs : new TreeSet<>(existing.services().keySet())) {
-      if (!services.containsKey(vs)) {
+      if (!services.containsKey(vs) && !config.excluded(vs.address())) {
         ops.deleteServices.add(new DeleteService(vs));
       }
     }

@@ -190,4 +190,23 @@ class IpvsCompilerFeatureTest {
         compiler.full(other, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
     assertThat(kernel.dump()).isEqualTo(fresh.dump());
   }
+
+  @Test
+  void aFullSyncLeavesVirtualServicesInsideExcludeCidrsAlone() throws Exception {
+    FakeIpvsKernel kernel = new FakeIpvsKernel();
+    VirtualServer foreign = vs("10.200.0.1", Protocol.TCP, 80);
+    VirtualServer stale = vs("10.96.9.9", Protocol.TCP, 80);
+    kernel.apply(java.util.List.of(new IpvsTransaction(IpFamily.V4, ImmutableList.of(), false,
+        ImmutableList.of(), ImmutableList.of(new IpvsOp.AddService(foreign, new ServiceConfig("wrr", 0, "")),
+            new IpvsOp.AddServer(rs(foreign, "10.1.1.1", 80), 3),
+            new IpvsOp.AddService(stale, new ServiceConfig("rr", 0, ""))),
+        ImmutableList.of(), ImmutableList.of())));
+    IpvsConfig config = new IpvsConfig("rr", Duration.ofMinutes(1),
+        ImmutableList.of(Cidr.parse("10.200.0.0/16")));
+    new IpvsBackend(kernel, config, () -> 0L)
+        .sync(SyncRequest.full(TableChange.initial(SampleTables.allFeatures(IpFamily.V4))));
+    assertThat(kernel.services(IpFamily.V4)).containsEntry(foreign, new ServiceConfig("wrr", 0, ""))
+        .doesNotContainKey(stale);
+    assertThat(kernel.servers(IpFamily.V4)).containsEntry(rs(foreign, "10.1.1.1", 80), 3);
+  }
 }
