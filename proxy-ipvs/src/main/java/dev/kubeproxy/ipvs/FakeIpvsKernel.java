@@ -47,6 +47,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
     /** Per family, per "table chain", the chain's rules. */
     final Map<IpFamily, Map<String, List<List<String>>>> chains = new HashMap<>();
     final Map<IpFamily, Set<GlueJump>> jumps = new HashMap<>();
+    final Map<String, String> sysctls = new TreeMap<>();
+    IpvsOp.SetTimeouts timeouts;
 
     Node copy() {
       Node n = new Node();
@@ -58,6 +60,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
       n.servers.putAll(servers);
       chains.forEach((f, m) -> n.chains.put(f, new LinkedHashMap<>(m)));
       jumps.forEach((f, s) -> n.jumps.put(f, new LinkedHashSet<>(s)));
+      n.sysctls.putAll(sysctls);
+      n.timeouts = timeouts;
       return n;
     }
   }
@@ -80,6 +84,9 @@ public final class FakeIpvsKernel implements IpvsKernel {
       for (IpvsOp op : t.ipvs()) {
         ipvs(next, op);
       }
+    }
+    for (IpvsTransaction t : transactions) {
+      next.sysctls.putAll(t.sysctls());
     }
     for (IpvsTransaction t : transactions) {
       glue(next, t);
@@ -194,6 +201,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
     } else if (op instanceof IpvsOp.DeleteServer d) {
       server(n, d.server());
       n.servers.remove(d.server());
+    } else if (op instanceof IpvsOp.SetTimeouts t) {
+      n.timeouts = t;
     }
   }
 
@@ -323,6 +332,16 @@ public final class FakeIpvsKernel implements IpvsKernel {
     return ImmutableSet.copyOf(node.jumps.getOrDefault(family, Set.of()));
   }
 
+  /** The sysctls written, by key. */
+  public ImmutableMap<String, String> sysctls() {
+    return ImmutableMap.copyOf(node.sysctls);
+  }
+
+  /** The last {@code ipvsadm --set}, or null. */
+  public IpvsOp.SetTimeouts timeouts() {
+    return node.timeouts;
+  }
+
   /** How many transactions were applied. */
   public int applies() {
     return applies;
@@ -332,6 +351,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
   public String dump() {
     StringBuilder out = new StringBuilder();
     out.append("device ").append(node.device).append('\n');
+    node.sysctls.forEach((k, v) -> out.append("sysctl ").append(k).append('=').append(v).append('\n'));
+    out.append("timeouts ").append(node.timeouts).append('\n');
     node.addresses.forEach(a -> out.append("addr ").append(a).append('\n'));
     node.sets.forEach((name, def) -> {
       out.append("set ").append(name).append(' ').append(def.type()).append('\n');

@@ -1,6 +1,7 @@
 package dev.kubeproxy.ipvs;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpAddress;
@@ -34,6 +35,7 @@ import java.util.TreeSet;
  * everything the table needs against what the kernel holds ({@link IpvsExisting}), so the switch
  * has no moment without rules; a partial compile looks only at the changed keys and the
  * committed {@link IpvsState}, so one endpoint change costs a constant number of operations.
+ * Full compiles also carry the sysctls and timeouts the mode needs, so they are re-asserted.
  *
  * <p>Graceful termination, as upstream: a TCP real server that is no longer wanted while its
  * virtual service stays is set to weight 0 (new connections avoid it, established ones go on)
@@ -125,6 +127,9 @@ public final class IpvsCompiler
     }
 
     IpvsOps ops = new IpvsOps();
+    if (config.timeouts() != null) {
+      ops.services.add(config.timeouts());
+    }
     TreeMap<RealServer, Long> draining = new TreeMap<>();
     Set<RealServer> fresh = new HashSet<>();
     for (VirtualServer vs : new TreeSet<>(existing.services().keySet())) {
@@ -178,7 +183,8 @@ public final class IpvsCompiler
     }
     IpvsTransaction transaction = new IpvsTransaction(family, ImmutableList.copyOf(ipsets),
         !existing.device(), ImmutableList.copyOf(addressOps), ops.all(),
-        new IpvsGlue(next).chains(flatten(outFilter)), ImmutableList.copyOf(jumps));
+        new IpvsGlue(next).chains(flatten(outFilter)), ImmutableList.copyOf(jumps),
+        config.sysctls());
     IpvsState state = new IpvsState(next, PersistentMap.copyOf(entries),
         claims.services.objects(), claims.servers.objects(), claims.addresses.objects(),
         claims.members.objects(), ImmutableSortedMap.copyOfSorted(outFilter),
@@ -267,7 +273,7 @@ public final class IpvsCompiler
         ? ImmutableList.of()
         : ImmutableList.of(IpvsGlue.outFilter(flatten(outFilter)));
     IpvsTransaction transaction = new IpvsTransaction(family, ImmutableList.copyOf(ipsets), false,
-        ImmutableList.copyOf(addressOps), ops.all(), glue, ImmutableList.of());
+        ImmutableList.copyOf(addressOps), ops.all(), glue, ImmutableList.of(), ImmutableMap.of());
     IpvsState state = new IpvsState(change.next(), committed.entries().with(updates),
         claims.services.objects(), claims.servers.objects(),
         claims.addresses.objects(), claims.members.objects(),

@@ -4,7 +4,10 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
 
-/** One change of the IPVS table: a virtual service or a real server added, edited or deleted. */
+/**
+ * One change of the IPVS table: a virtual service or a real server added, edited or deleted, or
+ * the connection timeouts set.
+ */
 public sealed interface IpvsOp {
   /** The {@code ipvsadm} arguments (one line of {@code ipvsadm -R}) that carry it out. */
   ImmutableList<String> args();
@@ -66,6 +69,19 @@ public sealed interface IpvsOp {
     @Override
     public ImmutableList<String> args() {
       return ImmutableList.<String>builder().add("-d").addAll(server.option()).build();
+    }
+  }
+
+  /** Sets the IPVS TCP, TCP FIN and UDP timeouts in seconds (0 keeps the kernel's). */
+  record SetTimeouts(int tcp, int tcpFin, int udp) implements IpvsOp {
+    public SetTimeouts {
+      checkArgument(tcp >= 0 && tcpFin >= 0 && udp >= 0, "negative timeout");
+    }
+
+    @Override
+    public ImmutableList<String> args() {
+      return ImmutableList.of("--set", Integer.toString(tcp), Integer.toString(tcpFin),
+          Integer.toString(udp));
     }
   }
 }

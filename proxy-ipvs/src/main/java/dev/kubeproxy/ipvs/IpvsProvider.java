@@ -3,6 +3,7 @@ package dev.kubeproxy.ipvs;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendContext;
 import dev.kubeproxy.api.backend.BackendProvider;
+import dev.kubeproxy.api.backend.kit.Versions;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +38,16 @@ public final class IpvsProvider implements BackendProvider {
 
   @Override
   public Backend create(BackendContext context) {
-    return new IpvsBackend(new RealIpvsKernel(context.commands()), config, context.nanoClock());
+    return new IpvsBackend(new RealIpvsKernel(context.commands()),
+        config.withConnReuseModeZero(needsConnReuseModeZero(context.kernelRelease())),
+        context.nanoClock());
+  }
+
+  /**
+   * Whether {@code conn_reuse_mode} must be 0, as upstream decides: from kernel 4.1, where the
+   * setting appeared, until 5.9 fixed the slow-reconnect problem it works around.
+   */
+  static boolean needsConnReuseModeZero(String kernelRelease) {
+    return Versions.atLeast(kernelRelease, 4, 1, 0) && !Versions.atLeast(kernelRelease, 5, 9, 0);
   }
 }

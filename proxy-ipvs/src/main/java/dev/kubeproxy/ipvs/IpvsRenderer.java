@@ -2,12 +2,15 @@ package dev.kubeproxy.ipvs;
 
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.IpFamily;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Renders IPVS transactions as the exact input of each tool (DESIGN §6, render), in the order
  * the real kernel runs them: {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm
- * -R}, then {@code iptables-restore --noflush} (and {@code ip6tables-restore}). {@code ipvsadm -R}
+ * -R}, {@code sysctl -e -w} (once ipvsadm has loaded ip_vs), then {@code iptables-restore
+ * --noflush} (and {@code ip6tables-restore}). {@code ipvsadm -R}
  * reads each line as one ipvsadm command, so edits ({@code -E}, {@code -e}) and deletes ({@code
  * -D}, {@code -d}) go through it too; it is not atomic. Pure.
  */
@@ -16,6 +19,8 @@ public final class IpvsRenderer {
   public static final ImmutableList<String> IPSET = ImmutableList.of("ipset", "-exist", "restore");
   public static final ImmutableList<String> IP = ImmutableList.of("ip", "-batch", "-");
   public static final ImmutableList<String> IPVSADM = ImmutableList.of("ipvsadm", "-R");
+  /** Sysctls go as arguments ({@code key=value} each), not on stdin; unknown keys are skipped. */
+  public static final ImmutableList<String> SYSCTL = ImmutableList.of("sysctl", "-e", "-w");
 
   /** The {@code iptables-restore} argument vector for {@code family}. */
   public static ImmutableList<String> iptablesRestore(IpFamily family) {
@@ -62,6 +67,17 @@ public final class IpvsRenderer {
     return out.toString();
   }
 
+  /** Every family's sysctls, each {@code key=value} once, in order. */
+  public ImmutableList<String> sysctls(List<IpvsTransaction> transactions) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    for (IpvsTransaction t : transactions) {
+      merged.putAll(t.sysctls());
+    }
+    ImmutableList.Builder<String> out = ImmutableList.builder();
+    merged.forEach((key, value) -> out.add(key + "=" + value));
+    return out.build();
+  }
+
   /** One family's iptables-restore input; empty when its glue does not change. */
   public String glue(IpvsTransaction t) {
     StringBuilder out = new StringBuilder();
@@ -94,6 +110,8 @@ public final class IpvsRenderer {
     section(out, IPSET, ipsets(transactions));
     section(out, IP, addresses(transactions));
     section(out, IPVSADM, ipvs(transactions));
+    List<String> sysctls = sysctls(transactions);
+    section(out, SYSCTL, sysctls.isEmpty() ? "" : String.join("\n", sysctls) + "\n");
     for (IpvsTransaction t : transactions) {
       section(out, iptablesRestore(t.family()), glue(t));
     }

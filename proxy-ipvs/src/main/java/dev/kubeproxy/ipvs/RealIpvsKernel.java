@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The real kernel: runs the tools through the {@link CommandRunner} (argument vectors, payload on
  * stdin) in the order {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm -R},
- * {@code iptables-restore --noflush} per family. Each tool run is all or nothing only as far as
+ * {@code sysctl -e -w}, {@code iptables-restore --noflush} per family. Each tool run is all or nothing only as far as
  * the tool is (ipvsadm and ip stop at the first failing line); after a failure the backend
  * forgets, and the next, full sync reads the kernel ({@code ipvsadm -Sn}, {@code ipset save},
  * {@code ip -o addr show dev kube-ipvs0}, {@code iptables -S}) and repairs the difference.
@@ -47,6 +47,16 @@ public final class RealIpvsKernel implements IpvsKernel {
     bytes += run(IpvsRenderer.IPSET, renderer.ipsets(transactions));
     bytes += run(IpvsRenderer.IP, renderer.addresses(transactions));
     bytes += run(IpvsRenderer.IPVSADM, renderer.ipvs(transactions));
+    List<String> sysctls = renderer.sysctls(transactions);
+    if (!sysctls.isEmpty()) {
+      List<String> argv = new ArrayList<>(IpvsRenderer.SYSCTL);
+      argv.addAll(sysctls);
+      try {
+        runner.run(Command.of(argv, null));
+      } catch (CommandException e) {
+        throw new KernelException("sysctl failed: " + e.getMessage(), e);
+      }
+    }
     for (IpvsTransaction t : transactions) {
       bytes += run(IpvsRenderer.iptablesRestore(t.family()), renderer.glue(t));
     }

@@ -22,7 +22,7 @@ class FakeIpvsKernelBehaviourTest {
       List<IpvsOp> ipvs, List<GlueChain> glue) {
     return new IpvsTransaction(IpFamily.V4, ImmutableList.copyOf(ipsets), device,
         ImmutableList.copyOf(addresses), ImmutableList.copyOf(ipvs), ImmutableList.copyOf(glue),
-        ImmutableList.of());
+        ImmutableList.of(), com.google.common.collect.ImmutableMap.of());
   }
 
   private static IpvsTransaction ipvs(IpvsOp... ops) {

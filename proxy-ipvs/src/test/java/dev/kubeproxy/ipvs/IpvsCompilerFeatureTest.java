@@ -17,6 +17,7 @@ import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.testing.SampleTables;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -200,13 +201,38 @@ class IpvsCompilerFeatureTest {
         ImmutableList.of(), ImmutableList.of(new IpvsOp.AddService(foreign, new ServiceConfig("wrr", 0, "")),
             new IpvsOp.AddServer(rs(foreign, "10.1.1.1", 80), 3),
             new IpvsOp.AddService(stale, new ServiceConfig("rr", 0, ""))),
-        ImmutableList.of(), ImmutableList.of())));
-    IpvsConfig config = new IpvsConfig("rr", Duration.ofMinutes(1),
-        ImmutableList.of(Cidr.parse("10.200.0.0/16")));
+        ImmutableList.of(), ImmutableList.of(), com.google.common.collect.ImmutableMap.of())));
+    IpvsConfig config = IpvsConfig.DEFAULT.withExcludeCidrs(List.of(Cidr.parse("10.200.0.0/16")));
     new IpvsBackend(kernel, config, () -> 0L)
         .sync(SyncRequest.full(TableChange.initial(SampleTables.allFeatures(IpFamily.V4))));
     assertThat(kernel.services(IpFamily.V4)).containsEntry(foreign, new ServiceConfig("wrr", 0, ""))
         .doesNotContainKey(stale);
     assertThat(kernel.servers(IpFamily.V4)).containsEntry(rs(foreign, "10.1.1.1", 80), 3);
+  }
+
+  @Test
+  void fullSyncsSetTheSysctlsAndTimeoutsUpstreamSetsPartialOnesDoNot() throws Exception {
+    IpvsConfig config = IpvsConfig.DEFAULT.withStrictArp(true).withConnReuseModeZero(true)
+        .withTimeouts(Duration.ofSeconds(900), Duration.ofSeconds(120), Duration.ofSeconds(300));
+    FakeIpvsKernel k = synced(config, SampleTables.allFeatures(IpFamily.V4));
+    assertThat(k.sysctls()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "net.ipv4.vs.conntrack", "1", "net.ipv4.vs.conn_reuse_mode", "0",
+        "net.ipv4.vs.expire_nodest_conn", "1", "net.ipv4.vs.expire_quiescent_template", "1",
+        "net.ipv4.ip_forward", "1", "net.ipv4.conf.all.arp_ignore", "1",
+        "net.ipv4.conf.all.arp_announce", "2"));
+    assertThat(k.timeouts()).isEqualTo(new IpvsOp.SetTimeouts(900, 120, 300));
+    assertThat(String.join(" ", k.timeouts().args())).isEqualTo("--set 900 120 300");
+    assertThat(synced(IpvsConfig.DEFAULT, SampleTables.allFeatures(IpFamily.V4)).sysctls())
+        .doesNotContainKeys("net.ipv4.vs.conn_reuse_mode", "net.ipv4.conf.all.arp_ignore");
+    IpvsCompiler compiler = new IpvsCompiler(config, RealServerConnections.NONE);
+    ForwardingTable table = SampleTables.allFeatures(IpFamily.V4);
+    IpvsState state = compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).state();
+    IpvsTransaction partial = compiler.partial(
+        new TableChange(IpFamily.V4, table, table, com.google.common.collect.ImmutableSet.of()),
+        state, 0).transaction();
+    assertThat(partial.isEmpty()).isTrue();
+    assertThat(IpvsProvider.needsConnReuseModeZero("5.4.0-150-generic")).isTrue();
+    assertThat(IpvsProvider.needsConnReuseModeZero("6.1.0-28-cloud-amd64")).isFalse();
+    assertThat(IpvsProvider.needsConnReuseModeZero("3.10.0-1160.el7")).isFalse();
   }
 }

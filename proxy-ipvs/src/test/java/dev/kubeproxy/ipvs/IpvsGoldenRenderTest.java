@@ -39,7 +39,7 @@ class IpvsGoldenRenderTest {
         TableChange.initial(SampleTables.allFeatures(IpFamily.V4)),
         TableChange.initial(SampleTables.allFeatures(IpFamily.V6))));
     assertThat(text.lines().filter(l -> l.startsWith("# ")).toList()).containsExactly(
-        "# ipset -exist restore", "# ip -batch -", "# ipvsadm -R",
+        "# ipset -exist restore", "# ip -batch -", "# ipvsadm -R", "# sysctl -e -w",
         "# iptables-restore --noflush", "# ip6tables-restore --noflush");
   }
 }

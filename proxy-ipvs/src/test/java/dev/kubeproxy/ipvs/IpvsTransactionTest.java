@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Protocol;
@@ -82,8 +83,9 @@ class IpvsTransactionTest {
         ImmutableList.of(new IpsetOp.Flush("KUBE-CLUSTER-IP")), true,
         ImmutableList.of(AddressOp.add(WEB.address())),
         ImmutableList.of(new IpvsOp.DeleteService(WEB)),
-        ImmutableList.of(IpvsGlue.outFilter(List.of())), IpvsGlue.jumps());
-    assertThat(t.size()).isEqualTo(1 + 1 + 1 + 1 + 1 + 9);
+        ImmutableList.of(IpvsGlue.outFilter(List.of())), IpvsGlue.jumps(),
+        ImmutableMap.of("net.ipv4.vs.conntrack", "1"));
+    assertThat(t.size()).isEqualTo(1 + 1 + 1 + 1 + 1 + 9 + 1);
     assertThat(IpvsTransaction.empty(IpFamily.V6).isEmpty()).isTrue();
   }
 

@@ -62,11 +62,13 @@ class RealIpvsKernelTest {
             .transaction());
     long bytes = new RealIpvsKernel(runner).apply(transactions);
     assertThat(runner.lines()).containsExactly("ipset -exist restore", "ip -batch -", "ipvsadm -R",
+        "sysctl -e -w net.ipv4.vs.conntrack=1 net.ipv4.vs.expire_nodest_conn=1"
+            + " net.ipv4.vs.expire_quiescent_template=1 net.ipv4.ip_forward=1",
         "iptables-restore --noflush", "ip6tables-restore --noflush");
     IpvsRenderer renderer = new IpvsRenderer();
     assertThat(new String(runner.commands.get(2).stdin(), StandardCharsets.UTF_8))
         .isEqualTo(renderer.ipvs(transactions));
-    assertThat(new String(runner.commands.get(4).stdin(), StandardCharsets.UTF_8))
+    assertThat(new String(runner.commands.get(5).stdin(), StandardCharsets.UTF_8))
         .isEqualTo(renderer.glue(transactions.get(1)));
     assertThat(bytes).isEqualTo(runner.commands.stream().mapToLong(c -> c.stdin().length).sum());
   }
@@ -77,7 +79,8 @@ class RealIpvsKernelTest {
     IpvsTransaction onlyIpvs = new IpvsTransaction(IpFamily.V4, com.google.common.collect.ImmutableList.of(),
         false, com.google.common.collect.ImmutableList.of(),
         com.google.common.collect.ImmutableList.of(new IpvsOp.DeleteService(web)),
-        com.google.common.collect.ImmutableList.of(), com.google.common.collect.ImmutableList.of());
+        com.google.common.collect.ImmutableList.of(), com.google.common.collect.ImmutableList.of(),
+        com.google.common.collect.ImmutableMap.of());
     Recorder ok = new Recorder(c -> null);
     new RealIpvsKernel(ok).apply(List.of(onlyIpvs));
     assertThat(ok.lines()).containsExactly("ipvsadm -R");
