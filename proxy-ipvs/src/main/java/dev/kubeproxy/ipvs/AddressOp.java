@@ -22,6 +22,12 @@ public record AddressOp(boolean add, IpAddress address) {
   /** The line of {@code ip -batch -} that carries it out. */
   public String line() {
     int bits = address.family() == IpFamily.V4 ? 32 : 128;
-    return "addr " + (add ? "add " : "del ") + address + "/" + bits + " dev " + IpvsNames.DUMMY_DEVICE;
+    return "addr "
+        + (add ? "add " : "del ")
+        + address
+        + "/"
+        + bits
+        + " dev "
+        + IpvsNames.DUMMY_DEVICE;
   }
 }

@@ -22,12 +22,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One service port to its IPVS objects, from the table alone. Each frontend address (every
- * NodePort address for a NodePort) is a virtual service whose real servers are the frontend's
- * endpoint list, weight 1. Beyond upstream: an empty list puts the address:port in a set that
- * rejects or drops new connections in the filter glue; externalTrafficPolicy Local without a
- * local endpoint keeps the cluster-wide endpoints as real servers, so that pods and the node
- * still short-circuit to them while the glue drops everyone else.
+ * One service port to its IPVS objects, from the table alone. Each frontend address (every NodePort
+ * address for a NodePort) is a virtual service whose real servers are the frontend's endpoint list,
+ * weight 1. Beyond upstream: an empty list puts the address:port in a set that rejects or drops new
+ * connections in the filter glue; externalTrafficPolicy Local without a local endpoint keeps the
+ * cluster-wide endpoints as real servers, so that pods and the node still short-circuit to them
+ * while the glue drops everyone else.
  */
 final class EntryCompiler {
   private final IpFamily family;
@@ -97,31 +97,40 @@ final class EntryCompiler {
         }
       }
       switch (f.kind()) {
-        case CLUSTER_IP -> members.add(member(IpvsNames.CLUSTER_IP, ipPort(f.address(), p, f.port())));
-        case EXTERNAL_IP -> members.add(member(
-            e.externalPolicyLocal() ? IpvsNames.EXTERNAL_IP_LOCAL : IpvsNames.EXTERNAL_IP,
-            ipPort(f.address(), p, f.port())));
+        case CLUSTER_IP ->
+            members.add(member(IpvsNames.CLUSTER_IP, ipPort(f.address(), p, f.port())));
+        case EXTERNAL_IP ->
+            members.add(
+                member(
+                    e.externalPolicyLocal() ? IpvsNames.EXTERNAL_IP_LOCAL : IpvsNames.EXTERNAL_IP,
+                    ipPort(f.address(), p, f.port())));
         case LOAD_BALANCER -> loadBalancer(e, f, members, outFilter);
         case NODE_PORT -> nodePort(e, f, members);
       }
     }
     if (e.healthCheckNodePort() != 0) {
-      members.add(member(IpvsNames.HEALTH_CHECK_NODE_PORT, Integer.toString(e.healthCheckNodePort())));
+      members.add(
+          member(IpvsNames.HEALTH_CHECK_NODE_PORT, Integer.toString(e.healthCheckNodePort())));
     }
-    for (List<ServiceEndpoint> list : List.of(e.internal().endpoints(), e.external().endpoints(), e.cluster())) {
+    for (List<ServiceEndpoint> list :
+        List.of(e.internal().endpoints(), e.external().endpoints(), e.cluster())) {
       for (ServiceEndpoint ep : list) {
         if (ep.local()) {
-          members.add(member(IpvsNames.LOOP_BACK,
-              ipPort(ep.address(), p, ep.port()) + "," + ep.address()));
+          members.add(
+              member(IpvsNames.LOOP_BACK, ipPort(ep.address(), p, ep.port()) + "," + ep.address()));
         }
       }
     }
-    return new EntryObjects(ImmutableMap.copyOf(services), ImmutableMap.copyOf(servers),
-        ImmutableSet.copyOf(addresses), ImmutableSet.copyOf(members), ImmutableList.copyOf(outFilter));
+    return new EntryObjects(
+        ImmutableMap.copyOf(services),
+        ImmutableMap.copyOf(servers),
+        ImmutableSet.copyOf(addresses),
+        ImmutableSet.copyOf(members),
+        ImmutableList.copyOf(outFilter));
   }
 
-  private void loadBalancer(ServiceEntry e, Frontend f, Set<IpsetEntry> members,
-      List<ImmutableList<String>> outFilter) {
+  private void loadBalancer(
+      ServiceEntry e, Frontend f, Set<IpsetEntry> members, List<ImmutableList<String>> outFilter) {
     String lb = ipPort(f.address(), f.protocol(), f.port());
     members.add(member(IpvsNames.LOAD_BALANCER, lb));
     if (e.externalPolicyLocal()) {

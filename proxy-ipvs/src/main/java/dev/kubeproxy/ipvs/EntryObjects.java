@@ -18,8 +18,13 @@ record EntryObjects(
     ImmutableSet<IpAddress> addresses,
     ImmutableSet<IpsetEntry> members,
     ImmutableList<ImmutableList<String>> outFilter) {
-  static final EntryObjects EMPTY = new EntryObjects(ImmutableMap.of(), ImmutableMap.of(),
-      ImmutableSet.of(), ImmutableSet.of(), ImmutableList.of());
+  static final EntryObjects EMPTY =
+      new EntryObjects(
+          ImmutableMap.of(),
+          ImmutableMap.of(),
+          ImmutableSet.of(),
+          ImmutableSet.of(),
+          ImmutableList.of());
 
   Map<IpAddress, Boolean> addressClaims() {
     return present(addresses);

@@ -22,12 +22,12 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * An in-memory IPVS node: ipsets, the dummy device and its addresses, virtual and real servers,
- * and the iptables glue. It applies the same transactions as the real kernel, all or nothing,
- * and refuses what the tools would: a duplicate virtual service or real server, a real server of
- * a missing service, an ipset member of a missing set or of the wrong shape, a duplicate or
- * missing member, an address on a missing device, a rule naming a missing set or chain.
- * Connection counts of real servers are set by tests (none by default).
+ * An in-memory IPVS node: ipsets, the dummy device and its addresses, virtual and real servers, and
+ * the iptables glue. It applies the same transactions as the real kernel, all or nothing, and
+ * refuses what the tools would: a duplicate virtual service or real server, a real server of a
+ * missing service, an ipset member of a missing set or of the wrong shape, a duplicate or missing
+ * member, an address on a missing device, a rule naming a missing set or chain. Connection counts
+ * of real servers are set by tests (none by default).
  */
 public final class FakeIpvsKernel implements IpvsKernel {
   private static final Pattern PORT = Pattern.compile("\\d{1,5}");
@@ -44,8 +44,10 @@ public final class FakeIpvsKernel implements IpvsKernel {
     final TreeSet<IpAddress> addresses = new TreeSet<>();
     final TreeMap<VirtualServer, ServiceConfig> services = new TreeMap<>();
     final TreeMap<RealServer, Integer> servers = new TreeMap<>();
+
     /** Per family, per "table chain", the chain's rules. */
     final Map<IpFamily, Map<String, List<List<String>>>> chains = new HashMap<>();
+
     final Map<IpFamily, Set<GlueJump>> jumps = new HashMap<>();
     final Map<String, String> sysctls = new TreeMap<>();
     IpvsOp.SetTimeouts timeouts;
@@ -122,7 +124,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
         for (List<List<String>> rules : chains.values()) {
           for (List<String> rule : rules) {
             if (rule.contains(d.set())) {
-              throw new KernelException("ipset: set " + d.set() + " is in use by a kernel component");
+              throw new KernelException(
+                  "ipset: set " + d.set() + " is in use by a kernel component");
             }
           }
         }
@@ -145,13 +148,16 @@ public final class FakeIpvsKernel implements IpvsKernel {
     String[] kinds = def.type().substring(def.type().indexOf(':') + 1).split(",");
     boolean ok = parts.length == kinds.length;
     for (int i = 0; ok && i < parts.length; i++) {
-      ok = switch (kinds[i]) {
-        case "ip" -> isAddress(parts[i], def.family());
-        case "port" -> def.bitmap() ? PORT.matcher(parts[i]).matches()
-            && Integer.parseInt(parts[i]) <= 65535 : isProtoPort(parts[i]);
-        case "net" -> isAddress(parts[i].split("/")[0], def.family());
-        default -> false;
-      };
+      ok =
+          switch (kinds[i]) {
+            case "ip" -> isAddress(parts[i], def.family());
+            case "port" ->
+                def.bitmap()
+                    ? PORT.matcher(parts[i]).matches() && Integer.parseInt(parts[i]) <= 65535
+                    : isProtoPort(parts[i]);
+            case "net" -> isAddress(parts[i].split("/")[0], def.family());
+            default -> false;
+          };
     }
     if (!ok) {
       throw new KernelException("ipset: '" + member + "' is not a member of a " + def.type());
@@ -164,7 +170,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   private static boolean isProtoPort(String text) {
     int colon = text.indexOf(':');
-    return colon > 0 && List.of("tcp", "udp", "sctp").contains(text.substring(0, colon))
+    return colon > 0
+        && List.of("tcp", "udp", "sctp").contains(text.substring(0, colon))
         && PORT.matcher(text.substring(colon + 1)).matches();
   }
 
@@ -173,8 +180,12 @@ public final class FakeIpvsKernel implements IpvsKernel {
       throw new KernelException("ip: Device \"" + IpvsNames.DUMMY_DEVICE + "\" does not exist.");
     }
     if (op.add() ? !n.addresses.add(op.address()) : !n.addresses.remove(op.address())) {
-      throw new KernelException("ip: RTNETLINK answers: " + (op.add() ? "File exists"
-          : "Cannot assign requested address") + " (" + op.address() + ")");
+      throw new KernelException(
+          "ip: RTNETLINK answers: "
+              + (op.add() ? "File exists" : "Cannot assign requested address")
+              + " ("
+              + op.address()
+              + ")");
     }
   }
 
@@ -220,7 +231,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
   }
 
   private static void glue(Node n, IpvsTransaction t) throws KernelException {
-    Map<String, List<List<String>>> chains = n.chains.computeIfAbsent(t.family(), f -> new LinkedHashMap<>());
+    Map<String, List<List<String>>> chains =
+        n.chains.computeIfAbsent(t.family(), f -> new LinkedHashMap<>());
     for (GlueChain c : t.glue()) {
       chains.put(c.table() + " " + c.chain(), new ArrayList<>(c.rules()));
     }
@@ -236,19 +248,29 @@ public final class FakeIpvsKernel implements IpvsKernel {
     }
   }
 
-  private static void checkRule(Node n, Map<String, List<List<String>>> chains, IpFamily family,
-      String table, List<String> rule) throws KernelException {
+  private static void checkRule(
+      Node n,
+      Map<String, List<List<String>>> chains,
+      IpFamily family,
+      String table,
+      List<String> rule)
+      throws KernelException {
     for (int i = 0; i < rule.size() - 1; i++) {
       String next = rule.get(i + 1);
       if (rule.get(i).equals("--match-set")
           && (!n.sets.containsKey(next) || n.sets.get(next).family() != family)) {
-        throw new KernelException(IpvsNames.iptables(family) + "-restore: Set " + next
-            + " doesn't exist.");
+        throw new KernelException(
+            IpvsNames.iptables(family) + "-restore: Set " + next + " doesn't exist.");
       }
-      if (rule.get(i).equals("-j") && next.startsWith("KUBE-")
+      if (rule.get(i).equals("-j")
+          && next.startsWith("KUBE-")
           && !chains.containsKey(table + " " + next)) {
-        throw new KernelException(IpvsNames.iptables(family) + "-restore: Couldn't load target `"
-            + next + "' in table " + table);
+        throw new KernelException(
+            IpvsNames.iptables(family)
+                + "-restore: Couldn't load target `"
+                + next
+                + "' in table "
+                + table);
       }
     }
   }
@@ -265,9 +287,14 @@ public final class FakeIpvsKernel implements IpvsKernel {
         }
       }
     }
-    return new IpvsExisting(family, ImmutableSet.copyOf(ours), members.build(), node.device,
+    return new IpvsExisting(
+        family,
+        ImmutableSet.copyOf(ours),
+        members.build(),
+        node.device,
         ImmutableSet.copyOf(node.addresses.stream().filter(a -> a.family() == family).toList()),
-        ImmutableMap.copyOf(services(family)), ImmutableMap.copyOf(servers(family)),
+        ImmutableMap.copyOf(services(family)),
+        ImmutableMap.copyOf(servers(family)),
         ImmutableSet.copyOf(node.jumps.getOrDefault(family, Set.of())));
   }
 
@@ -294,13 +321,15 @@ public final class FakeIpvsKernel implements IpvsKernel {
 
   public ImmutableSortedMap<VirtualServer, ServiceConfig> services(IpFamily family) {
     return ImmutableSortedMap.copyOf(
-        node.services.entrySet().stream().filter(e -> e.getKey().address().family() == family)
+        node.services.entrySet().stream()
+            .filter(e -> e.getKey().address().family() == family)
             .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
   }
 
   public ImmutableSortedMap<RealServer, Integer> servers(IpFamily family) {
     return ImmutableSortedMap.copyOf(
-        node.servers.entrySet().stream().filter(e -> e.getKey().address().family() == family)
+        node.servers.entrySet().stream()
+            .filter(e -> e.getKey().address().family() == family)
             .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
   }
 
@@ -324,7 +353,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
   /** The rules of glue chain {@code table chain} in {@code family}, as rendered lines. */
   public ImmutableList<String> rules(IpFamily family, String table, String chain) {
     List<List<String>> rules = node.chains.getOrDefault(family, Map.of()).get(table + " " + chain);
-    return rules == null ? ImmutableList.of()
+    return rules == null
+        ? ImmutableList.of()
         : ImmutableList.copyOf(rules.stream().map(IpvsRenderer::join).toList());
   }
 
@@ -351,27 +381,32 @@ public final class FakeIpvsKernel implements IpvsKernel {
   public String dump() {
     StringBuilder out = new StringBuilder();
     out.append("device ").append(node.device).append('\n');
-    node.sysctls.forEach((k, v) -> out.append("sysctl ").append(k).append('=').append(v).append('\n'));
+    node.sysctls.forEach(
+        (k, v) -> out.append("sysctl ").append(k).append('=').append(v).append('\n'));
     out.append("timeouts ").append(node.timeouts).append('\n');
     node.addresses.forEach(a -> out.append("addr ").append(a).append('\n'));
-    node.sets.forEach((name, def) -> {
-      out.append("set ").append(name).append(' ').append(def.type()).append('\n');
-      node.members.get(name).forEach(m -> out.append("  ").append(m).append('\n'));
-    });
-    node.services.forEach((vs, c) -> out.append("service ").append(vs).append(' ')
-        .append(c.options()).append('\n'));
-    node.servers.forEach((rs, w) -> out.append("server ").append(rs).append(" w").append(w)
-        .append('\n'));
+    node.sets.forEach(
+        (name, def) -> {
+          out.append("set ").append(name).append(' ').append(def.type()).append('\n');
+          node.members.get(name).forEach(m -> out.append("  ").append(m).append('\n'));
+        });
+    node.services.forEach(
+        (vs, c) -> out.append("service ").append(vs).append(' ').append(c.options()).append('\n'));
+    node.servers.forEach(
+        (rs, w) -> out.append("server ").append(rs).append(" w").append(w).append('\n'));
     for (IpFamily f : IpFamily.values()) {
       node.chains.getOrDefault(f, Map.of()).entrySet().stream()
           .sorted(Map.Entry.comparingByKey())
-          .forEach(e -> {
-            out.append(f).append(" chain ").append(e.getKey()).append('\n');
-            e.getValue().forEach(r -> out.append("  ").append(IpvsRenderer.join(r)).append('\n'));
-          });
-      node.jumps.getOrDefault(f, Set.of()).stream().map(j -> f + " jump " + j.table() + " "
-              + j.chain() + " " + IpvsRenderer.join(j.args()))
-          .sorted().forEach(j -> out.append(j).append('\n'));
+          .forEach(
+              e -> {
+                out.append(f).append(" chain ").append(e.getKey()).append('\n');
+                e.getValue()
+                    .forEach(r -> out.append("  ").append(IpvsRenderer.join(r)).append('\n'));
+              });
+      node.jumps.getOrDefault(f, Set.of()).stream()
+          .map(j -> f + " jump " + j.table() + " " + j.chain() + " " + IpvsRenderer.join(j.args()))
+          .sorted()
+          .forEach(j -> out.append(j).append('\n'));
     }
     return out.toString();
   }

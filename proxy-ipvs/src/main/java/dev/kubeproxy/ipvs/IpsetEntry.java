@@ -6,8 +6,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import java.util.Comparator;
 
 /**
- * One member of one ipset, in the text {@code ipset save} prints it as ({@code
- * 10.96.0.10,tcp:80}, {@code 30080}, {@code 10.244.1.2,tcp:8080,10.244.1.2}).
+ * One member of one ipset, in the text {@code ipset save} prints it as ({@code 10.96.0.10,tcp:80},
+ * {@code 30080}, {@code 10.244.1.2,tcp:8080,10.244.1.2}).
  */
 public record IpsetEntry(String set, String member) implements Comparable<IpsetEntry> {
   private static final Comparator<IpsetEntry> ORDER =

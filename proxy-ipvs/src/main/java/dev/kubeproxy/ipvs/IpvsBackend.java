@@ -9,10 +9,10 @@ import dev.kubeproxy.api.backend.kit.KitBackend;
 import java.util.function.LongSupplier;
 
 /**
- * The IPVS backend: the backend kit ({@link KitBackend}) around {@link IpvsCompiler} and an
- * {@link IpvsKernel} (real or fake), which also reports the connections of draining real
- * servers. Partial syncs need no kernel listing; a failure makes the backend forget, so the next
- * sync reads the kernel and repairs whatever a half-applied run left.
+ * The IPVS backend: the backend kit ({@link KitBackend}) around {@link IpvsCompiler} and an {@link
+ * IpvsKernel} (real or fake), which also reports the connections of draining real servers. Partial
+ * syncs need no kernel listing; a failure makes the backend forget, so the next sync reads the
+ * kernel and repairs whatever a half-applied run left.
  */
 public final class IpvsBackend implements Backend {
   /** The mode's name. */

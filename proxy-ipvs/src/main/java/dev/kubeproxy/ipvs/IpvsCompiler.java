@@ -33,15 +33,15 @@ import java.util.TreeSet;
 /**
  * Compiles a table change into an IPVS transaction (DESIGN §6, compile). A full compile diffs
  * everything the table needs against what the kernel holds ({@link IpvsExisting}), so the switch
- * has no moment without rules; a partial compile looks only at the changed keys and the
- * committed {@link IpvsState}, so one endpoint change costs a constant number of operations.
- * Full compiles also carry the sysctls and timeouts the mode needs, so they are re-asserted.
+ * has no moment without rules; a partial compile looks only at the changed keys and the committed
+ * {@link IpvsState}, so one endpoint change costs a constant number of operations. Full compiles
+ * also carry the sysctls and timeouts the mode needs, so they are re-asserted.
  *
  * <p>Graceful termination, as upstream: a TCP real server that is no longer wanted while its
- * virtual service stays is set to weight 0 (new connections avoid it, established ones go on)
- * and deleted by a later sync once {@link RealServerConnections} reports none left, checked at
- * most once per {@link IpvsConfig#gracefulCheckInterval()}; UDP and SCTP ones are deleted at once.
- * This check is the one kernel read a partial compile makes, and only while servers drain.
+ * virtual service stays is set to weight 0 (new connections avoid it, established ones go on) and
+ * deleted by a later sync once {@link RealServerConnections} reports none left, checked at most
+ * once per {@link IpvsConfig#gracefulCheckInterval()}; UDP and SCTP ones are deleted at once. This
+ * check is the one kernel read a partial compile makes, and only while servers drain.
  */
 public final class IpvsCompiler
     implements BackendCompiler<IpvsState, IpvsTransaction, IpvsExisting> {
@@ -65,8 +65,8 @@ public final class IpvsCompiler
   }
 
   @Override
-  public Compiled<IpvsState, IpvsTransaction> compile(TableChange change, boolean full,
-      IpvsState committed, IpvsExisting existing, long nowNanos) {
+  public Compiled<IpvsState, IpvsTransaction> compile(
+      TableChange change, boolean full, IpvsState committed, IpvsExisting existing, long nowNanos) {
     if (compilesFully(change, full, committed)) {
       return full(change.next(), existing, committed, nowNanos);
     }
@@ -79,8 +79,8 @@ public final class IpvsCompiler
   }
 
   /** Everything {@code next} needs, as the changes from {@code existing}. */
-  public Compiled<IpvsState, IpvsTransaction> full(ForwardingTable next, IpvsExisting existing,
-      IpvsState committed, long now) {
+  public Compiled<IpvsState, IpvsTransaction> full(
+      ForwardingTable next, IpvsExisting existing, IpvsState committed, long now) {
     IpFamily family = next.family();
     EntryCompiler compiler = new EntryCompiler(next, config);
     Map<ServicePortKey, EntryObjects> entries = new HashMap<>();
@@ -171,8 +171,10 @@ public final class IpvsCompiler
         ops.servers.add(new EditServer(e.getKey(), e.getValue()));
       }
     }
-    long lastCheck = committed == null ? now - config.gracefulCheckInterval().toNanos()
-        : committed.lastDrainCheck();
+    long lastCheck =
+        committed == null
+            ? now - config.gracefulCheckInterval().toNanos()
+            : committed.lastDrainCheck();
     lastCheck = checkDrained(family, draining, fresh, now, lastCheck, ops);
 
     List<GlueJump> jumps = new ArrayList<>();
@@ -181,20 +183,33 @@ public final class IpvsCompiler
         jumps.add(j);
       }
     }
-    IpvsTransaction transaction = new IpvsTransaction(family, ImmutableList.copyOf(ipsets),
-        !existing.device(), ImmutableList.copyOf(addressOps), ops.all(),
-        new IpvsGlue(next).chains(flatten(outFilter)), ImmutableList.copyOf(jumps),
-        config.sysctls());
-    IpvsState state = new IpvsState(next, PersistentMap.copyOf(entries),
-        claims.services.objects(), claims.servers.objects(), claims.addresses.objects(),
-        claims.members.objects(), ImmutableSortedMap.copyOfSorted(outFilter),
-        ImmutableSortedMap.copyOfSorted(draining), lastCheck);
+    IpvsTransaction transaction =
+        new IpvsTransaction(
+            family,
+            ImmutableList.copyOf(ipsets),
+            !existing.device(),
+            ImmutableList.copyOf(addressOps),
+            ops.all(),
+            new IpvsGlue(next).chains(flatten(outFilter)),
+            ImmutableList.copyOf(jumps),
+            config.sysctls());
+    IpvsState state =
+        new IpvsState(
+            next,
+            PersistentMap.copyOf(entries),
+            claims.services.objects(),
+            claims.servers.objects(),
+            claims.addresses.objects(),
+            claims.members.objects(),
+            ImmutableSortedMap.copyOfSorted(outFilter),
+            ImmutableSortedMap.copyOfSorted(draining),
+            lastCheck);
     return new Compiled<>(transaction, state);
   }
 
   /** The delta of the changed keys against {@code committed}. */
-  public Compiled<IpvsState, IpvsTransaction> partial(TableChange change, IpvsState committed,
-      long now) {
+  public Compiled<IpvsState, IpvsTransaction> partial(
+      TableChange change, IpvsState committed, long now) {
     IpFamily family = change.family();
     EntryCompiler compiler = new EntryCompiler(change.next(), config);
     Map<ServicePortKey, EntryObjects> updates = new HashMap<>();
@@ -266,29 +281,48 @@ public final class IpvsCompiler
         ops.servers.add(new EditServer(rs, c.after()));
       }
     }
-    long lastCheck =
-        checkDrained(family, draining, fresh, now, committed.lastDrainCheck(), ops);
+    long lastCheck = checkDrained(family, draining, fresh, now, committed.lastDrainCheck(), ops);
 
-    ImmutableList<GlueChain> glue = outFilter == null
-        ? ImmutableList.of()
-        : ImmutableList.of(IpvsGlue.outFilter(flatten(outFilter)));
-    IpvsTransaction transaction = new IpvsTransaction(family, ImmutableList.copyOf(ipsets), false,
-        ImmutableList.copyOf(addressOps), ops.all(), glue, ImmutableList.of(), ImmutableMap.of());
-    IpvsState state = new IpvsState(change.next(), committed.entries().with(updates),
-        claims.services.objects(), claims.servers.objects(),
-        claims.addresses.objects(), claims.members.objects(),
-        outFilter == null ? committed.outFilter() : ImmutableSortedMap.copyOfSorted(outFilter),
-        ImmutableSortedMap.copyOfSorted(draining), lastCheck);
+    ImmutableList<GlueChain> glue =
+        outFilter == null
+            ? ImmutableList.of()
+            : ImmutableList.of(IpvsGlue.outFilter(flatten(outFilter)));
+    IpvsTransaction transaction =
+        new IpvsTransaction(
+            family,
+            ImmutableList.copyOf(ipsets),
+            false,
+            ImmutableList.copyOf(addressOps),
+            ops.all(),
+            glue,
+            ImmutableList.of(),
+            ImmutableMap.of());
+    IpvsState state =
+        new IpvsState(
+            change.next(),
+            committed.entries().with(updates),
+            claims.services.objects(),
+            claims.servers.objects(),
+            claims.addresses.objects(),
+            claims.members.objects(),
+            outFilter == null ? committed.outFilter() : ImmutableSortedMap.copyOfSorted(outFilter),
+            ImmutableSortedMap.copyOfSorted(draining),
+            lastCheck);
     return new Compiled<>(transaction, state);
   }
 
   /**
    * Deletes the draining servers the kernel reports without connections, when the check is due;
-   * forgets those the kernel no longer holds. Servers that start draining in this very
-   * transaction ({@code fresh}) wait for the next check. Returns when the check last ran.
+   * forgets those the kernel no longer holds. Servers that start draining in this very transaction
+   * ({@code fresh}) wait for the next check. Returns when the check last ran.
    */
-  private long checkDrained(IpFamily family, TreeMap<RealServer, Long> draining,
-      Set<RealServer> fresh, long now, long lastCheck, IpvsOps ops) {
+  private long checkDrained(
+      IpFamily family,
+      TreeMap<RealServer, Long> draining,
+      Set<RealServer> fresh,
+      long now,
+      long lastCheck,
+      IpvsOps ops) {
     List<RealServer> due = new ArrayList<>();
     for (RealServer rs : draining.keySet()) {
       if (!fresh.contains(rs)) {
@@ -342,14 +376,22 @@ public final class IpvsCompiler
     SharedObjects.Result<ServicePortKey, IpsetEntry, Boolean> members;
 
     Claims(IpvsState base) {
-      servicesEdit = base == null ? SharedObjects.<ServicePortKey, VirtualServer, ServiceConfig>empty().edit()
-          : base.services().edit();
-      serversEdit = base == null ? SharedObjects.<ServicePortKey, RealServer, Integer>empty().edit()
-          : base.servers().edit();
-      addressesEdit = base == null ? SharedObjects.<ServicePortKey, IpAddress, Boolean>empty().edit()
-          : base.addresses().edit();
-      membersEdit = base == null ? SharedObjects.<ServicePortKey, IpsetEntry, Boolean>empty().edit()
-          : base.members().edit();
+      servicesEdit =
+          base == null
+              ? SharedObjects.<ServicePortKey, VirtualServer, ServiceConfig>empty().edit()
+              : base.services().edit();
+      serversEdit =
+          base == null
+              ? SharedObjects.<ServicePortKey, RealServer, Integer>empty().edit()
+              : base.servers().edit();
+      addressesEdit =
+          base == null
+              ? SharedObjects.<ServicePortKey, IpAddress, Boolean>empty().edit()
+              : base.addresses().edit();
+      membersEdit =
+          base == null
+              ? SharedObjects.<ServicePortKey, IpsetEntry, Boolean>empty().edit()
+              : base.members().edit();
     }
 
     void replace(ServicePortKey key, EntryObjects before, EntryObjects after) {
@@ -375,8 +417,12 @@ public final class IpvsCompiler
     final List<IpvsOp> servers = new ArrayList<>();
 
     ImmutableList<IpvsOp> all() {
-      return ImmutableList.<IpvsOp>builder().addAll(deleteServers).addAll(deleteServices)
-          .addAll(services).addAll(servers).build();
+      return ImmutableList.<IpvsOp>builder()
+          .addAll(deleteServers)
+          .addAll(deleteServices)
+          .addAll(services)
+          .addAll(servers)
+          .build();
     }
   }
 }

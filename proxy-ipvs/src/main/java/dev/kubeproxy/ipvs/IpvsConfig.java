@@ -36,15 +36,26 @@ public record IpvsConfig(
 
   /** The given scheduler and check interval, everything else as upstream's defaults. */
   public IpvsConfig(String scheduler, Duration gracefulCheckInterval) {
-    this(scheduler, gracefulCheckInterval, ImmutableList.of(), false, false, Duration.ZERO,
-        Duration.ZERO, Duration.ZERO);
+    this(
+        scheduler,
+        gracefulCheckInterval,
+        ImmutableList.of(),
+        false,
+        false,
+        Duration.ZERO,
+        Duration.ZERO,
+        Duration.ZERO);
   }
 
   public IpvsConfig {
     scheduler = scheduler == null || scheduler.isEmpty() ? "rr" : scheduler;
-    checkArgument(SCHEDULERS.contains(scheduler), "unknown IPVS scheduler '%s', expected one of %s",
-        scheduler, SCHEDULERS);
-    checkArgument(gracefulCheckInterval != null && !gracefulCheckInterval.isNegative(),
+    checkArgument(
+        SCHEDULERS.contains(scheduler),
+        "unknown IPVS scheduler '%s', expected one of %s",
+        scheduler,
+        SCHEDULERS);
+    checkArgument(
+        gracefulCheckInterval != null && !gracefulCheckInterval.isNegative(),
         "gracefulCheckInterval must be >= 0");
     excludeCidrs = excludeCidrs == null ? ImmutableList.of() : excludeCidrs;
     for (Duration d : List.of(tcpTimeout, tcpFinTimeout, udpTimeout)) {
@@ -57,23 +68,51 @@ public record IpvsConfig(
   }
 
   public IpvsConfig withExcludeCidrs(List<Cidr> cidrs) {
-    return new IpvsConfig(scheduler, gracefulCheckInterval, ImmutableList.copyOf(cidrs), strictArp,
-        connReuseModeZero, tcpTimeout, tcpFinTimeout, udpTimeout);
+    return new IpvsConfig(
+        scheduler,
+        gracefulCheckInterval,
+        ImmutableList.copyOf(cidrs),
+        strictArp,
+        connReuseModeZero,
+        tcpTimeout,
+        tcpFinTimeout,
+        udpTimeout);
   }
 
   public IpvsConfig withStrictArp(boolean strict) {
-    return new IpvsConfig(scheduler, gracefulCheckInterval, excludeCidrs, strict,
-        connReuseModeZero, tcpTimeout, tcpFinTimeout, udpTimeout);
+    return new IpvsConfig(
+        scheduler,
+        gracefulCheckInterval,
+        excludeCidrs,
+        strict,
+        connReuseModeZero,
+        tcpTimeout,
+        tcpFinTimeout,
+        udpTimeout);
   }
 
   public IpvsConfig withConnReuseModeZero(boolean zero) {
-    return new IpvsConfig(scheduler, gracefulCheckInterval, excludeCidrs, strictArp, zero,
-        tcpTimeout, tcpFinTimeout, udpTimeout);
+    return new IpvsConfig(
+        scheduler,
+        gracefulCheckInterval,
+        excludeCidrs,
+        strictArp,
+        zero,
+        tcpTimeout,
+        tcpFinTimeout,
+        udpTimeout);
   }
 
   public IpvsConfig withTimeouts(Duration tcp, Duration tcpFin, Duration udp) {
-    return new IpvsConfig(scheduler, gracefulCheckInterval, excludeCidrs, strictArp,
-        connReuseModeZero, tcp, tcpFin, udp);
+    return new IpvsConfig(
+        scheduler,
+        gracefulCheckInterval,
+        excludeCidrs,
+        strictArp,
+        connReuseModeZero,
+        tcp,
+        tcpFin,
+        udp);
   }
 
   /** Whether a virtual service on {@code address} is someone else's (inside excludeCIDRs). */
@@ -108,7 +147,9 @@ public record IpvsConfig(
     if (tcpTimeout.isZero() && tcpFinTimeout.isZero() && udpTimeout.isZero()) {
       return null;
     }
-    return new IpvsOp.SetTimeouts((int) tcpTimeout.toSeconds(), (int) tcpFinTimeout.toSeconds(),
+    return new IpvsOp.SetTimeouts(
+        (int) tcpTimeout.toSeconds(),
+        (int) tcpFinTimeout.toSeconds(),
         (int) udpTimeout.toSeconds());
   }
 
@@ -117,7 +158,9 @@ public record IpvsConfig(
    * timeout; {@code mh} also sets the port flag, as upstream's source-hash flag does.
    */
   ServiceConfig serviceConfig(SessionAffinity affinity) {
-    return new ServiceConfig(scheduler, affinity.clientIp() ? affinity.timeoutSeconds() : 0,
+    return new ServiceConfig(
+        scheduler,
+        affinity.clientIp() ? affinity.timeoutSeconds() : 0,
         scheduler.equals("mh") ? "mh-port" : "");
   }
 }

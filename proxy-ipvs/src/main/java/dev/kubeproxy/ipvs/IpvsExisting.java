@@ -8,8 +8,8 @@ import dev.kubeproxy.api.IpFamily;
 /**
  * What the kernel holds of the IPVS mode in one family, read before a full sync so that the full
  * compile changes only what differs (no moment without rules): our ipsets and their members, the
- * dummy device and its addresses, the virtual and real servers of this family, and which jumps
- * from built-in chains to the glue exist.
+ * dummy device and its addresses, the virtual and real servers of this family, and which jumps from
+ * built-in chains to the glue exist.
  */
 public record IpvsExisting(
     IpFamily family,
@@ -23,7 +23,14 @@ public record IpvsExisting(
 
   /** A node that holds nothing of ours. */
   public static IpvsExisting nothing(IpFamily family) {
-    return new IpvsExisting(family, ImmutableSet.of(), ImmutableSet.of(), false, ImmutableSet.of(),
-        ImmutableMap.of(), ImmutableMap.of(), ImmutableSet.of());
+    return new IpvsExisting(
+        family,
+        ImmutableSet.of(),
+        ImmutableSet.of(),
+        false,
+        ImmutableSet.of(),
+        ImmutableMap.of(),
+        ImmutableMap.of(),
+        ImmutableSet.of());
   }
 }

@@ -6,10 +6,10 @@ import dev.kubeproxy.api.Protocol;
 import java.util.List;
 
 /**
- * The kernel names the IPVS mode uses, upstream's wherever upstream has one: the dummy device,
- * the ipsets (IPv6 ones renamed {@code KUBE-} to {@code KUBE-6-} and cut at 31 characters, as
- * upstream does) and the iptables glue chains. Three sets are ours, beyond upstream: the
- * service addresses that reject or drop new connections because they have no usable endpoint.
+ * The kernel names the IPVS mode uses, upstream's wherever upstream has one: the dummy device, the
+ * ipsets (IPv6 ones renamed {@code KUBE-} to {@code KUBE-6-} and cut at 31 characters, as upstream
+ * does) and the iptables glue chains. Three sets are ours, beyond upstream: the service addresses
+ * that reject or drop new connections because they have no usable endpoint.
  */
 public final class IpvsNames {
   /** The dummy interface every service address is bound to. */
@@ -32,10 +32,13 @@ public final class IpvsNames {
   public static final String NODE_PORT_LOCAL_SCTP = "KUBE-NODE-PORT-LOCAL-SCTP-HASH";
   public static final String HEALTH_CHECK_NODE_PORT = "KUBE-HEALTH-CHECK-NODE-PORT";
   public static final String IPVS_IPS = "KUBE-IPVS-IPS";
+
   /** Ours: service address:ports with no endpoint anywhere (REJECT new connections). */
   public static final String NO_ENDPOINTS = "KUBE-NO-ENDPOINTS";
+
   /** Ours: internal-traffic Local with no local endpoint (DROP new connections). */
   public static final String NO_LOCAL_ENDPOINTS = "KUBE-NO-LOCAL-ENDPOINTS";
+
   /** Ours: external-traffic Local with no local endpoint (DROP, but pods and the node pass). */
   public static final String NO_LOCAL_ENDPOINTS_EXTERNAL = "KUBE-NO-LOCAL-ENDPOINTS-EXT";
 
@@ -55,45 +58,97 @@ public final class IpvsNames {
   /** The glue chains of the nat table, in the order they are declared. */
   public static final ImmutableList<String> NAT_CHAINS =
       ImmutableList.of(SERVICES, POSTROUTING, NODE_PORT, LOAD_BALANCER_CHAIN, MARK_MASQ);
-  /** The glue chains of the filter table, in the order they are declared. */
-  public static final ImmutableList<String> FILTER_CHAINS = ImmutableList.of(
-      FORWARD, NODE_PORT, PROXY_FIREWALL, SOURCE_RANGES_FIREWALL, IPVS_FILTER, IPVS_OUT_FILTER);
 
-  private static final List<String[]> SETS = List.of(
-      new String[] {LOOP_BACK, "hash:ip,port,ip",
-          "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose"},
-      new String[] {CLUSTER_IP, "hash:ip,port",
-          "Kubernetes service cluster ip + port for masquerade purpose"},
-      new String[] {EXTERNAL_IP, "hash:ip,port",
-          "Kubernetes service external ip + port for masquerade and filter purpose"},
-      new String[] {EXTERNAL_IP_LOCAL, "hash:ip,port",
-          "Kubernetes service external ip + port with externalTrafficPolicy=local"},
-      new String[] {LOAD_BALANCER, "hash:ip,port", "Kubernetes service lb portal"},
-      new String[] {LOAD_BALANCER_FW, "hash:ip,port",
-          "Kubernetes service load balancer ip + port for load balancer with sourceRange"},
-      new String[] {LOAD_BALANCER_LOCAL, "hash:ip,port",
-          "Kubernetes service load balancer ip + port with externalTrafficPolicy=local"},
-      new String[] {LOAD_BALANCER_SOURCE_IP, "hash:ip,port,ip",
-          "Kubernetes service load balancer ip + port + source IP for packet filter purpose"},
-      new String[] {LOAD_BALANCER_SOURCE_CIDR, "hash:ip,port,net",
-          "Kubernetes service load balancer ip + port + source cidr for packet filter purpose"},
-      new String[] {NODE_PORT_TCP, "bitmap:port", "Kubernetes nodeport TCP port for masquerade purpose"},
-      new String[] {NODE_PORT_LOCAL_TCP, "bitmap:port",
-          "Kubernetes nodeport TCP port with externalTrafficPolicy=local"},
-      new String[] {NODE_PORT_UDP, "bitmap:port", "Kubernetes nodeport UDP port for masquerade purpose"},
-      new String[] {NODE_PORT_LOCAL_UDP, "bitmap:port",
-          "Kubernetes nodeport UDP port with externalTrafficPolicy=local"},
-      new String[] {NODE_PORT_SCTP, "hash:ip,port",
-          "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'"},
-      new String[] {NODE_PORT_LOCAL_SCTP, "hash:ip,port",
-          "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'"},
-      new String[] {HEALTH_CHECK_NODE_PORT, "bitmap:port", "Kubernetes health check node port"},
-      new String[] {IPVS_IPS, "hash:ip", "Addresses on the ipvs interface"},
-      new String[] {NO_ENDPOINTS, "hash:ip,port", "Service ip + port without endpoints (reject)"},
-      new String[] {NO_LOCAL_ENDPOINTS, "hash:ip,port",
-          "Service ip + port with internalTrafficPolicy=Local and no local endpoint (drop)"},
-      new String[] {NO_LOCAL_ENDPOINTS_EXTERNAL, "hash:ip,port",
-          "Service ip + port with externalTrafficPolicy=Local and no local endpoint (drop)"});
+  /** The glue chains of the filter table, in the order they are declared. */
+  public static final ImmutableList<String> FILTER_CHAINS =
+      ImmutableList.of(
+          FORWARD, NODE_PORT, PROXY_FIREWALL, SOURCE_RANGES_FIREWALL, IPVS_FILTER, IPVS_OUT_FILTER);
+
+  private static final List<String[]> SETS =
+      List.of(
+          new String[] {
+            LOOP_BACK,
+            "hash:ip,port,ip",
+            "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose"
+          },
+          new String[] {
+            CLUSTER_IP,
+            "hash:ip,port",
+            "Kubernetes service cluster ip + port for masquerade purpose"
+          },
+          new String[] {
+            EXTERNAL_IP,
+            "hash:ip,port",
+            "Kubernetes service external ip + port for masquerade and filter purpose"
+          },
+          new String[] {
+            EXTERNAL_IP_LOCAL,
+            "hash:ip,port",
+            "Kubernetes service external ip + port with externalTrafficPolicy=local"
+          },
+          new String[] {LOAD_BALANCER, "hash:ip,port", "Kubernetes service lb portal"},
+          new String[] {
+            LOAD_BALANCER_FW,
+            "hash:ip,port",
+            "Kubernetes service load balancer ip + port for load balancer with sourceRange"
+          },
+          new String[] {
+            LOAD_BALANCER_LOCAL,
+            "hash:ip,port",
+            "Kubernetes service load balancer ip + port with externalTrafficPolicy=local"
+          },
+          new String[] {
+            LOAD_BALANCER_SOURCE_IP,
+            "hash:ip,port,ip",
+            "Kubernetes service load balancer ip + port + source IP for packet filter purpose"
+          },
+          new String[] {
+            LOAD_BALANCER_SOURCE_CIDR,
+            "hash:ip,port,net",
+            "Kubernetes service load balancer ip + port + source cidr for packet filter purpose"
+          },
+          new String[] {
+            NODE_PORT_TCP, "bitmap:port", "Kubernetes nodeport TCP port for masquerade purpose"
+          },
+          new String[] {
+            NODE_PORT_LOCAL_TCP,
+            "bitmap:port",
+            "Kubernetes nodeport TCP port with externalTrafficPolicy=local"
+          },
+          new String[] {
+            NODE_PORT_UDP, "bitmap:port", "Kubernetes nodeport UDP port for masquerade purpose"
+          },
+          new String[] {
+            NODE_PORT_LOCAL_UDP,
+            "bitmap:port",
+            "Kubernetes nodeport UDP port with externalTrafficPolicy=local"
+          },
+          new String[] {
+            NODE_PORT_SCTP,
+            "hash:ip,port",
+            "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'"
+          },
+          new String[] {
+            NODE_PORT_LOCAL_SCTP,
+            "hash:ip,port",
+            "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash"
+                + " ip:port'"
+          },
+          new String[] {HEALTH_CHECK_NODE_PORT, "bitmap:port", "Kubernetes health check node port"},
+          new String[] {IPVS_IPS, "hash:ip", "Addresses on the ipvs interface"},
+          new String[] {
+            NO_ENDPOINTS, "hash:ip,port", "Service ip + port without endpoints (reject)"
+          },
+          new String[] {
+            NO_LOCAL_ENDPOINTS,
+            "hash:ip,port",
+            "Service ip + port with internalTrafficPolicy=Local and no local endpoint (drop)"
+          },
+          new String[] {
+            NO_LOCAL_ENDPOINTS_EXTERNAL,
+            "hash:ip,port",
+            "Service ip + port with externalTrafficPolicy=Local and no local endpoint (drop)"
+          });
 
   private IpvsNames() {}
 

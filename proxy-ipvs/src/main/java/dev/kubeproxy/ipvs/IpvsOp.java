@@ -5,8 +5,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import com.google.common.collect.ImmutableList;
 
 /**
- * One change of the IPVS table: a virtual service or a real server added, edited or deleted, or
- * the connection timeouts set.
+ * One change of the IPVS table: a virtual service or a real server added, edited or deleted, or the
+ * connection timeouts set.
  */
 public sealed interface IpvsOp {
   /** The {@code ipvsadm} arguments (one line of {@code ipvsadm -R}) that carry it out. */
@@ -17,7 +17,10 @@ public sealed interface IpvsOp {
     @Override
     public ImmutableList<String> args() {
       return ImmutableList.<String>builder()
-          .add("-A").addAll(service.option()).addAll(config.options()).build();
+          .add("-A")
+          .addAll(service.option())
+          .addAll(config.options())
+          .build();
     }
   }
 
@@ -26,7 +29,10 @@ public sealed interface IpvsOp {
     @Override
     public ImmutableList<String> args() {
       return ImmutableList.<String>builder()
-          .add("-E").addAll(service.option()).addAll(config.options()).build();
+          .add("-E")
+          .addAll(service.option())
+          .addAll(config.options())
+          .build();
     }
   }
 
@@ -46,8 +52,11 @@ public sealed interface IpvsOp {
 
     @Override
     public ImmutableList<String> args() {
-      return ImmutableList.<String>builder().add("-a").addAll(server.option())
-          .add("-m", "-w", Integer.toString(weight)).build();
+      return ImmutableList.<String>builder()
+          .add("-a")
+          .addAll(server.option())
+          .add("-m", "-w", Integer.toString(weight))
+          .build();
     }
   }
 
@@ -59,8 +68,11 @@ public sealed interface IpvsOp {
 
     @Override
     public ImmutableList<String> args() {
-      return ImmutableList.<String>builder().add("-e").addAll(server.option())
-          .add("-m", "-w", Integer.toString(weight)).build();
+      return ImmutableList.<String>builder()
+          .add("-e")
+          .addAll(server.option())
+          .add("-m", "-w", Integer.toString(weight))
+          .build();
     }
   }
 
@@ -80,8 +92,8 @@ public sealed interface IpvsOp {
 
     @Override
     public ImmutableList<String> args() {
-      return ImmutableList.of("--set", Integer.toString(tcp), Integer.toString(tcpFin),
-          Integer.toString(udp));
+      return ImmutableList.of(
+          "--set", Integer.toString(tcp), Integer.toString(tcpFin), Integer.toString(udp));
     }
   }
 }

@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * What the IPVS mode needs of the host, checked read-only before it starts: the {@code ip_vs}
  * kernel module loaded, built in ({@code /proc/net/ip_vs} exists, or {@code /proc/modules} lists
- * it) or at least loadable ({@code modprobe -n ip_vs} finds it); {@code ipvsadm}; and {@code
- * ipset} 6.0 or newer (upstream's minimum, the first with IPv6).
+ * it) or at least loadable ({@code modprobe -n ip_vs} finds it); {@code ipvsadm}; and {@code ipset}
+ * 6.0 or newer (upstream's minimum, the first with IPv6).
  */
 public final class IpvsPreflight {
   private IpvsPreflight() {}
@@ -21,9 +21,12 @@ public final class IpvsPreflight {
   /** Why the IPVS mode cannot run here, as one line, or empty; {@code proc} is usually /proc. */
   public static Optional<String> problem(String kernelRelease, CommandRunner commands, Path proc) {
     if (!ipvsAvailable(commands, proc)) {
-      return Optional.of("ipvs mode needs the ip_vs kernel module, which kernel " + kernelRelease
-          + " has neither loaded nor built in (no " + proc.resolve("net/ip_vs")
-          + ") nor can load (modprobe -n ip_vs fails)");
+      return Optional.of(
+          "ipvs mode needs the ip_vs kernel module, which kernel "
+              + kernelRelease
+              + " has neither loaded nor built in (no "
+              + proc.resolve("net/ip_vs")
+              + ") nor can load (modprobe -n ip_vs fails)");
     }
     try {
       commands.run(Command.of("ipvsadm", "--version"));

@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The IPVS mode for the binary's registry: the tools through the context's runner, the preflight
- * of {@link IpvsPreflight} against this host's {@code /proc}.
+ * The IPVS mode for the binary's registry: the tools through the context's runner, the preflight of
+ * {@link IpvsPreflight} against this host's {@code /proc}.
  */
 public final class IpvsProvider implements BackendProvider {
   private final IpvsConfig config;
@@ -38,7 +38,8 @@ public final class IpvsProvider implements BackendProvider {
 
   @Override
   public Backend create(BackendContext context) {
-    return new IpvsBackend(new RealIpvsKernel(context.commands()),
+    return new IpvsBackend(
+        new RealIpvsKernel(context.commands()),
         config.withConnReuseModeZero(needsConnReuseModeZero(context.kernelRelease())),
         context.nanoClock());
   }

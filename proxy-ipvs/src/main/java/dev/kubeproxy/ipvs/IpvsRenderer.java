@@ -7,18 +7,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Renders IPVS transactions as the exact input of each tool (DESIGN §6, render), in the order
- * the real kernel runs them: {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm
- * -R}, {@code sysctl -e -w} (once ipvsadm has loaded ip_vs), then {@code iptables-restore
- * --noflush} (and {@code ip6tables-restore}). {@code ipvsadm -R}
- * reads each line as one ipvsadm command, so edits ({@code -E}, {@code -e}) and deletes ({@code
- * -D}, {@code -d}) go through it too; it is not atomic. Pure.
+ * Renders IPVS transactions as the exact input of each tool (DESIGN §6, render), in the order the
+ * real kernel runs them: {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm -R},
+ * {@code sysctl -e -w} (once ipvsadm has loaded ip_vs), then {@code iptables-restore --noflush}
+ * (and {@code ip6tables-restore}). {@code ipvsadm -R} reads each line as one ipvsadm command, so
+ * edits ({@code -E}, {@code -e}) and deletes ({@code -D}, {@code -d}) go through it too; it is not
+ * atomic. Pure.
  */
 public final class IpvsRenderer {
   /** The argument vector of each tool; the payload goes to its stdin. */
   public static final ImmutableList<String> IPSET = ImmutableList.of("ipset", "-exist", "restore");
+
   public static final ImmutableList<String> IP = ImmutableList.of("ip", "-batch", "-");
   public static final ImmutableList<String> IPVSADM = ImmutableList.of("ipvsadm", "-R");
+
   /** Sysctls go as arguments ({@code key=value} each), not on stdin; unknown keys are skipped. */
   public static final ImmutableList<String> SYSCTL = ImmutableList.of("sysctl", "-e", "-w");
 

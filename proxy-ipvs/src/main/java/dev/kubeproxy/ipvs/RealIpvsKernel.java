@@ -24,11 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real kernel: runs the tools through the {@link CommandRunner} (argument vectors, payload on
- * stdin) in the order {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm -R},
- * {@code sysctl -e -w}, {@code iptables-restore --noflush} per family. Each tool run is all or nothing only as far as
- * the tool is (ipvsadm and ip stop at the first failing line); after a failure the backend
- * forgets, and the next, full sync reads the kernel ({@code ipvsadm -Sn}, {@code ipset save},
- * {@code ip -o addr show dev kube-ipvs0}, {@code iptables -S}) and repairs the difference.
+ * stdin) in the order {@code ipset -exist restore}, {@code ip -batch -}, {@code ipvsadm -R}, {@code
+ * sysctl -e -w}, {@code iptables-restore --noflush} per family. Each tool run is all or nothing
+ * only as far as the tool is (ipvsadm and ip stop at the first failing line); after a failure the
+ * backend forgets, and the next, full sync reads the kernel ({@code ipvsadm -Sn}, {@code ipset
+ * save}, {@code ip -o addr show dev kube-ipvs0}, {@code iptables -S}) and repairs the difference.
  */
 public final class RealIpvsKernel implements IpvsKernel {
   private static final Logger log = LoggerFactory.getLogger(RealIpvsKernel.class);
@@ -95,17 +95,25 @@ public final class RealIpvsKernel implements IpvsKernel {
     boolean device = true;
     String addresses = "";
     try {
-      addresses = runner.run(Command.of("ip", "-o", "addr", "show", "dev", IpvsNames.DUMMY_DEVICE))
-          .stdout();
+      addresses =
+          runner
+              .run(Command.of("ip", "-o", "addr", "show", "dev", IpvsNames.DUMMY_DEVICE))
+              .stdout();
     } catch (CommandException e) {
       if (!e.stderr().contains("does not exist")) {
         throw new KernelException("ip addr show failed: " + e.getMessage(), e);
       }
       device = false;
     }
-    return new IpvsExisting(family, sets.build(), members.build(), device,
-        parseAddresses(addresses, family), ImmutableMap.copyOf(services),
-        ImmutableMap.copyOf(servers), jumps(family));
+    return new IpvsExisting(
+        family,
+        sets.build(),
+        members.build(),
+        device,
+        parseAddresses(addresses, family),
+        ImmutableMap.copyOf(services),
+        ImmutableMap.copyOf(servers),
+        jumps(family));
   }
 
   /** Which of our jumps the built-in chains hold, from {@code iptables -t T -S CHAIN}. */
@@ -115,8 +123,7 @@ public final class RealIpvsKernel implements IpvsKernel {
     for (GlueJump j : IpvsGlue.jumps()) {
       String where = j.table() + " " + j.chain();
       if (!listings.containsKey(where)) {
-        String listing =
-            output(IpvsNames.iptables(family), "-w", "-t", j.table(), "-S", j.chain());
+        String listing = output(IpvsNames.iptables(family), "-w", "-t", j.table(), "-S", j.chain());
         listings.put(where, Set.copyOf(listing.lines().map(String::strip).toList()));
       }
       if (listings.get(where).contains("-A " + j.chain() + " " + IpvsRenderer.join(j.args()))) {
@@ -126,20 +133,27 @@ public final class RealIpvsKernel implements IpvsKernel {
     return present.build();
   }
 
-  /** Parses {@code ipvsadm -Sn}: {@code -A -t VIP:port -s rr [-p T]} and {@code -a ... -r RIP:port -m -w W}. */
-  static void parseIpvsSave(String text, IpFamily family, Map<VirtualServer, ServiceConfig> services,
+  /**
+   * Parses {@code ipvsadm -Sn}: {@code -A -t VIP:port -s rr [-p T]} and {@code -a ... -r RIP:port
+   * -m -w W}.
+   */
+  static void parseIpvsSave(
+      String text,
+      IpFamily family,
+      Map<VirtualServer, ServiceConfig> services,
       Map<RealServer, Integer> servers) {
     for (String line : text.lines().map(String::strip).toList()) {
       List<String> t = List.of(line.split("\\s+"));
       if (t.size() < 3 || !(t.get(0).equals("-A") || t.get(0).equals("-a"))) {
         continue;
       }
-      Protocol protocol = switch (t.get(1)) {
-        case "-t", "--tcp-service" -> Protocol.TCP;
-        case "-u", "--udp-service" -> Protocol.UDP;
-        case "--sctp-service" -> Protocol.SCTP;
-        default -> null; // fwmark services are not ours
-      };
+      Protocol protocol =
+          switch (t.get(1)) {
+            case "-t", "--tcp-service" -> Protocol.TCP;
+            case "-u", "--udp-service" -> Protocol.UDP;
+            case "--sctp-service" -> Protocol.SCTP;
+            default -> null; // fwmark services are not ours
+          };
       if (protocol == null) {
         continue;
       }
@@ -153,7 +167,8 @@ public final class RealIpvsKernel implements IpvsKernel {
         services.put(vs, new ServiceConfig(scheduler, persistence, option(t, "-b", "")));
       } else {
         VirtualServer dest = virtualServer(option(t, "-r", null), protocol);
-        servers.put(new RealServer(vs, dest.address(), dest.port()),
+        servers.put(
+            new RealServer(vs, dest.address(), dest.port()),
             Integer.parseInt(option(t, "-w", "1")));
       }
     }
@@ -171,12 +186,15 @@ public final class RealIpvsKernel implements IpvsKernel {
     if (host.startsWith("[")) {
       host = host.substring(1, host.length() - 1);
     }
-    return VirtualServer.of(IpAddress.parse(host), protocol,
-        Integer.parseInt(addressPort.substring(colon + 1)));
+    return VirtualServer.of(
+        IpAddress.parse(host), protocol, Integer.parseInt(addressPort.substring(colon + 1)));
   }
 
   /** Parses {@code ipset save}, keeping our sets of {@code family} and their members. */
-  static void parseIpsetSave(String text, IpFamily family, ImmutableSet.Builder<String> sets,
+  static void parseIpsetSave(
+      String text,
+      IpFamily family,
+      ImmutableSet.Builder<String> sets,
       ImmutableSet.Builder<IpsetEntry> members) {
     Set<String> ours = new java.util.HashSet<>();
     for (IpsetDef def : IpvsNames.sets(family)) {
@@ -210,9 +228,9 @@ public final class RealIpvsKernel implements IpvsKernel {
   }
 
   /**
-   * Removes everything of the mode, as upstream does, going on past what is already gone: the
-   * jumps and glue chains, every IPVS virtual service ({@code ipvsadm -C}), the dummy device,
-   * then the ipsets (only once no rule refers to them).
+   * Removes everything of the mode, as upstream does, going on past what is already gone: the jumps
+   * and glue chains, every IPVS virtual service ({@code ipvsadm -C}), the dummy device, then the
+   * ipsets (only once no rule refers to them).
    */
   @Override
   public void cleanup() throws KernelException {
@@ -220,7 +238,8 @@ public final class RealIpvsKernel implements IpvsKernel {
     for (IpFamily family : IpFamily.values()) {
       String iptables = IpvsNames.iptables(family);
       for (GlueJump j : IpvsGlue.jumps()) {
-        List<String> argv = new ArrayList<>(List.of(iptables, "-w", "-t", j.table(), "-D", j.chain()));
+        List<String> argv =
+            new ArrayList<>(List.of(iptables, "-w", "-t", j.table(), "-D", j.chain()));
         argv.addAll(j.args());
         bestEffort(argv, failures);
       }
@@ -272,8 +291,8 @@ public final class RealIpvsKernel implements IpvsKernel {
   }
 
   /**
-   * Parses {@code ipvsadm -Ln}: service lines ({@code TCP  10.96.0.10:80 rr}) each followed by
-   * its real servers ({@code -> 10.244.1.2:8080 Masq 0 3 1}: weight, active, inactive).
+   * Parses {@code ipvsadm -Ln}: service lines ({@code TCP 10.96.0.10:80 rr}) each followed by its
+   * real servers ({@code -> 10.244.1.2:8080 Masq 0 3 1}: weight, active, inactive).
    */
   static Map<RealServer, Integer> parseConnections(String text) {
     Map<RealServer, Integer> out = new HashMap<>();
@@ -282,9 +301,13 @@ public final class RealIpvsKernel implements IpvsKernel {
       String[] t = line.strip().split("\\s+");
       if (t.length >= 2 && List.of("TCP", "UDP", "SCTP").contains(t[0])) {
         current = virtualServer(t[1], Protocol.valueOf(t[0]));
-      } else if (current != null && t.length >= 6 && t[0].equals("->") && !t[1].startsWith("Remote")) {
+      } else if (current != null
+          && t.length >= 6
+          && t[0].equals("->")
+          && !t[1].startsWith("Remote")) {
         VirtualServer dest = virtualServer(t[1], current.protocol());
-        out.put(new RealServer(current, dest.address(), dest.port()),
+        out.put(
+            new RealServer(current, dest.address(), dest.port()),
             Integer.parseInt(t[4]) + Integer.parseInt(t[5]));
       } else if (t.length >= 1 && t[0].equals("FWM")) {
         current = null;

@@ -5,9 +5,9 @@ import java.util.Collection;
 import java.util.Map;
 
 /**
- * How many connections (active plus inactive) the kernel still tracks for drained real servers,
- * so that graceful termination deletes each one only once nobody uses it. The real kernel reads
- * {@code ipvsadm -Ln}; the fake is told.
+ * How many connections (active plus inactive) the kernel still tracks for drained real servers, so
+ * that graceful termination deletes each one only once nobody uses it. The real kernel reads {@code
+ * ipvsadm -Ln}; the fake is told.
  */
 public interface RealServerConnections {
   /**
@@ -19,11 +19,12 @@ public interface RealServerConnections {
   Map<RealServer, Integer> connections(IpFamily family, Collection<RealServer> servers);
 
   /** A kernel where no connection ever remains: drained servers go at the next check. */
-  RealServerConnections NONE = (family, servers) -> {
-    Map<RealServer, Integer> out = new java.util.HashMap<>();
-    for (RealServer s : servers) {
-      out.put(s, 0);
-    }
-    return out;
-  };
+  RealServerConnections NONE =
+      (family, servers) -> {
+        Map<RealServer, Integer> out = new java.util.HashMap<>();
+        for (RealServer s : servers) {
+          out.put(s, 0);
+        }
+        return out;
+      };
 }

@@ -6,8 +6,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.google.common.collect.ImmutableList;
 
 /**
- * The settings of an IPVS virtual service: its scheduler, its persistence timeout in seconds (0
- * for none; ClientIP affinity) and its scheduler flags (empty, or e.g. {@code mh-port}).
+ * The settings of an IPVS virtual service: its scheduler, its persistence timeout in seconds (0 for
+ * none; ClientIP affinity) and its scheduler flags (empty, or e.g. {@code mh-port}).
  */
 public record ServiceConfig(String scheduler, int persistenceSeconds, String flags) {
   public ServiceConfig {

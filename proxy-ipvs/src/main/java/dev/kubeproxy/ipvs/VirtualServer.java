@@ -9,8 +9,8 @@ import dev.kubeproxy.api.Protocol;
 import java.util.Comparator;
 
 /**
- * What identifies an IPVS virtual service in the kernel: address, protocol and port. Renders as
- * the {@code ipvsadm} service option ({@code -t 10.96.0.10:80}).
+ * What identifies an IPVS virtual service in the kernel: address, protocol and port. Renders as the
+ * {@code ipvsadm} service option ({@code -t 10.96.0.10:80}).
  */
 public record VirtualServer(IpAddress address, Protocol protocol, int port)
     implements Comparable<VirtualServer> {

@@ -22,14 +22,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Graceful termination as upstream: a removed TCP real server drains at weight 0 (established
- * connections go on, new ones avoid it) until the kernel reports no active or inactive
- * connection at a check (at most once per interval); UDP ones go at once; a server wanted again
- * gets its weight back; a deleted service takes its draining servers with it.
+ * connections go on, new ones avoid it) until the kernel reports no active or inactive connection
+ * at a check (at most once per interval); UDP ones go at once; a server wanted again gets its
+ * weight back; a deleted service takes its draining servers with it.
  */
 class GracefulTerminationTest {
   private static final long SECOND = 1_000_000_000L;
-  private static final ServicePortKey WEB = ServicePortKey.of("default", "web", "http", Protocol.TCP);
-  private static final ServicePortKey DNS = ServicePortKey.of("default", "dns", "dns", Protocol.UDP);
+  private static final ServicePortKey WEB =
+      ServicePortKey.of("default", "web", "http", Protocol.TCP);
+  private static final ServicePortKey DNS =
+      ServicePortKey.of("default", "dns", "dns", Protocol.UDP);
   private static final IpAddress WEB_IP = IpAddress.parse("10.96.0.10");
   private static final IpAddress DNS_IP = IpAddress.parse("10.96.0.53");
   private static final ServiceEndpoint A = endpoint("10.244.1.1");
@@ -54,51 +56,69 @@ class GracefulTerminationTest {
   void start() throws Exception {
     kernel = new FakeIpvsKernel();
     backend = new IpvsBackend(kernel, new IpvsConfig("rr", Duration.ofSeconds(60)), () -> clock[0]);
-    table = SampleTables.emptyNode(IpFamily.V4).withEntries(Map.of(
-        WEB, SampleTables.clusterIp(WEB, WEB_IP, 80, List.of(A, B)),
-        DNS, SampleTables.clusterIp(DNS, DNS_IP, 53, List.of(A, B))));
+    table =
+        SampleTables.emptyNode(IpFamily.V4)
+            .withEntries(
+                Map.of(
+                    WEB, SampleTables.clusterIp(WEB, WEB_IP, 80, List.of(A, B)),
+                    DNS, SampleTables.clusterIp(DNS, DNS_IP, 53, List.of(A, B))));
     backend.sync(SyncRequest.full(TableChange.initial(table)));
   }
 
   /** Sets {@code key}'s endpoints ({@code null}: deletes it) after {@code seconds}. */
-  private void change(ServicePortKey key, long seconds, ServiceEndpoint... endpoints) throws Exception {
+  private void change(ServicePortKey key, long seconds, ServiceEndpoint... endpoints)
+      throws Exception {
     clock[0] += seconds * SECOND;
     IpAddress ip = key.equals(WEB) ? WEB_IP : DNS_IP;
-    ServiceEntry next = endpoints == null ? null
-        : SampleTables.clusterIp(key, ip, key.equals(WEB) ? 80 : 53, List.of(endpoints));
+    ServiceEntry next =
+        endpoints == null
+            ? null
+            : SampleTables.clusterIp(key, ip, key.equals(WEB) ? 80 : 53, List.of(endpoints));
     ForwardingTable after = table.withEntries(Collections.singletonMap(key, next));
-    backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, table, after, ImmutableSet.of(key))));
+    backend.sync(
+        SyncRequest.partial(new TableChange(IpFamily.V4, table, after, ImmutableSet.of(key))));
     table = after;
   }
 
   /** A sync with no change after {@code seconds}: only the drain check may act. */
   private void tick(long seconds) throws Exception {
     clock[0] += seconds * SECOND;
-    backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, table, table, ImmutableSet.of())));
+    backend.sync(
+        SyncRequest.partial(new TableChange(IpFamily.V4, table, table, ImmutableSet.of())));
   }
 
   @Test
   void aRemovedTcpServerDrainsUntilItsLastConnectionIsGone() throws Exception {
     change(WEB, 1, A);
-    assertThat(kernel.servers(IpFamily.V4)).containsEntry(rs(WEB_VS, A), 1).containsEntry(rs(WEB_VS, B), 0);
+    assertThat(kernel.servers(IpFamily.V4))
+        .containsEntry(rs(WEB_VS, A), 1)
+        .containsEntry(rs(WEB_VS, B), 0);
     assertThat(backend.committed(IpFamily.V4).draining()).containsOnlyKeys(rs(WEB_VS, B));
 
     kernel.setConnections(rs(WEB_VS, B), 2);
     tick(61);
-    assertThat(kernel.servers(IpFamily.V4)).as("still carrying connections").containsEntry(rs(WEB_VS, B), 0);
+    assertThat(kernel.servers(IpFamily.V4))
+        .as("still carrying connections")
+        .containsEntry(rs(WEB_VS, B), 0);
 
     kernel.setConnections(rs(WEB_VS, B), 0);
     tick(10);
-    assertThat(kernel.servers(IpFamily.V4)).as("checked at most once a minute").containsKey(rs(WEB_VS, B));
+    assertThat(kernel.servers(IpFamily.V4))
+        .as("checked at most once a minute")
+        .containsKey(rs(WEB_VS, B));
     tick(60);
-    assertThat(kernel.servers(IpFamily.V4)).doesNotContainKey(rs(WEB_VS, B)).containsKey(rs(WEB_VS, A));
+    assertThat(kernel.servers(IpFamily.V4))
+        .doesNotContainKey(rs(WEB_VS, B))
+        .containsKey(rs(WEB_VS, A));
     assertThat(backend.committed(IpFamily.V4).draining()).isEmpty();
   }
 
   @Test
   void aRemovedUdpServerGoesAtOnce() throws Exception {
     change(DNS, 1, A);
-    assertThat(kernel.servers(IpFamily.V4)).containsKey(rs(DNS_VS, A)).doesNotContainKey(rs(DNS_VS, B));
+    assertThat(kernel.servers(IpFamily.V4))
+        .containsKey(rs(DNS_VS, A))
+        .doesNotContainKey(rs(DNS_VS, B));
     assertThat(backend.committed(IpFamily.V4).draining()).isEmpty();
   }
 
@@ -137,7 +157,8 @@ class GracefulTerminationTest {
     assertThat(restarted.committed(IpFamily.V4).draining()).containsOnlyKeys(rs(WEB_VS, B));
     kernel.setConnections(rs(WEB_VS, B), 0);
     clock[0] += 61 * SECOND;
-    restarted.sync(SyncRequest.partial(new TableChange(IpFamily.V4, table, table, ImmutableSet.of())));
+    restarted.sync(
+        SyncRequest.partial(new TableChange(IpFamily.V4, table, table, ImmutableSet.of())));
     assertThat(kernel.servers(IpFamily.V4)).doesNotContainKey(rs(WEB_VS, B));
   }
 }

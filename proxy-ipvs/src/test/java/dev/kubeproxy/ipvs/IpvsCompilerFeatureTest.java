@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class IpvsCompilerFeatureTest {
   private static final IpAddress NODE = SampleTables.nodeAddress(IpFamily.V4);
 
-  private static FakeIpvsKernel synced(IpvsConfig config, ForwardingTable... tables) throws Exception {
+  private static FakeIpvsKernel synced(IpvsConfig config, ForwardingTable... tables)
+      throws Exception {
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     TableChange[] changes = new TableChange[tables.length];
     for (int i = 0; i < tables.length; i++) {
@@ -44,26 +45,35 @@ class IpvsCompilerFeatureTest {
   }
 
   @Test
-  void clusterIpAndNodePortAreVirtualServicesWithWeightOneMasqueradingRealServers() throws Exception {
+  void clusterIpAndNodePortAreVirtualServicesWithWeightOneMasqueradingRealServers()
+      throws Exception {
     FakeIpvsKernel k = synced(IpvsConfig.DEFAULT, SampleTables.allFeatures(IpFamily.V4));
     VirtualServer web = vs("10.96.0.10", Protocol.TCP, 80);
     VirtualServer webNodePort = VirtualServer.of(NODE, Protocol.TCP, 30080);
-    assertThat(k.services(IpFamily.V4)).containsEntry(web, new ServiceConfig("rr", 0, ""))
+    assertThat(k.services(IpFamily.V4))
+        .containsEntry(web, new ServiceConfig("rr", 0, ""))
         .containsKey(webNodePort);
-    assertThat(k.servers(IpFamily.V4)).containsEntry(rs(web, "10.244.1.2", 8080), 1)
+    assertThat(k.servers(IpFamily.V4))
+        .containsEntry(rs(web, "10.244.1.2", 8080), 1)
         .containsEntry(rs(web, "10.244.2.3", 8080), 1)
         .containsEntry(rs(webNodePort, "10.244.2.3", 8080), 1);
-    assertThat(k.members("KUBE-CLUSTER-IP")).contains("10.96.0.10,tcp:80", "10.96.0.53,udp:53",
-        "10.96.0.53,tcp:53");
+    assertThat(k.members("KUBE-CLUSTER-IP"))
+        .contains("10.96.0.10,tcp:80", "10.96.0.53,udp:53", "10.96.0.53,tcp:53");
     assertThat(k.members("KUBE-NODE-PORT-TCP")).contains("30080", "30443", "30081");
     assertThat(k.members("KUBE-NODE-PORT-LOCAL-TCP")).containsExactlyInAnyOrder("30443", "30081");
     // Every ClusterIP, ExternalIP and LB IP is bound once, even when two ports share it.
-    assertThat(k.addresses()).contains(IpAddress.parse("10.96.0.10"), IpAddress.parse("10.96.0.53"),
-        IpAddress.parse("198.51.100.7"), IpAddress.parse("192.0.2.10")).doesNotContain(NODE);
+    assertThat(k.addresses())
+        .contains(
+            IpAddress.parse("10.96.0.10"),
+            IpAddress.parse("10.96.0.53"),
+            IpAddress.parse("198.51.100.7"),
+            IpAddress.parse("192.0.2.10"))
+        .doesNotContain(NODE);
     assertThat(k.members("KUBE-IPVS-IPS")).hasSize(k.addresses().size());
     assertThat(k.hasDevice()).isTrue();
     // Hairpin: local endpoints masquerade traffic that comes back to themselves.
-    assertThat(k.members("KUBE-LOOP-BACK")).contains("10.244.1.2,tcp:8080,10.244.1.2")
+    assertThat(k.members("KUBE-LOOP-BACK"))
+        .contains("10.244.1.2,tcp:8080,10.244.1.2")
         .noneMatch(m -> m.startsWith("10.244.2.3,"));
   }
 
@@ -79,7 +89,8 @@ class IpvsCompilerFeatureTest {
 
   @Test
   void schedulerIsASetting() throws Exception {
-    FakeIpvsKernel k = synced(IpvsConfig.withScheduler("mh"), SampleTables.allFeatures(IpFamily.V4));
+    FakeIpvsKernel k =
+        synced(IpvsConfig.withScheduler("mh"), SampleTables.allFeatures(IpFamily.V4));
     assertThat(k.services(IpFamily.V4).values())
         .allMatch(c -> c.scheduler().equals("mh") && c.flags().equals("mh-port"));
   }
@@ -98,16 +109,22 @@ class IpvsCompilerFeatureTest {
     assertThat(k.members("KUBE-NO-LOCAL-ENDPOINTS-EXT"))
         .containsExactlyInAnyOrder("198.51.100.7,tcp:80", NODE + ",tcp:30081");
     VirtualServer external = vs("198.51.100.7", Protocol.TCP, 80);
-    assertThat(k.servers(IpFamily.V4)).containsOnlyKeys(k.servers(IpFamily.V4).keySet().stream()
-        .filter(rs -> !rs.service().equals(external) || rs.address().toString().equals("10.244.2.11"))
-        .toList());
+    assertThat(k.servers(IpFamily.V4))
+        .containsOnlyKeys(
+            k.servers(IpFamily.V4).keySet().stream()
+                .filter(
+                    rs ->
+                        !rs.service().equals(external)
+                            || rs.address().toString().equals("10.244.2.11"))
+                .toList());
     assertThat(k.members("KUBE-EXTERNAL-IP-LOCAL")).contains("198.51.100.7,tcp:80");
-    assertThat(k.rules(IpFamily.V4, "filter", "KUBE-PROXY-FIREWALL")).contains(
-        "-m comment --comment \"service without endpoints\" -m conntrack --ctstate NEW"
-            + " -m set --match-set KUBE-NO-ENDPOINTS dst,dst -j REJECT",
-        "-m comment --comment \"external traffic policy Local without local endpoints\""
-            + " -m conntrack --ctstate NEW -m set --match-set KUBE-NO-LOCAL-ENDPOINTS-EXT dst,dst"
-            + " ! -s 10.244.0.0/16 -m addrtype ! --src-type LOCAL -j DROP");
+    assertThat(k.rules(IpFamily.V4, "filter", "KUBE-PROXY-FIREWALL"))
+        .contains(
+            "-m comment --comment \"service without endpoints\" -m conntrack --ctstate NEW"
+                + " -m set --match-set KUBE-NO-ENDPOINTS dst,dst -j REJECT",
+            "-m comment --comment \"external traffic policy Local without local endpoints\" -m"
+                + " conntrack --ctstate NEW -m set --match-set KUBE-NO-LOCAL-ENDPOINTS-EXT dst,dst"
+                + " ! -s 10.244.0.0/16 -m addrtype ! --src-type LOCAL -j DROP");
   }
 
   @Test
@@ -131,32 +148,52 @@ class IpvsCompilerFeatureTest {
   @Test
   void firewalledLoadBalancerTheNodeMayNotReachGetsAnOutFilterRule() throws Exception {
     ServicePortKey key = ServicePortKey.of("shop", "private", "", Protocol.TCP);
-    ServiceEntry entry = new ServiceEntry(key, IpFamily.V4,
-        ImmutableList.of(new Frontend(FrontendKind.LOAD_BALANCER, IpAddress.parse("192.0.2.20"), 443,
-            Protocol.TCP)),
-        SampleTables.list(), SampleTables.list(), ImmutableList.of(), false, false,
-        SessionAffinity.NONE, ImmutableList.of(Cidr.parse("203.0.113.0/24")), 0);
-    FakeIpvsKernel k = synced(IpvsConfig.DEFAULT,
-        SampleTables.emptyNode(IpFamily.V4).withEntries(Map.of(key, entry)));
-    assertThat(k.rules(IpFamily.V4, "filter", "KUBE-IPVS-OUT-FILTER")).containsExactly(
-        "-s 192.0.2.20 -m ipvs --vaddr 192.0.2.20 --vproto tcp --vport 443 -j DROP");
+    ServiceEntry entry =
+        new ServiceEntry(
+            key,
+            IpFamily.V4,
+            ImmutableList.of(
+                new Frontend(
+                    FrontendKind.LOAD_BALANCER, IpAddress.parse("192.0.2.20"), 443, Protocol.TCP)),
+            SampleTables.list(),
+            SampleTables.list(),
+            ImmutableList.of(),
+            false,
+            false,
+            SessionAffinity.NONE,
+            ImmutableList.of(Cidr.parse("203.0.113.0/24")),
+            0);
+    FakeIpvsKernel k =
+        synced(
+            IpvsConfig.DEFAULT,
+            SampleTables.emptyNode(IpFamily.V4).withEntries(Map.of(key, entry)));
+    assertThat(k.rules(IpFamily.V4, "filter", "KUBE-IPVS-OUT-FILTER"))
+        .containsExactly(
+            "-s 192.0.2.20 -m ipvs --vaddr 192.0.2.20 --vproto tcp --vport 443 -j DROP");
   }
 
   @Test
   void glueIsLinkedFromTheBuiltInChainsAndNodePortsCoverOnlyNodeAddresses() throws Exception {
-    FakeIpvsKernel k = synced(IpvsConfig.DEFAULT, SampleTables.allFeatures(IpFamily.V4),
-        SampleTables.allFeatures(IpFamily.V6));
+    FakeIpvsKernel k =
+        synced(
+            IpvsConfig.DEFAULT,
+            SampleTables.allFeatures(IpFamily.V4),
+            SampleTables.allFeatures(IpFamily.V6));
     assertThat(k.jumps(IpFamily.V4)).hasSize(9);
     assertThat(k.jumps(IpFamily.V6)).hasSize(9);
-    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-SERVICES").get(0)).isEqualTo("-s 127.0.0.0/8 -j RETURN");
-    assertThat(k.rules(IpFamily.V6, "nat", "KUBE-SERVICES").get(0)).isEqualTo("-s ::1/128 -j RETURN");
-    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-SERVICES")).contains(
-        "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ");
-    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-MARK-MASQ")).containsExactly("-j MARK --or-mark 0x00004000");
+    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-SERVICES").get(0))
+        .isEqualTo("-s 127.0.0.0/8 -j RETURN");
+    assertThat(k.rules(IpFamily.V6, "nat", "KUBE-SERVICES").get(0))
+        .isEqualTo("-s ::1/128 -j RETURN");
+    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-SERVICES"))
+        .contains(
+            "-m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ");
+    assertThat(k.rules(IpFamily.V4, "nat", "KUBE-MARK-MASQ"))
+        .containsExactly("-j MARK --or-mark 0x00004000");
     assertThat(k.members("KUBE-6-CLUSTER-IP")).contains("fd00:96::10,tcp:80");
     assertThat(k.members("KUBE-6-NODE-PORT-TCP")).contains("30080");
-    assertThat(k.services(IpFamily.V6)).containsKey(
-        VirtualServer.of(SampleTables.nodeAddress(IpFamily.V6), Protocol.TCP, 30080));
+    assertThat(k.services(IpFamily.V6))
+        .containsKey(VirtualServer.of(SampleTables.nodeAddress(IpFamily.V6), Protocol.TCP, 30080));
   }
 
   @Test
@@ -164,8 +201,9 @@ class IpvsCompilerFeatureTest {
     ForwardingTable table = SampleTables.allFeatures(IpFamily.V4);
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     IpvsCompiler compiler = new IpvsCompiler(IpvsConfig.DEFAULT, kernel);
-    kernel.apply(java.util.List.of(
-        compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
+    kernel.apply(
+        java.util.List.of(
+            compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
     String before = kernel.dump();
     IpvsTransaction again = compiler.full(table, kernel.read(IpFamily.V4), null, 0).transaction();
     assertThat(again.ipvs()).isEmpty();
@@ -181,14 +219,22 @@ class IpvsCompilerFeatureTest {
   void aFullSyncReplacesWhatAnotherRunLeftBehind() throws Exception {
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     IpvsCompiler compiler = new IpvsCompiler(new IpvsConfig("rr", Duration.ZERO), kernel);
-    kernel.apply(java.util.List.of(compiler.full(SampleTables.allFeatures(IpFamily.V4),
-        IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
+    kernel.apply(
+        java.util.List.of(
+            compiler
+                .full(
+                    SampleTables.allFeatures(IpFamily.V4),
+                    IpvsExisting.nothing(IpFamily.V4),
+                    null,
+                    0)
+                .transaction()));
     ForwardingTable other = SampleTables.generated(IpFamily.V4, 3, 2, false);
-    kernel.apply(java.util.List.of(
-        compiler.full(other, kernel.read(IpFamily.V4), null, 0).transaction()));
+    kernel.apply(
+        java.util.List.of(compiler.full(other, kernel.read(IpFamily.V4), null, 0).transaction()));
     FakeIpvsKernel fresh = new FakeIpvsKernel();
-    fresh.apply(java.util.List.of(
-        compiler.full(other, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
+    fresh.apply(
+        java.util.List.of(
+            compiler.full(other, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
     assertThat(kernel.dump()).isEqualTo(fresh.dump());
   }
 
@@ -197,29 +243,55 @@ class IpvsCompilerFeatureTest {
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     VirtualServer foreign = vs("10.200.0.1", Protocol.TCP, 80);
     VirtualServer stale = vs("10.96.9.9", Protocol.TCP, 80);
-    kernel.apply(java.util.List.of(new IpvsTransaction(IpFamily.V4, ImmutableList.of(), false,
-        ImmutableList.of(), ImmutableList.of(new IpvsOp.AddService(foreign, new ServiceConfig("wrr", 0, "")),
-            new IpvsOp.AddServer(rs(foreign, "10.1.1.1", 80), 3),
-            new IpvsOp.AddService(stale, new ServiceConfig("rr", 0, ""))),
-        ImmutableList.of(), ImmutableList.of(), com.google.common.collect.ImmutableMap.of())));
+    kernel.apply(
+        java.util.List.of(
+            new IpvsTransaction(
+                IpFamily.V4,
+                ImmutableList.of(),
+                false,
+                ImmutableList.of(),
+                ImmutableList.of(
+                    new IpvsOp.AddService(foreign, new ServiceConfig("wrr", 0, "")),
+                    new IpvsOp.AddServer(rs(foreign, "10.1.1.1", 80), 3),
+                    new IpvsOp.AddService(stale, new ServiceConfig("rr", 0, ""))),
+                ImmutableList.of(),
+                ImmutableList.of(),
+                com.google.common.collect.ImmutableMap.of())));
     IpvsConfig config = IpvsConfig.DEFAULT.withExcludeCidrs(List.of(Cidr.parse("10.200.0.0/16")));
     new IpvsBackend(kernel, config, () -> 0L)
         .sync(SyncRequest.full(TableChange.initial(SampleTables.allFeatures(IpFamily.V4))));
-    assertThat(kernel.services(IpFamily.V4)).containsEntry(foreign, new ServiceConfig("wrr", 0, ""))
+    assertThat(kernel.services(IpFamily.V4))
+        .containsEntry(foreign, new ServiceConfig("wrr", 0, ""))
         .doesNotContainKey(stale);
     assertThat(kernel.servers(IpFamily.V4)).containsEntry(rs(foreign, "10.1.1.1", 80), 3);
   }
 
   @Test
   void fullSyncsSetTheSysctlsAndTimeoutsUpstreamSetsPartialOnesDoNot() throws Exception {
-    IpvsConfig config = IpvsConfig.DEFAULT.withStrictArp(true).withConnReuseModeZero(true)
-        .withTimeouts(Duration.ofSeconds(900), Duration.ofSeconds(120), Duration.ofSeconds(300));
+    IpvsConfig config =
+        IpvsConfig.DEFAULT
+            .withStrictArp(true)
+            .withConnReuseModeZero(true)
+            .withTimeouts(
+                Duration.ofSeconds(900), Duration.ofSeconds(120), Duration.ofSeconds(300));
     FakeIpvsKernel k = synced(config, SampleTables.allFeatures(IpFamily.V4));
-    assertThat(k.sysctls()).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "net.ipv4.vs.conntrack", "1", "net.ipv4.vs.conn_reuse_mode", "0",
-        "net.ipv4.vs.expire_nodest_conn", "1", "net.ipv4.vs.expire_quiescent_template", "1",
-        "net.ipv4.ip_forward", "1", "net.ipv4.conf.all.arp_ignore", "1",
-        "net.ipv4.conf.all.arp_announce", "2"));
+    assertThat(k.sysctls())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "net.ipv4.vs.conntrack",
+                "1",
+                "net.ipv4.vs.conn_reuse_mode",
+                "0",
+                "net.ipv4.vs.expire_nodest_conn",
+                "1",
+                "net.ipv4.vs.expire_quiescent_template",
+                "1",
+                "net.ipv4.ip_forward",
+                "1",
+                "net.ipv4.conf.all.arp_ignore",
+                "1",
+                "net.ipv4.conf.all.arp_announce",
+                "2"));
     assertThat(k.timeouts()).isEqualTo(new IpvsOp.SetTimeouts(900, 120, 300));
     assertThat(String.join(" ", k.timeouts().args())).isEqualTo("--set 900 120 300");
     assertThat(synced(IpvsConfig.DEFAULT, SampleTables.allFeatures(IpFamily.V4)).sysctls())
@@ -227,9 +299,14 @@ class IpvsCompilerFeatureTest {
     IpvsCompiler compiler = new IpvsCompiler(config, RealServerConnections.NONE);
     ForwardingTable table = SampleTables.allFeatures(IpFamily.V4);
     IpvsState state = compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).state();
-    IpvsTransaction partial = compiler.partial(
-        new TableChange(IpFamily.V4, table, table, com.google.common.collect.ImmutableSet.of()),
-        state, 0).transaction();
+    IpvsTransaction partial =
+        compiler
+            .partial(
+                new TableChange(
+                    IpFamily.V4, table, table, com.google.common.collect.ImmutableSet.of()),
+                state,
+                0)
+            .transaction();
     assertThat(partial.isEmpty()).isTrue();
     assertThat(IpvsProvider.needsConnReuseModeZero("5.4.0-150-generic")).isTrue();
     assertThat(IpvsProvider.needsConnReuseModeZero("6.1.0-28-cloud-amd64")).isFalse();

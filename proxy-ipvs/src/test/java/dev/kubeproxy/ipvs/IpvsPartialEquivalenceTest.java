@@ -28,10 +28,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Partial syncs converge on what a full sync programs: after a random sequence of changes
- * (both families, with a full sync over the existing kernel now and then), once drained real
- * servers have been checked the fake kernel holds exactly what a fresh full sync of the final
- * tables gives.
+ * Partial syncs converge on what a full sync programs: after a random sequence of changes (both
+ * families, with a full sync over the existing kernel now and then), once drained real servers have
+ * been checked the fake kernel holds exactly what a fresh full sync of the final tables gives.
  */
 class IpvsPartialEquivalenceTest {
   private static final int KEYS = 40;
@@ -70,9 +69,10 @@ class IpvsPartialEquivalenceTest {
     }
     // One more sync after the check interval deletes the servers still draining.
     clock[0] += config.gracefulCheckInterval().toNanos();
-    backend.sync(SyncRequest.partial(
-        new TableChange(IpFamily.V4, v4, v4, ImmutableSet.of()),
-        new TableChange(IpFamily.V6, v6, v6, ImmutableSet.of())));
+    backend.sync(
+        SyncRequest.partial(
+            new TableChange(IpFamily.V4, v4, v4, ImmutableSet.of()),
+            new TableChange(IpFamily.V6, v6, v6, ImmutableSet.of())));
     assertThat(backend.committed(IpFamily.V4).draining()).isEmpty();
 
     FakeIpvsKernel fresh = new FakeIpvsKernel();
@@ -82,8 +82,8 @@ class IpvsPartialEquivalenceTest {
   }
 
   private static ServicePortKey key(int index) {
-    return ServicePortKey.of("ns" + index % 3, "svc" + index, "p",
-        index % 5 == 4 ? Protocol.UDP : Protocol.TCP);
+    return ServicePortKey.of(
+        "ns" + index % 3, "svc" + index, "p", index % 5 == 4 ? Protocol.UDP : Protocol.TCP);
   }
 
   /** A random entry whose addresses and endpoints come from small pools, so objects are shared. */
@@ -92,26 +92,39 @@ class IpvsPartialEquivalenceTest {
     Protocol p = key.protocol();
     ImmutableList.Builder<Frontend> frontends = ImmutableList.builder();
     // Two keys share each ClusterIP (as two ports of one service would).
-    frontends.add(new Frontend(FrontendKind.CLUSTER_IP,
-        SampleTables.indexed(family, 10, 96, index / 2 + 1), 80 + index % 2, p));
+    frontends.add(
+        new Frontend(
+            FrontendKind.CLUSTER_IP,
+            SampleTables.indexed(family, 10, 96, index / 2 + 1),
+            80 + index % 2,
+            p));
     if (r.nextBoolean()) {
       frontends.add(Frontend.nodePort(30000 + index, p));
     }
     if (r.nextInt(3) == 0) {
       // Two keys share each ExternalIP address, on different ports.
-      frontends.add(new Frontend(FrontendKind.EXTERNAL_IP,
-          SampleTables.indexed(family, 172, 16, index / 2 + 1), 80 + index % 2, p));
+      frontends.add(
+          new Frontend(
+              FrontendKind.EXTERNAL_IP,
+              SampleTables.indexed(family, 172, 16, index / 2 + 1),
+              80 + index % 2,
+              p));
     }
     boolean lb = r.nextInt(3) == 0;
     if (lb) {
-      frontends.add(new Frontend(FrontendKind.LOAD_BALANCER,
-          SampleTables.indexed(family, 172, 20, index + 1), 443, p));
+      frontends.add(
+          new Frontend(
+              FrontendKind.LOAD_BALANCER,
+              SampleTables.indexed(family, 172, 20, index + 1),
+              443,
+              p));
     }
     List<ServiceEndpoint> all = new ArrayList<>();
     int count = r.nextInt(5);
     for (int i = 0; i < count; i++) {
-      ServiceEndpoint e = SampleTables.endpoint(
-          SampleTables.indexed(family, 10, 64, 1 + r.nextInt(30)), 8080, r.nextBoolean());
+      ServiceEndpoint e =
+          SampleTables.endpoint(
+              SampleTables.indexed(family, 10, 64, 1 + r.nextInt(30)), 8080, r.nextBoolean());
       if (!all.contains(e)) {
         all.add(e);
       }
@@ -122,16 +135,34 @@ class IpvsPartialEquivalenceTest {
     boolean externalLocal = r.nextBoolean();
     boolean internalLocal = r.nextInt(4) == 0;
     EmptyVerdict verdict = cluster.isEmpty() ? EmptyVerdict.REJECT : EmptyVerdict.DROP;
-    EndpointList internal = internalLocal ? new EndpointList(local, verdict)
-        : new EndpointList(cluster, EmptyVerdict.REJECT);
-    EndpointList external = externalLocal ? new EndpointList(local, verdict)
-        : new EndpointList(cluster, EmptyVerdict.REJECT);
-    SessionAffinity affinity = r.nextInt(3) == 0
-        ? SessionAffinity.clientIp(r.nextBoolean() ? 60 : 10800) : SessionAffinity.NONE;
-    ImmutableList<Cidr> firewall = lb && r.nextBoolean()
-        ? ImmutableList.of(Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"))
-        : ImmutableList.of();
-    return new ServiceEntry(key, family, frontends.build(), internal, external, cluster,
-        internalLocal, externalLocal, affinity, firewall, r.nextInt(4) == 0 ? 32000 + index : 0);
+    EndpointList internal =
+        internalLocal
+            ? new EndpointList(local, verdict)
+            : new EndpointList(cluster, EmptyVerdict.REJECT);
+    EndpointList external =
+        externalLocal
+            ? new EndpointList(local, verdict)
+            : new EndpointList(cluster, EmptyVerdict.REJECT);
+    SessionAffinity affinity =
+        r.nextInt(3) == 0
+            ? SessionAffinity.clientIp(r.nextBoolean() ? 60 : 10800)
+            : SessionAffinity.NONE;
+    ImmutableList<Cidr> firewall =
+        lb && r.nextBoolean()
+            ? ImmutableList.of(
+                Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"))
+            : ImmutableList.of();
+    return new ServiceEntry(
+        key,
+        family,
+        frontends.build(),
+        internal,
+        external,
+        cluster,
+        internalLocal,
+        externalLocal,
+        affinity,
+        firewall,
+        r.nextInt(4) == 0 ? 32000 + index : 0);
   }
 }

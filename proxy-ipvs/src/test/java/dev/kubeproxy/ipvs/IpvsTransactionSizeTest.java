@@ -17,22 +17,22 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Work follows the change, not the cluster: the transaction for one endpoint change has the
- * same, small size at 1k and at 10k services (10 endpoints each), and the partial compile reads
- * nothing from the kernel.
+ * Work follows the change, not the cluster: the transaction for one endpoint change has the same,
+ * small size at 1k and at 10k services (10 endpoints each), and the partial compile reads nothing
+ * from the kernel.
  */
 class IpvsTransactionSizeTest {
   private static final int ENDPOINTS = 10;
 
   /** Sizes of: one endpoint replaced, one endpoint added, the service deleted. */
   private static List<Integer> changeSizes(int services) {
-    RealServerConnections noReads = (family, servers) -> {
-      throw new AssertionError("servers that start draining are checked by a later sync");
-    };
+    RealServerConnections noReads =
+        (family, servers) -> {
+          throw new AssertionError("servers that start draining are checked by a later sync");
+        };
     IpvsCompiler compiler = new IpvsCompiler(IpvsConfig.DEFAULT, noReads);
     ForwardingTable table = SampleTables.generated(IpFamily.V4, services, ENDPOINTS, false);
-    IpvsState state =
-        compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).state();
+    IpvsState state = compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).state();
     ServiceEntry entry = table.sortedEntries().get(services / 2);
     List<ServiceEndpoint> endpoints = new ArrayList<>(entry.internal().endpoints());
     endpoints.set(0, SampleTables.endpoint(IpAddress.parse("10.99.0.1"), 8080, false));

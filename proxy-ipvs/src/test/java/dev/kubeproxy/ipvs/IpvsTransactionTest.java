@@ -24,16 +24,19 @@ class IpvsTransactionTest {
   void virtualServiceAndRealServerLines() {
     RealServer pod = new RealServer(WEB, IpAddress.parse("10.244.1.2"), 8080);
     RealServer pod6 = new RealServer(DNS6, IpAddress.parse("fd00:244::1:7"), 53);
-    assertThat(List.of(
-            new IpvsOp.AddService(WEB, new ServiceConfig("rr", 0, "")),
-            new IpvsOp.EditService(WEB, new ServiceConfig("rr", 10800, "")),
-            new IpvsOp.AddService(DIAMETER, new ServiceConfig("mh", 0, "mh-port")),
-            new IpvsOp.DeleteService(DNS6),
-            new IpvsOp.AddServer(pod, 1),
-            new IpvsOp.EditServer(pod, 0),
-            new IpvsOp.DeleteServer(pod),
-            new IpvsOp.AddServer(pod6, 1))
-        .stream().map(op -> String.join(" ", op.args())).toList())
+    assertThat(
+            List.of(
+                    new IpvsOp.AddService(WEB, new ServiceConfig("rr", 0, "")),
+                    new IpvsOp.EditService(WEB, new ServiceConfig("rr", 10800, "")),
+                    new IpvsOp.AddService(DIAMETER, new ServiceConfig("mh", 0, "mh-port")),
+                    new IpvsOp.DeleteService(DNS6),
+                    new IpvsOp.AddServer(pod, 1),
+                    new IpvsOp.EditServer(pod, 0),
+                    new IpvsOp.DeleteServer(pod),
+                    new IpvsOp.AddServer(pod6, 1))
+                .stream()
+                .map(op -> String.join(" ", op.args()))
+                .toList())
         .containsExactly(
             "-A -t 10.96.0.10:80 -s rr",
             "-E -t 10.96.0.10:80 -s rr -p 10800",
@@ -48,12 +51,17 @@ class IpvsTransactionTest {
   @Test
   void ipsetAndAddressLines() {
     IpsetEntry member = new IpsetEntry("KUBE-CLUSTER-IP", "10.96.0.10,tcp:80");
-    assertThat(List.of(
-            new IpsetOp.Create(IpvsNames.def(IpvsNames.CLUSTER_IP, IpFamily.V4)),
-            new IpsetOp.Create(IpvsNames.def(IpvsNames.NODE_PORT_TCP, IpFamily.V6)),
-            new IpsetOp.Add(member), new IpsetOp.Del(member),
-            new IpsetOp.Flush("KUBE-CLUSTER-IP"), new IpsetOp.Destroy("KUBE-CLUSTER-IP"))
-        .stream().map(IpsetOp::line).toList())
+    assertThat(
+            List.of(
+                    new IpsetOp.Create(IpvsNames.def(IpvsNames.CLUSTER_IP, IpFamily.V4)),
+                    new IpsetOp.Create(IpvsNames.def(IpvsNames.NODE_PORT_TCP, IpFamily.V6)),
+                    new IpsetOp.Add(member),
+                    new IpsetOp.Del(member),
+                    new IpsetOp.Flush("KUBE-CLUSTER-IP"),
+                    new IpsetOp.Destroy("KUBE-CLUSTER-IP"))
+                .stream()
+                .map(IpsetOp::line)
+                .toList())
         .containsExactly(
             "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536",
             "create KUBE-6-NODE-PORT-TCP bitmap:port range 0-65535",
@@ -79,12 +87,16 @@ class IpvsTransactionTest {
 
   @Test
   void sizeCountsEveryOperation() {
-    IpvsTransaction t = new IpvsTransaction(IpFamily.V4,
-        ImmutableList.of(new IpsetOp.Flush("KUBE-CLUSTER-IP")), true,
-        ImmutableList.of(AddressOp.add(WEB.address())),
-        ImmutableList.of(new IpvsOp.DeleteService(WEB)),
-        ImmutableList.of(IpvsGlue.outFilter(List.of())), IpvsGlue.jumps(),
-        ImmutableMap.of("net.ipv4.vs.conntrack", "1"));
+    IpvsTransaction t =
+        new IpvsTransaction(
+            IpFamily.V4,
+            ImmutableList.of(new IpsetOp.Flush("KUBE-CLUSTER-IP")),
+            true,
+            ImmutableList.of(AddressOp.add(WEB.address())),
+            ImmutableList.of(new IpvsOp.DeleteService(WEB)),
+            ImmutableList.of(IpvsGlue.outFilter(List.of())),
+            IpvsGlue.jumps(),
+            ImmutableMap.of("net.ipv4.vs.conntrack", "1"));
     assertThat(t.size()).isEqualTo(1 + 1 + 1 + 1 + 1 + 9 + 1);
     assertThat(IpvsTransaction.empty(IpFamily.V6).isEmpty()).isTrue();
   }
