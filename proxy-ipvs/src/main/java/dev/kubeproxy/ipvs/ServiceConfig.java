@@ -4,18 +4,22 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
+import java.util.regex.Pattern;
 
 /**
  * The settings of an IPVS virtual service: its scheduler, its persistence timeout in seconds (0 for
  * none; ClientIP affinity) and its scheduler flags (empty, or e.g. {@code mh-port}).
  */
 public record ServiceConfig(String scheduler, int persistenceSeconds, String flags) {
+  private static final Pattern SCHEDULER = Pattern.compile("[a-z]{1,16}");
+  private static final Pattern FLAGS = Pattern.compile("[a-z0-9,-]*");
+
   public ServiceConfig {
     checkNotNull(scheduler, "scheduler");
-    checkArgument(scheduler.matches("[a-z]{1,16}"), "bad scheduler '%s'", scheduler);
+    checkArgument(SCHEDULER.matcher(scheduler).matches(), "bad scheduler '%s'", scheduler);
     checkArgument(persistenceSeconds >= 0, "negative persistence %s", persistenceSeconds);
     flags = flags == null ? "" : flags;
-    checkArgument(flags.matches("[a-z0-9,-]*"), "bad scheduler flags '%s'", flags);
+    checkArgument(FLAGS.matcher(flags).matches(), "bad scheduler flags '%s'", flags);
   }
 
   /** The ipvsadm options after the service option: {@code -s rr [-b flags] [-p seconds]}. */
