@@ -69,7 +69,8 @@ public final class FakeIpvsKernel implements IpvsKernel {
   }
 
   @Override
-  public long apply(List<IpvsTransaction> transactions) throws KernelException {
+  public long apply(Map<IpFamily, IpvsTransaction> byFamily) throws KernelException {
+    List<IpvsTransaction> transactions = List.copyOf(byFamily.values());
     Node next = node.copy();
     for (IpvsTransaction t : transactions) {
       for (IpsetOp op : t.ipsets()) {

@@ -74,8 +74,8 @@ public final class IpvsCompiler
   }
 
   @Override
-  public String render(List<IpvsTransaction> transactions) {
-    return new IpvsRenderer().render(transactions);
+  public String render(Map<IpFamily, IpvsTransaction> transactions) {
+    return new IpvsRenderer().render(List.copyOf(transactions.values()));
   }
 
   /** Everything {@code next} needs, as the changes from {@code existing}. */

@@ -42,7 +42,8 @@ public final class RealIpvsKernel implements IpvsKernel {
   }
 
   @Override
-  public long apply(List<IpvsTransaction> transactions) throws KernelException {
+  public long apply(Map<IpFamily, IpvsTransaction> byFamily) throws KernelException {
+    List<IpvsTransaction> transactions = List.copyOf(byFamily.values());
     long bytes = 0;
     bytes += run(IpvsRenderer.IPSET, renderer.ipsets(transactions));
     bytes += run(IpvsRenderer.IP, renderer.addresses(transactions));

@@ -45,7 +45,7 @@ class FakeIpvsKernelBehaviourTest {
 
   private static void refuses(FakeIpvsKernel kernel, IpvsTransaction t, String message) {
     String before = kernel.dump();
-    assertThatThrownBy(() -> kernel.apply(List.of(t)))
+    assertThatThrownBy(() -> kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, t)))
         .isInstanceOf(KernelException.class)
         .hasMessageContaining(message);
     assertThat(kernel.dump()).isEqualTo(before);
@@ -55,7 +55,7 @@ class FakeIpvsKernelBehaviourTest {
   void virtualAndRealServers() throws Exception {
     FakeIpvsKernel k = new FakeIpvsKernel();
     refuses(k, ipvs(new IpvsOp.AddServer(POD, 1)), "No such service");
-    k.apply(List.of(ipvs(new IpvsOp.AddService(WEB, RR), new IpvsOp.AddServer(POD, 1))));
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, ipvs(new IpvsOp.AddService(WEB, RR), new IpvsOp.AddServer(POD, 1))));
     refuses(k, ipvs(new IpvsOp.AddService(WEB, RR)), "Service already exists");
     refuses(k, ipvs(new IpvsOp.AddServer(POD, 1)), "Destination already exists");
     RealServer other = new RealServer(WEB, IpAddress.parse("10.244.9.9"), 8080);
@@ -66,7 +66,7 @@ class FakeIpvsKernelBehaviourTest {
         ipvs(new IpvsOp.EditServer(POD, 0), new IpvsOp.DeleteServer(other)),
         "No such destination");
     assertThat(k.servers(IpFamily.V4)).containsEntry(POD, 1);
-    k.apply(List.of(ipvs(new IpvsOp.DeleteService(WEB))));
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, ipvs(new IpvsOp.DeleteService(WEB))));
     assertThat(k.servers(IpFamily.V4)).as("deleting a service deletes its servers").isEmpty();
     refuses(k, ipvs(new IpvsOp.DeleteService(WEB)), "No such service");
   }
@@ -76,8 +76,7 @@ class FakeIpvsKernelBehaviourTest {
     FakeIpvsKernel k = new FakeIpvsKernel();
     IpsetEntry member = new IpsetEntry("KUBE-CLUSTER-IP", "10.96.0.10,tcp:80");
     refuses(k, ipsets(new IpsetOp.Add(member)), "does not exist");
-    k.apply(
-        List.of(
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, 
             ipsets(
                 new IpsetOp.Create(IpvsNames.def(IpvsNames.CLUSTER_IP, IpFamily.V4)),
                 new IpsetOp.Create(IpvsNames.def(IpvsNames.NODE_PORT_TCP, IpFamily.V4)),
@@ -99,9 +98,9 @@ class FakeIpvsKernelBehaviourTest {
         k,
         ipsets(new IpsetOp.Create(new IpsetDef("KUBE-CLUSTER-IP", "hash:ip", IpFamily.V4, ""))),
         "exists with another type");
-    k.apply(List.of(ipsets(new IpsetOp.Flush("KUBE-CLUSTER-IP"))));
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, ipsets(new IpsetOp.Flush("KUBE-CLUSTER-IP"))));
     assertThat(k.members("KUBE-CLUSTER-IP")).isEmpty();
-    k.apply(List.of(ipsets(new IpsetOp.Destroy("KUBE-CLUSTER-IP"))));
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, ipsets(new IpsetOp.Destroy("KUBE-CLUSTER-IP"))));
     assertThat(k.hasSet("KUBE-CLUSTER-IP")).isFalse();
   }
 
@@ -110,7 +109,7 @@ class FakeIpvsKernelBehaviourTest {
     FakeIpvsKernel k = new FakeIpvsKernel();
     AddressOp add = AddressOp.add(WEB.address());
     refuses(k, tx(List.of(), false, List.of(add), List.of(), List.of()), "does not exist");
-    k.apply(List.of(tx(List.of(), true, List.of(add), List.of(), List.of())));
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, tx(List.of(), true, List.of(add), List.of(), List.of())));
     assertThat(k.addresses()).containsExactly(WEB.address());
     refuses(k, tx(List.of(), false, List.of(add), List.of(), List.of()), "File exists");
     refuses(
@@ -139,8 +138,7 @@ class FakeIpvsKernelBehaviourTest {
             IpvsNames.SERVICES,
             ImmutableList.of(ImmutableList.of("-j", IpvsNames.MARK_MASQ)));
     refuses(k, tx(List.of(), false, List.of(), List.of(), List.of(jumps)), "Couldn't load target");
-    k.apply(
-        List.of(
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, 
             tx(
                 List.of(new IpsetOp.Create(IpvsNames.def(IpvsNames.CLUSTER_IP, IpFamily.V4))),
                 false,
@@ -153,8 +151,7 @@ class FakeIpvsKernelBehaviourTest {
   @Test
   void readGivesBackWhatWasApplied() throws Exception {
     FakeIpvsKernel k = new FakeIpvsKernel();
-    k.apply(
-        List.of(
+    k.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, 
             tx(
                 List.of(
                     new IpsetOp.Create(IpvsNames.def(IpvsNames.CLUSTER_IP, IpFamily.V4)),

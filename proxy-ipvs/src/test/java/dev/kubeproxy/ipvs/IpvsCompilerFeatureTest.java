@@ -149,20 +149,13 @@ class IpvsCompilerFeatureTest {
   void firewalledLoadBalancerTheNodeMayNotReachGetsAnOutFilterRule() throws Exception {
     ServicePortKey key = ServicePortKey.of("shop", "private", "", Protocol.TCP);
     ServiceEntry entry =
-        new ServiceEntry(
-            key,
-            IpFamily.V4,
-            ImmutableList.of(
-                new Frontend(
-                    FrontendKind.LOAD_BALANCER, IpAddress.parse("192.0.2.20"), 443, Protocol.TCP)),
-            SampleTables.list(),
-            SampleTables.list(),
-            ImmutableList.of(),
-            false,
-            false,
-            SessionAffinity.NONE,
-            ImmutableList.of(Cidr.parse("203.0.113.0/24")),
-            0);
+        ServiceEntry.builder(key, IpFamily.V4)
+            .frontends(new Frontend(
+                FrontendKind.LOAD_BALANCER, IpAddress.parse("192.0.2.20"), 443, Protocol.TCP))
+            .internal(SampleTables.list())
+            .external(SampleTables.list())
+            .firewallSources(List.of(Cidr.parse("203.0.113.0/24")))
+            .build();
     FakeIpvsKernel k =
         synced(
             IpvsConfig.DEFAULT,
@@ -201,8 +194,7 @@ class IpvsCompilerFeatureTest {
     ForwardingTable table = SampleTables.allFeatures(IpFamily.V4);
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     IpvsCompiler compiler = new IpvsCompiler(IpvsConfig.DEFAULT, kernel);
-    kernel.apply(
-        java.util.List.of(
+    kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4,
             compiler.full(table, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
     String before = kernel.dump();
     IpvsTransaction again = compiler.full(table, kernel.read(IpFamily.V4), null, 0).transaction();
@@ -211,7 +203,7 @@ class IpvsCompilerFeatureTest {
     assertThat(again.jumps()).isEmpty();
     assertThat(again.createDevice()).isFalse();
     assertThat(again.ipsets()).allMatch(op -> op instanceof IpsetOp.Create);
-    kernel.apply(java.util.List.of(again));
+    kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, again));
     assertThat(kernel.dump()).isEqualTo(before);
   }
 
@@ -219,8 +211,7 @@ class IpvsCompilerFeatureTest {
   void aFullSyncReplacesWhatAnotherRunLeftBehind() throws Exception {
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     IpvsCompiler compiler = new IpvsCompiler(new IpvsConfig("rr", Duration.ZERO), kernel);
-    kernel.apply(
-        java.util.List.of(
+    kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4,
             compiler
                 .full(
                     SampleTables.allFeatures(IpFamily.V4),
@@ -229,11 +220,9 @@ class IpvsCompilerFeatureTest {
                     0)
                 .transaction()));
     ForwardingTable other = SampleTables.generated(IpFamily.V4, 3, 2, false);
-    kernel.apply(
-        java.util.List.of(compiler.full(other, kernel.read(IpFamily.V4), null, 0).transaction()));
+    kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, compiler.full(other, kernel.read(IpFamily.V4), null, 0).transaction()));
     FakeIpvsKernel fresh = new FakeIpvsKernel();
-    fresh.apply(
-        java.util.List.of(
+    fresh.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, 
             compiler.full(other, IpvsExisting.nothing(IpFamily.V4), null, 0).transaction()));
     assertThat(kernel.dump()).isEqualTo(fresh.dump());
   }
@@ -243,8 +232,7 @@ class IpvsCompilerFeatureTest {
     FakeIpvsKernel kernel = new FakeIpvsKernel();
     VirtualServer foreign = vs("10.200.0.1", Protocol.TCP, 80);
     VirtualServer stale = vs("10.96.9.9", Protocol.TCP, 80);
-    kernel.apply(
-        java.util.List.of(
+    kernel.apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4,
             new IpvsTransaction(
                 IpFamily.V4,
                 ImmutableList.of(),

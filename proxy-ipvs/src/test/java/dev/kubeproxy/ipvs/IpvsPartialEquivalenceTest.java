@@ -152,17 +152,16 @@ class IpvsPartialEquivalenceTest {
             ? ImmutableList.of(
                 Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"))
             : ImmutableList.of();
-    return new ServiceEntry(
-        key,
-        family,
-        frontends.build(),
-        internal,
-        external,
-        cluster,
-        internalLocal,
-        externalLocal,
-        affinity,
-        firewall,
-        r.nextInt(4) == 0 ? 32000 + index : 0);
+    return ServiceEntry.builder(key, family)
+        .frontends(frontends.build())
+        .internal(internal)
+        .external(external)
+        .cluster(cluster)
+        .internalPolicyLocal(internalLocal)
+        .externalPolicyLocal(externalLocal)
+        .affinity(affinity)
+        .firewallSources(firewall)
+        .healthCheckNodePort(r.nextInt(4) == 0 ? 32000 + index : 0)
+        .build();
   }
 }

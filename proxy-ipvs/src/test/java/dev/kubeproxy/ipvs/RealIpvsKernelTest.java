@@ -3,6 +3,7 @@ package dev.kubeproxy.ipvs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Protocol;
@@ -55,8 +56,9 @@ class RealIpvsKernelTest {
   void applyRunsIpsetThenIpThenIpvsadmThenIptablesRestoreWithTheRenderedInput() throws Exception {
     Recorder runner = new Recorder(c -> null);
     IpvsCompiler compiler = new IpvsCompiler(IpvsConfig.DEFAULT, RealServerConnections.NONE);
-    List<IpvsTransaction> transactions =
-        List.of(
+    Map<IpFamily, IpvsTransaction> transactions =
+        ImmutableMap.of(
+            IpFamily.V4,
             compiler
                 .full(
                     SampleTables.allFeatures(IpFamily.V4),
@@ -64,6 +66,7 @@ class RealIpvsKernelTest {
                     null,
                     0)
                 .transaction(),
+            IpFamily.V6,
             compiler
                 .full(
                     SampleTables.allFeatures(IpFamily.V6),
@@ -83,9 +86,9 @@ class RealIpvsKernelTest {
             "ip6tables-restore --noflush");
     IpvsRenderer renderer = new IpvsRenderer();
     assertThat(new String(runner.commands.get(2).stdin(), StandardCharsets.UTF_8))
-        .isEqualTo(renderer.ipvs(transactions));
+        .isEqualTo(renderer.ipvs(List.copyOf(transactions.values())));
     assertThat(new String(runner.commands.get(5).stdin(), StandardCharsets.UTF_8))
-        .isEqualTo(renderer.glue(transactions.get(1)));
+        .isEqualTo(renderer.glue(transactions.get(IpFamily.V6)));
     assertThat(bytes).isEqualTo(runner.commands.stream().mapToLong(c -> c.stdin().length).sum());
   }
 
@@ -103,10 +106,10 @@ class RealIpvsKernelTest {
             com.google.common.collect.ImmutableList.of(),
             com.google.common.collect.ImmutableMap.of());
     Recorder ok = new Recorder(c -> null);
-    new RealIpvsKernel(ok).apply(List.of(onlyIpvs));
+    new RealIpvsKernel(ok).apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, onlyIpvs));
     assertThat(ok.lines()).containsExactly("ipvsadm -R");
     Recorder failing = new Recorder(c -> new CommandResult(1, "", "Memory allocation problem"));
-    assertThatThrownBy(() -> new RealIpvsKernel(failing).apply(List.of(onlyIpvs)))
+    assertThatThrownBy(() -> new RealIpvsKernel(failing).apply(java.util.Map.of(dev.kubeproxy.api.IpFamily.V4, onlyIpvs)))
         .isInstanceOf(KernelException.class)
         .hasMessageContaining("ipvsadm -R failed")
         .hasMessageContaining("Memory allocation problem");

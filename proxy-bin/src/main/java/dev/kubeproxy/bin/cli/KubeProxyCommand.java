@@ -42,7 +42,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(
       names = "--proxy-mode",
       paramLabel = "MODE",
-      description = "nftables (default) or iptables; ipvs and userspace are not built yet and are refused.")
+      description = "nftables (default), iptables or ipvs; userspace is not built yet and is refused.")
   String proxyMode;
 
   @Mixin NodeOptions node;

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The host end of the guest agent's wire format (scripts/ipvs-vm/agent.c): sends one command at
@@ -81,15 +82,24 @@ public final class GuestAgent implements AutoCloseable {
     if (!channel.isOpen()) {
       throw new IOException("the guest agent's channel is closed");
     }
+    // Set before the watchdog closes the channel: the blocked read may wake before the
+    // watchdog's future counts as done.
+    AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> watchdog =
-        WATCHDOG.schedule(this::close, replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        WATCHDOG.schedule(
+            () -> {
+              timedOut.set(true);
+              close();
+            },
+            replyTimeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     try {
       out.write(encodeRequest(command, detach));
       out.flush();
       return decodeReply(in);
     } catch (IOException e) {
       close(); // a half-read reply leaves the stream unusable
-      if (watchdog.isDone()) {
+      if (timedOut.get()) {
         throw new IOException("no reply from the guest agent within " + replyTimeout, e);
       }
       throw e;
