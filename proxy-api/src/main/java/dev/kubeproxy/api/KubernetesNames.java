@@ -71,9 +71,33 @@ public final class KubernetesNames {
   }
 
   /** {@code value} shortened and with control characters escaped, for a log line. */
-  static String printable(String value) {
+  public static String printable(String value) {
     String quoted = quote(value);
     return value == null ? quoted : quoted.substring(1, quoted.length() - 1);
+  }
+
+  /**
+   * {@code text} safe for one log line: control characters escaped ({@code \x0a}), and cut
+   * at {@code max} characters.
+   */
+  public static String oneLine(String text, int max) {
+    if (text == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder();
+    int limit = Math.min(text.length(), max);
+    for (int i = 0; i < limit; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029 || c == 0x85) {
+        b.append(c > 0xff ? String.format("\\u%04x", (int) c) : String.format("\\x%02x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    if (text.length() > limit) {
+      b.append("...");
+    }
+    return b.toString();
   }
 
   /** The value in single quotes, shortened and with control characters escaped, for a log line. */

@@ -42,9 +42,20 @@ final class BoundedYaml {
   /** Thrown for a document past a bound; the message says which and what the bound is. */
   static final class LimitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final String object;
 
     LimitException(String message) {
+      this(message, null);
+    }
+
+    LimitException(String message, String object) {
       super(message);
+      this.object = object;
+    }
+
+    /** {@code Kind namespace/name} as far as the refused document says, or null. */
+    String object() {
+      return object;
     }
   }
 
@@ -80,8 +91,44 @@ final class BoundedYaml {
     if (root == null) {
       return null;
     }
-    new Expansion().measure(root, 1);
+    try {
+      new Expansion().measure(root, 1);
+    } catch (LimitException e) {
+      throw new LimitException(e.getMessage(), identify(root));
+    }
     return constructor.construct(root);
+  }
+
+  /**
+   * {@code Kind namespace/name} read from the plain scalars of a document's node graph without
+   * building it, so that a refused document is still named; null when it does not say.
+   */
+  private static String identify(Node root) {
+    String kind = scalar(root, "kind");
+    Node metadata = child(root, "metadata");
+    String name = scalar(metadata, "name");
+    if (kind == null || name == null) {
+      return null;
+    }
+    String namespace = scalar(metadata, "namespace");
+    String id = "Node".equals(kind) || "List".equals(kind)
+        ? name : (namespace == null ? "default" : namespace) + "/" + name;
+    return dev.kubeproxy.api.KubernetesNames.printable(kind + " " + id);
+  }
+
+  private static Node child(Node node, String key) {
+    if (node instanceof MappingNode mapping) {
+      for (NodeTuple tuple : mapping.getValue()) {
+        if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue())) {
+          return tuple.getValueNode();
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String scalar(Node node, String key) {
+    return child(node, key) instanceof ScalarNode value ? value.getValue() : null;
   }
 
   /** Measures the expanded size and depth of a node graph, each shared node once. */

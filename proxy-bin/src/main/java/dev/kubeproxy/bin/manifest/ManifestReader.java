@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableSet;
 import com.google.gson.JsonParseException;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.InvalidObjectException;
+import dev.kubeproxy.api.KubernetesNames;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
@@ -181,7 +182,8 @@ final class ManifestReader {
       acc.problem(new ManifestProblem(file, where, "", "not valid YAML: " + firstLine(e)));
       return;
     } catch (BoundedYaml.LimitException e) {
-      acc.problem(new ManifestProblem(file, where, "", "refused: " + e.getMessage()));
+      String object = e.object() == null ? where : e.object() + " in " + where;
+      acc.problem(new ManifestProblem(file, object, "", "refused: " + e.getMessage()));
       return;
     } catch (StackOverflowError e) {
       // Not expected within the bounds; still one document must never stop the others.
@@ -205,21 +207,27 @@ final class ManifestReader {
       acc.problem(new ManifestProblem(file, where, "kind", "apiVersion and kind must be set"));
       return;
     }
+    String named =
+        name(map) == null
+            ? where + " (" + KubernetesNames.printable((String) kind) + ")"
+            : kind + " " + KubernetesNames.printable(name(map)) + " in " + where;
     String expected = API_VERSIONS.get(kind);
     if (expected == null) {
       String meant = closeKind((String) kind);
       if (meant == null) {
         // Another kind (a Deployment beside its Service): not ours, ignored by rule.
-        acc.ignored.add(file + ": " + where + ": " + apiVersion + " " + kind);
+        acc.ignored.add(file + ": " + where + ": " + KubernetesNames.printable(apiVersion + " " + kind));
       } else {
-        acc.problem(new ManifestProblem(file, where + " (" + kind + ")", "kind",
-            "'" + kind + "' is not a kind read here; did you mean " + meant + "?"));
+        acc.problem(new ManifestProblem(file, named, "kind",
+            "'" + KubernetesNames.printable((String) kind) + "' is not a kind read here; did you mean "
+                + meant + "?"));
       }
       return;
     }
     if (!expected.equals(apiVersion)) {
-      acc.problem(new ManifestProblem(file, where + " (" + kind + ")", "apiVersion",
-          "'" + apiVersion + "' is not read; " + kind + " must be " + expected));
+      acc.problem(new ManifestProblem(file, named, "apiVersion",
+          "'" + KubernetesNames.printable((String) apiVersion) + "' is not read; " + kind
+              + " must be " + expected));
       return;
     }
     switch ((String) kind) {

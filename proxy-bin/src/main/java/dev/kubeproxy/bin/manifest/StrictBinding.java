@@ -40,6 +40,10 @@ final class StrictBinding {
 
   /** Binds {@code document} to {@code type}; a bad scalar throws {@link BadScalarException}. */
   <T> T bind(Map<?, ?> document, Class<T> type) {
+    String infinite = nonFinite(document, "");
+    if (infinite != null) {
+      throw new BadScalarException("", "", "a number beyond any range", infinite);
+    }
     JsonElement json = raw.toJsonTree(document);
     try {
       return strict.fromJson(json, type);
@@ -108,6 +112,30 @@ final class StrictBinding {
     private boolean matches(Object leaf) {
       return leaf != null && String.valueOf(leaf).equals(String.valueOf(value));
     }
+  }
+
+  /** The path of the first infinite or NaN number (YAML's {@code .inf}, {@code 1e400}), or null. */
+  private static String nonFinite(Object node, String path) {
+    if (node instanceof Double d && !Double.isFinite(d) || node instanceof Float f && !Float.isFinite(f)) {
+      return path;
+    }
+    if (node instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String found =
+            nonFinite(e.getValue(), path.isEmpty() ? String.valueOf(e.getKey()) : path + "." + e.getKey());
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (node instanceof List<?> list) {
+      for (int i = 0; i < list.size(); i++) {
+        String found = nonFinite(list.get(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   /** The last key of a Gson path such as {@code $.ports[0].port}. */
