@@ -4,10 +4,12 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The parts of a discovery.k8s.io/v1 EndpointSlice that kube-proxy reads, validated at
@@ -58,7 +60,7 @@ public final class EndpointSlice {
           b.endpoints.size() + " endpoints; at most " + MAX_ENDPOINTS + " are allowed");
     }
     ImmutableList.Builder<EndpointPort> portList = ImmutableList.builder();
-    java.util.Set<String> portNames = new java.util.HashSet<>();
+    Set<String> portNames = new HashSet<>();
     for (int i = 0; i < b.ports.size(); i++) {
       Object[] raw = b.ports.get(i);
       String field = "ports[" + i + "]";
@@ -85,12 +87,10 @@ public final class EndpointSlice {
         if (raw.address == null || raw.address.isEmpty()) {
           throw new InvalidObjectException(object, field, "must be set");
         }
-        IpAddress address =
-            b.allowLoopback
-                ? IpAddress.parse(raw.address, object, field)
-                : IpAddress.parseNonSpecial(raw.address, object, field);
-        if (b.allowLoopback && !address.isLoopback() && address.specialRange() != null) {
-          IpAddress.parseNonSpecial(raw.address, object, field);
+        IpAddress address = IpAddress.parse(raw.address, object, field);
+        String special = address.specialRange();
+        if (special != null && !(b.allowLoopback && address.isLoopback())) {
+          throw new InvalidObjectException(object, field, "'" + address + "' may not be " + special);
         }
         if (address.family() != addressFamily) {
           throw new InvalidObjectException(
