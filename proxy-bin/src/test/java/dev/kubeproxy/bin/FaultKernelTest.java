@@ -29,6 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults the binary survives (issue 14, item 5), proven in the lab: the real binary runs in the
@@ -70,6 +72,13 @@ class FaultKernelTest {
   @BeforeEach
   void freshNode() throws CommandException, IOException {
     lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    for (String tool : List.of("iptables-legacy", "ip6tables-legacy")) {
+      for (String table : List.of("nat", "filter")) {
+        // What an iptables (legacy) run left in the lab's node; the nft flush clears iptables-nft.
+        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-F");
+        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-X");
+      }
+    }
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     write("00-node.yaml", node());
     write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + slice("stable", "ep-a", "ep-r"));
@@ -148,9 +157,73 @@ class FaultKernelTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"nftables", "iptables"})
+  @DisplayName("pods churn under steady traffic (30 s, a change as often as the manifest watch"
+      + " applies one: an endpoint added, marked terminating or removed, never leaving the Service"
+      + " without a ready endpoint): zero failed connections")
+  void podsChurnUnderTraffic(String mode) throws Exception {
+    java.util.Random random = new java.util.Random(14);
+    // Pod name -> ready (true) or serving-and-terminating (false).
+    Map<String, Boolean> endpoints = new java.util.TreeMap<>(Map.of("ep-a", true));
+    write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+    start(Map.of(), "--proxy-mode", mode);
+    awaitAnswer(STABLE_IP, "ep-a");
+    int changes = 0;
+    try (Probes probes = Probes.start(STABLE_IP)) {
+      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < end) {
+        List<String> absent = new ArrayList<>(List.of("ep-a", "ep-b", "ep-r"));
+        absent.removeAll(endpoints.keySet());
+        List<String> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
+            .map(Map.Entry::getKey).toList();
+        switch (random.nextInt(3)) {
+          case 0 -> {
+            if (!absent.isEmpty()) {
+              endpoints.put(absent.get(random.nextInt(absent.size())), true);
+            }
+          }
+          case 1 -> {
+            if (ready.size() > 1) {
+              endpoints.put(ready.get(random.nextInt(ready.size())), false);
+            }
+          }
+          default -> {
+            String victim = new ArrayList<>(endpoints.keySet()).get(random.nextInt(endpoints.size()));
+            if (!endpoints.get(victim) || ready.size() > 1) {
+              endpoints.remove(victim);
+            }
+          }
+        }
+        write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+        changes++;
+        // The manifest watch applies a change once two polls (500 ms apart) agree.
+        Thread.sleep(1200);
+      }
+      // The last change was applied: exactly the ready endpoints answer.
+      awaitAnswer(STABLE_IP, endpoints.entrySet().stream().filter(Map.Entry::getValue)
+          .map(Map.Entry::getKey).toArray(String[]::new));
+      probes.assertNoFailure();
+      assertThat(probes.count()).as("probes sent").isGreaterThan(100);
+    }
+    assertThat(changes).isGreaterThan(15);
+    assertThat(log()).doesNotContain("sync failed");
+  }
+
+  private static String churnSlice(Map<String, Boolean> endpoints) {
+    StringBuilder s = new StringBuilder(slice("stable"));
+    for (Map.Entry<String, Boolean> e : endpoints.entrySet()) {
+      Pod pod = lab.pod(e.getKey());
+      s.append("- addresses: [\"").append(pod.ipv4()).append("\"]\n  conditions: ")
+          .append(e.getValue() ? "{ready: true}" : "{ready: false, serving: true, terminating: true}")
+          .append("\n  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
+    }
+    return s.toString();
+  }
+
   // ---------------------------------------------------------------- probes
 
-  /** A thread sending TCP connections to a Service from the client pod until closed. */
+  /** A thread sending steady TCP connections to a Service from the client pod until closed. */
   private static final class Probes implements AutoCloseable {
     private final List<Reply> replies = new CopyOnWriteArrayList<>();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -161,6 +234,12 @@ class FaultKernelTest {
         Pod client = lab.pod("client");
         while (!stop.get()) {
           replies.addAll(lab.tcpRequests(client.netns(), null, target, 80, 5, REQUEST_TIMEOUT));
+          try {
+            // Steady traffic, not a flood: a few hundred connections a second.
+            Thread.sleep(10);
+          } catch (InterruptedException e) {
+            return;
+          }
         }
       }, "probes");
     }
@@ -189,7 +268,7 @@ class FaultKernelTest {
 
   // ---------------------------------------------------------------- the binary
 
-  private Process start(Map<String, String> env) throws IOException {
+  private Process start(Map<String, String> env, String... extra) throws IOException {
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
@@ -200,6 +279,7 @@ class FaultKernelTest {
         "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
         "--healthz-bind-address", HEALTHZ,
         "--metrics-bind-address", METRICS));
+    argv.addAll(List.of(extra));
     ProcessBuilder builder = new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("stdout.log").toFile()))
