@@ -15,6 +15,9 @@ public final class Cidr implements Comparable<Cidr> {
     if (text == null) {
       throw new IllegalArgumentException("null is not a CIDR");
     }
+    if (!IpAddress.isAscii(text)) {
+      throw new IllegalArgumentException(KubernetesNames.quote(text) + " is not a CIDR");
+    }
     String trimmed = text.trim();
     int slash = trimmed.indexOf('/');
     IpAddress address = IpAddress.parse(slash < 0 ? trimmed : trimmed.substring(0, slash));

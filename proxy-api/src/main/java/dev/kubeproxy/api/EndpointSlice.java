@@ -4,10 +4,12 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The parts of a discovery.k8s.io/v1 EndpointSlice that kube-proxy reads, validated at
@@ -15,6 +17,10 @@ import java.util.Objects;
  */
 public final class EndpointSlice {
   public static final String LABEL_SERVICE_NAME = "kubernetes.io/service-name";
+  /** The API server's limit on endpoints per slice. */
+  public static final int MAX_ENDPOINTS = 1000;
+  /** The API server's limit on ports per slice. */
+  public static final int MAX_PORTS = 100;
 
   private final NamespacedName id;
   private final String serviceName;
@@ -28,7 +34,13 @@ public final class EndpointSlice {
     this.id = b.id;
     this.labels = ImmutableMap.copyOf(b.labels);
     String owner = labels.get(LABEL_SERVICE_NAME);
-    this.serviceName = owner == null || owner.isEmpty() ? null : owner;
+    if (owner != null && !KubernetesNames.isDns1035Label(owner)) {
+      throw new InvalidObjectException(
+          object,
+          "metadata.labels[" + LABEL_SERVICE_NAME + "]",
+          KubernetesNames.quote(owner) + " cannot name a Service (not a DNS-1035 label)");
+    }
+    this.serviceName = owner;
     if (b.addressType == null || b.addressType.isEmpty()) {
       throw new InvalidObjectException(object, "addressType", "must be set");
     }
@@ -37,11 +49,29 @@ public final class EndpointSlice {
       throw new InvalidObjectException(
           object, "addressType", "unknown address type '" + b.addressType + "'");
     }
+    if (b.ports.size() > MAX_PORTS) {
+      throw new InvalidObjectException(
+          object, "ports", b.ports.size() + " ports; at most " + MAX_PORTS + " are allowed");
+    }
+    if (b.endpoints.size() > MAX_ENDPOINTS) {
+      throw new InvalidObjectException(
+          object,
+          "endpoints",
+          b.endpoints.size() + " endpoints; at most " + MAX_ENDPOINTS + " are allowed");
+    }
     ImmutableList.Builder<EndpointPort> portList = ImmutableList.builder();
+    Set<String> portNames = new HashSet<>();
     for (int i = 0; i < b.ports.size(); i++) {
       Object[] raw = b.ports.get(i);
       String field = "ports[" + i + "]";
       Protocol protocol = Protocol.parse((String) raw[1], object, field + ".protocol");
+      String name = raw[0] == null ? "" : (String) raw[0];
+      if (!name.isEmpty()) {
+        KubernetesNames.checkDns1123Label(name, object, field + ".name");
+      }
+      if (!portNames.add(name)) {
+        throw new InvalidObjectException(object, field + ".name", "duplicate port name '" + name + "'");
+      }
       int port = (Integer) raw[2];
       if (port < 1 || port > 65535) {
         throw new InvalidObjectException(object, field + ".port", port + " is outside 1..65535");
@@ -58,6 +88,10 @@ public final class EndpointSlice {
           throw new InvalidObjectException(object, field, "must be set");
         }
         IpAddress address = IpAddress.parse(raw.address, object, field);
+        String special = address.specialRange();
+        if (special != null && !(b.allowLoopback && address.isLoopback())) {
+          throw new InvalidObjectException(object, field, "'" + address + "' may not be " + special);
+        }
         if (address.family() != addressFamily) {
           throw new InvalidObjectException(
               object, field, "'" + raw.address + "' is not of addressType " + b.addressType);
@@ -156,16 +190,29 @@ public final class EndpointSlice {
     private final List<Object[]> ports = new ArrayList<>();
     private final List<RawEndpoint> endpoints = new ArrayList<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
+    private boolean allowLoopback;
 
     private Builder(String namespace, String name) {
-      String object = "EndpointSlice " + namespace + "/" + name;
+      String object = KubernetesNames.describe("EndpointSlice", namespace, name);
       if (namespace == null || namespace.isEmpty()) {
         throw new InvalidObjectException(object, "metadata.namespace", "must not be empty");
       }
       if (name == null || name.isEmpty()) {
         throw new InvalidObjectException(object, "metadata.name", "must not be empty");
       }
+      KubernetesNames.checkDns1123Label(namespace, object, "metadata.namespace");
+      KubernetesNames.checkDns1123Subdomain(name, object, "metadata.name");
       this.id = NamespacedName.of(namespace, name);
+    }
+
+    /**
+     * Accepts loopback endpoint addresses, which the API server refuses, for embedders whose
+     * endpoints are processes on this host (the userspace proxy without privileges). Other
+     * special addresses stay refused.
+     */
+    public Builder allowLoopback() {
+      this.allowLoopback = true;
+      return this;
     }
 
     /** Sets the {@code kubernetes.io/service-name} label. */

@@ -7,6 +7,9 @@ package dev.kubeproxy.api;
 public final class InvalidObjectException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  // One log line stays readable and cannot forge another: escaped and bounded.
+  private static final int MAX_MESSAGE = 500;
+
   private final String object;
   private final String field;
 
@@ -16,9 +19,9 @@ public final class InvalidObjectException extends IllegalArgumentException {
    * @param problem what is wrong with it
    */
   public InvalidObjectException(String object, String field, String problem) {
-    super(object + ": " + field + ": " + problem);
-    this.object = object;
-    this.field = field;
+    super(KubernetesNames.oneLine(object + ": " + field + ": " + problem, MAX_MESSAGE));
+    this.object = KubernetesNames.oneLine(object, MAX_MESSAGE);
+    this.field = KubernetesNames.oneLine(field, MAX_MESSAGE);
   }
 
   public String object() {

@@ -20,16 +20,19 @@ public final class IpAddress implements Comparable<IpAddress> {
     this.text = InetAddresses.toAddrString(address);
   }
 
-  /** Parses a literal; throws {@link IllegalArgumentException} if it is not one. */
+  /**
+   * Parses a literal (ASCII only: Unicode digits are not read as digits); throws {@link
+   * IllegalArgumentException} if it is not one.
+   */
   public static IpAddress parse(String literal) {
-    if (literal == null || literal.isEmpty() || literal.indexOf('%') >= 0) {
-      throw new IllegalArgumentException("'" + literal + "' is not an IP address");
+    if (literal == null || literal.isEmpty() || literal.indexOf('%') >= 0 || !isAscii(literal)) {
+      throw new IllegalArgumentException(KubernetesNames.quote(literal) + " is not an IP address");
     }
     InetAddress parsed;
     try {
       parsed = InetAddresses.forString(literal);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("'" + literal + "' is not an IP address");
+      throw new IllegalArgumentException(KubernetesNames.quote(literal) + " is not an IP address");
     }
     return new IpAddress(parsed);
   }
@@ -43,9 +46,62 @@ public final class IpAddress implements Comparable<IpAddress> {
     }
   }
 
+  /**
+   * Parses a literal of a field the API server refuses special addresses in (endpoints,
+   * externalIPs): unspecified, loopback, link-local and link-local multicast are refused, naming
+   * the object and the field.
+   */
+  public static IpAddress parseNonSpecial(String literal, String object, String field) {
+    IpAddress address = parse(literal, object, field);
+    String special = address.specialRange();
+    if (special != null) {
+      throw new InvalidObjectException(object, field, "'" + address + "' may not be " + special);
+    }
+    return address;
+  }
+
   /** Whether {@code literal} parses as an IP address. */
   public static boolean isValid(String literal) {
-    return literal != null && literal.indexOf('%') < 0 && InetAddresses.isInetAddress(literal);
+    return literal != null
+        && literal.indexOf('%') < 0
+        && isAscii(literal)
+        && InetAddresses.isInetAddress(literal);
+  }
+
+  /**
+   * The special range this address is in, as the API server names it when it refuses one as an
+   * endpoint or external IP (e.g. {@code in the loopback range (127.0.0.0/8, ::1/128)}), or null.
+   */
+  public String specialRange() {
+    if (address.isAnyLocalAddress()) {
+      return "unspecified (0.0.0.0, ::)";
+    }
+    if (address.isLoopbackAddress()) {
+      return "in the loopback range (127.0.0.0/8, ::1/128)";
+    }
+    if (address.isLinkLocalAddress()) {
+      return "in the link-local range (169.254.0.0/16, fe80::/10)";
+    }
+    if (isLinkLocalMulticast()) {
+      return "in the link-local multicast range (224.0.0.0/24, ff02::/16)";
+    }
+    return null;
+  }
+
+  private boolean isLinkLocalMulticast() {
+    if (family() == IpFamily.V4) {
+      return (bytes[0] & 0xff) == 224 && bytes[1] == 0 && bytes[2] == 0;
+    }
+    return (bytes[0] & 0xff) == 0xff && (bytes[1] & 0x0f) == 0x02;
+  }
+
+  static boolean isAscii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static IpAddress of(InetAddress address) {

@@ -39,23 +39,31 @@ public final class Service {
     this.id = b.id;
     this.type = ServiceType.parse(b.type, object, "spec.type");
     List<IpAddress> ips = new ArrayList<>();
-    boolean none = false;
+    boolean none = b.clusterIps.isEmpty();
     for (int i = 0; i < b.clusterIps.size(); i++) {
       String ip = b.clusterIps.get(i);
-      if (ip == null || ip.isEmpty() || "None".equals(ip)) {
+      String field = "spec.clusterIPs[" + i + "]";
+      if (b.clusterIps.size() == 1 && (ip == null || ip.isEmpty() || "None".equals(ip))) {
+        // As upstream: None (or unset) as the only value is a headless service.
         none = true;
         continue;
       }
-      IpAddress parsed = IpAddress.parse(ip, object, "spec.clusterIPs[" + i + "]");
+      if ("None".equals(ip)) {
+        throw new InvalidObjectException(object, field, "'None' must be the only ClusterIP");
+      }
+      if (i >= 2) {
+        throw new InvalidObjectException(object, field, "at most two ClusterIPs (one per family)");
+      }
+      IpAddress parsed = IpAddress.parse(ip, object, field);
       for (IpAddress other : ips) {
         if (other.family() == parsed.family()) {
           throw new InvalidObjectException(
-              object, "spec.clusterIPs[" + i + "]", "second " + parsed.family() + " ClusterIP");
+              object, field, "second " + parsed.family() + " ClusterIP");
         }
       }
       ips.add(parsed);
     }
-    this.headless = ips.isEmpty() || none;
+    this.headless = none;
     this.clusterIps = headless ? ImmutableList.of() : ImmutableList.copyOf(ips);
 
     Set<String> names = new HashSet<>();
@@ -65,6 +73,10 @@ public final class Service {
       RawPort raw = b.ports.get(i);
       String field = "spec.ports[" + i + "]";
       Protocol protocol = Protocol.parse(raw.protocol, object, field + ".protocol");
+      String name = raw.name == null ? "" : raw.name;
+      if (!name.isEmpty()) {
+        KubernetesNames.checkDns1123Label(name, object, field + ".name");
+      }
       if (raw.port < 1 || raw.port > 65535) {
         throw new InvalidObjectException(object, field + ".port", raw.port + " is outside 1..65535");
       }
@@ -72,7 +84,6 @@ public final class Service {
         throw new InvalidObjectException(
             object, field + ".nodePort", raw.nodePort + " is outside 0..65535");
       }
-      String name = raw.name == null ? "" : raw.name;
       if (!names.add(name)) {
         throw new InvalidObjectException(object, field + ".name", "duplicate port name '" + name + "'");
       }
@@ -86,7 +97,8 @@ public final class Service {
 
     ImmutableList.Builder<IpAddress> external = ImmutableList.builder();
     for (int i = 0; i < b.externalIps.size(); i++) {
-      external.add(IpAddress.parse(b.externalIps.get(i), object, "spec.externalIPs[" + i + "]"));
+      external.add(
+          IpAddress.parseNonSpecial(b.externalIps.get(i), object, "spec.externalIPs[" + i + "]"));
     }
     this.externalIps = external.build();
 
@@ -265,12 +277,15 @@ public final class Service {
     private final Map<String, String> labels = new LinkedHashMap<>();
 
     private Builder(String namespace, String name) {
+      String object = KubernetesNames.describe("Service", namespace, name);
       if (namespace == null || namespace.isEmpty()) {
-        throw new InvalidObjectException("Service " + namespace + "/" + name, "metadata.namespace", "must not be empty");
+        throw new InvalidObjectException(object, "metadata.namespace", "must not be empty");
       }
       if (name == null || name.isEmpty()) {
-        throw new InvalidObjectException("Service " + namespace + "/" + name, "metadata.name", "must not be empty");
+        throw new InvalidObjectException(object, "metadata.name", "must not be empty");
       }
+      KubernetesNames.checkDns1123Label(namespace, object, "metadata.namespace");
+      KubernetesNames.checkDns1035Label(name, object, "metadata.name");
       this.id = NamespacedName.of(namespace, name);
     }
 

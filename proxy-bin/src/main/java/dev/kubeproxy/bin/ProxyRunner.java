@@ -13,6 +13,7 @@ import dev.kubeproxy.bin.cli.TraceRequest;
 import dev.kubeproxy.bin.config.BackendRegistry;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.manifest.ManifestSource;
+import dev.kubeproxy.bin.manifest.ObjectOutcomes;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.bin.server.Servers;
 import dev.kubeproxy.model.ChangeTracker;
@@ -112,7 +113,14 @@ public final class ProxyRunner {
           if (!source.awaitInitialListing(INITIAL_LISTING_TIMEOUT)) {
             return fail("Services and EndpointSlices were not listed within " + INITIAL_LISTING_TIMEOUT);
           }
-          return syncOnce(proxy, lastSync);
+          int code = syncOnce(proxy, lastSync);
+          if (config.dryRun() && manifests != null) {
+            // stdout is the pure render; what became of each object goes to stderr.
+            ObjectOutcomes outcomes = ObjectOutcomes.of(manifests.load(), config.proxy().nodeName());
+            err.println(Main.NAME + ": manifests: " + outcomes.line());
+            err.flush();
+          }
+          return code;
         }
         return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker));
       } catch (IOException e) {

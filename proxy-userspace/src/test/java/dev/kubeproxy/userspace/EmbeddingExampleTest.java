@@ -38,7 +38,7 @@ class EmbeddingExampleTest {
       tracker.upsertService(
           Service.builder("default", "web").clusterIp("10.96.0.10").port("http", "TCP", 80).build());
       tracker.upsertEndpointSlice(
-          EndpointSlice.builder("default", "web-1").serviceName("web")
+          EndpointSlice.builder("default", "web-1").serviceName("web").allowLoopback()
               .port("http", "TCP", podPort).endpoint("127.0.0.2", "node-1").build());
       tracker.markServicesSynced();
       tracker.markEndpointSlicesSynced();

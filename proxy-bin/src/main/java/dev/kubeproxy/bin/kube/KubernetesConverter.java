@@ -1,13 +1,10 @@
 package dev.kubeproxy.bin.kube;
 
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
-import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.InvalidObjectException;
-import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceType;
 import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
 import io.kubernetes.client.openapi.models.V1ClientIPConfig;
 import io.kubernetes.client.openapi.models.V1Endpoint;
@@ -36,8 +33,6 @@ import java.util.function.Function;
  * invalid input throws {@link InvalidObjectException} naming the object and the field.
  */
 public final class KubernetesConverter {
-  static final String NODE_INTERNAL_IP = "InternalIP";
-  static final String NODE_EXTERNAL_IP = "ExternalIP";
 
   private KubernetesConverter() {}
 
@@ -47,32 +42,48 @@ public final class KubernetesConverter {
     Service.Builder b = Service.builder(meta.getNamespace(), meta.getName());
     labels(meta).forEach(b::label);
     V1ServiceSpec spec = service.getSpec();
-    if (spec != null) {
-      b.type(spec.getType());
-      // clusterIPs[0] always equals clusterIP when both are set; clusterIP alone is the old form.
-      List<String> clusterIps = spec.getClusterIPs();
-      if (clusterIps != null && !clusterIps.isEmpty()) {
-        clusterIps.forEach(b::clusterIp);
-      } else if (spec.getClusterIP() != null) {
-        b.clusterIp(spec.getClusterIP());
-      }
-      for (V1ServicePort port : nullToEmpty(spec.getPorts())) {
-        b.port(port.getName(), port.getProtocol(), orZero(port.getPort()), orZero(port.getNodePort()));
-      }
-      nullToEmpty(spec.getExternalIPs()).forEach(b::externalIp);
-      b.externalTrafficPolicy(spec.getExternalTrafficPolicy());
-      b.internalTrafficPolicy(spec.getInternalTrafficPolicy());
-      b.sessionAffinity(spec.getSessionAffinity(), affinityTimeout(spec.getSessionAffinityConfig()));
-      nullToEmpty(spec.getLoadBalancerSourceRanges()).forEach(b::loadBalancerSourceRange);
-      b.healthCheckNodePort(orZero(spec.getHealthCheckNodePort()));
+    if (spec == null) {
+      // The builder has checked the names; a Service without a spec is not one the API serves.
+      throw new InvalidObjectException(serviceObject(meta), "spec", "must be set");
     }
+    b.type(spec.getType());
+    // clusterIPs[0] must equal clusterIP when both are set; clusterIP alone is the old form.
+    List<String> clusterIps = spec.getClusterIPs();
+    if (clusterIps != null && !clusterIps.isEmpty()) {
+      String clusterIp = spec.getClusterIP();
+      if (clusterIp != null && !clusterIp.isEmpty() && !clusterIp.equals(clusterIps.get(0))) {
+        throw new InvalidObjectException(
+            serviceObject(meta),
+            "spec.clusterIP",
+            "'" + clusterIp + "' must equal spec.clusterIPs[0] '" + clusterIps.get(0) + "'");
+      }
+      clusterIps.forEach(b::clusterIp);
+    } else if (spec.getClusterIP() != null) {
+      b.clusterIp(spec.getClusterIP());
+    }
+    for (V1ServicePort port : nullToEmpty(spec.getPorts())) {
+      b.port(port.getName(), port.getProtocol(), orZero(port.getPort()), orZero(port.getNodePort()));
+    }
+    nullToEmpty(spec.getExternalIPs()).forEach(b::externalIp);
+    b.externalTrafficPolicy(spec.getExternalTrafficPolicy());
+    b.internalTrafficPolicy(spec.getInternalTrafficPolicy());
+    b.sessionAffinity(spec.getSessionAffinity(), affinityTimeout(spec.getSessionAffinityConfig()));
+    nullToEmpty(spec.getLoadBalancerSourceRanges()).forEach(b::loadBalancerSourceRange);
+    b.healthCheckNodePort(orZero(spec.getHealthCheckNodePort()));
     V1ServiceStatus status = service.getStatus();
     if (status != null && status.getLoadBalancer() != null) {
       for (V1LoadBalancerIngress ingress : nullToEmpty(status.getLoadBalancer().getIngress())) {
         b.loadBalancerIngress(ingress.getIp(), ingress.getHostname(), ingress.getIpMode());
       }
     }
-    return b.build();
+    Service converted = b.build();
+    if (!converted.headless()
+        && converted.type() != ServiceType.EXTERNAL_NAME
+        && converted.ports().isEmpty()) {
+      // The API server refuses this; an embedder's portless Service simply programs nothing.
+      throw new InvalidObjectException(converted.describe(), "spec.ports", "at least one port is required");
+    }
+    return converted;
   }
 
   /**
@@ -113,38 +124,27 @@ public final class KubernetesConverter {
    */
   public static Node node(V1Node node) {
     V1ObjectMeta meta = node.getMetadata();
-    String name = meta == null ? null : meta.getName();
-    String object = "Node " + name;
-    List<V1NodeAddress> addresses =
-        node.getStatus() == null ? List.of() : nullToEmpty(node.getStatus().getAddresses());
-    ImmutableList.Builder<IpAddress> ips = ImmutableList.builder();
-    for (String type : List.of(NODE_INTERNAL_IP, NODE_EXTERNAL_IP)) {
-      for (int i = 0; i < addresses.size(); i++) {
-        if (type.equals(addresses.get(i).getType())) {
-          ips.add(
-              IpAddress.parse(
-                  addresses.get(i).getAddress(), object, "status.addresses[" + i + "].address"));
-        }
+    Node.Builder b = Node.builder(meta == null ? null : meta.getName());
+    labels(meta).forEach(b::label);
+    if (node.getStatus() != null) {
+      for (V1NodeAddress address : nullToEmpty(node.getStatus().getAddresses())) {
+        b.address(address.getType(), address.getAddress());
       }
     }
-    ImmutableList.Builder<Cidr> podCidrs = ImmutableList.builder();
     if (node.getSpec() != null) {
-      List<String> cidrs = nullToEmpty(node.getSpec().getPodCIDRs());
-      if (!cidrs.isEmpty()) {
-        for (int i = 0; i < cidrs.size(); i++) {
-          podCidrs.add(Cidr.parse(cidrs.get(i), object, "spec.podCIDRs[" + i + "]"));
-        }
-      } else if (node.getSpec().getPodCIDR() != null && !node.getSpec().getPodCIDR().isEmpty()) {
-        podCidrs.add(Cidr.parse(node.getSpec().getPodCIDR(), object, "spec.podCIDR"));
-      }
+      nullToEmpty(node.getSpec().getPodCIDRs()).forEach(b::podCidr);
+      b.legacyPodCidr(node.getSpec().getPodCIDR());
     }
     boolean tainted =
         node.getSpec() != null
             && nullToEmpty(node.getSpec().getTaints()).stream()
                 .anyMatch(t -> Node.TAINT_TO_BE_DELETED.equals(t.getKey()));
     boolean deleting = meta != null && meta.getDeletionTimestamp() != null;
-    return new Node(
-        name, ips.build(), ImmutableMap.copyOf(labels(meta)), podCidrs.build(), deleting || tainted);
+    return b.beingDeleted(deleting || tainted).build();
+  }
+
+  private static String serviceObject(V1ObjectMeta meta) {
+    return "Service " + meta.getNamespace() + "/" + meta.getName();
   }
 
   private static V1ObjectMeta metadata(V1ObjectMeta meta) {

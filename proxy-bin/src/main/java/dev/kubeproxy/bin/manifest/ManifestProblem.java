@@ -2,6 +2,7 @@ package dev.kubeproxy.bin.manifest;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import dev.kubeproxy.api.KubernetesNames;
 import java.nio.file.Path;
 
 /**
@@ -10,11 +11,14 @@ import java.nio.file.Path;
  * document as a whole is unreadable) and what is wrong.
  */
 public record ManifestProblem(Path file, String object, String field, String message) {
+  private static final int MAX_TEXT = 500;
+
   public ManifestProblem {
     checkNotNull(file, "file");
-    checkNotNull(object, "object");
-    field = field == null ? "" : field;
-    checkNotNull(message, "message");
+    // Values from a document may hold line breaks: one problem stays one log line.
+    object = KubernetesNames.oneLine(checkNotNull(object, "object"), MAX_TEXT);
+    field = field == null ? "" : KubernetesNames.oneLine(field, MAX_TEXT);
+    message = KubernetesNames.oneLine(checkNotNull(message, "message"), MAX_TEXT);
   }
 
   /** The one log line an operator reads: {@code file: object: field: message}. */

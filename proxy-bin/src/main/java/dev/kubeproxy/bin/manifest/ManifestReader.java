@@ -3,25 +3,26 @@ package dev.kubeproxy.bin.manifest;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.InvalidObjectException;
+import dev.kubeproxy.api.KubernetesNames;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.bin.kube.KubernetesConverter;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1EndpointSlice;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1Service;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,31 +31,34 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads the v1 Services, discovery.k8s.io/v1 EndpointSlices and v1 Nodes of every
  * {@code *.yaml}/{@code *.yml} file in a directory (multi-document, {@code v1 List} too) through
  * the official client's model classes and {@link KubernetesConverter}. Each document stands
- * alone: a broken one becomes a {@link ManifestProblem} and the others still load. Other kinds
- * are ignored. Objects without a namespace go to {@code default}, as kubectl does.
+ * alone: a broken one becomes a {@link ManifestProblem} and the others still load; so does a
+ * document of another kind or apiVersion. Parsing is bounded ({@link BoundedYaml}) and scalars
+ * are bound strictly ({@link StrictBinding}). Objects without a namespace go to {@code
+ * default}, as kubectl does.
  */
 final class ManifestReader {
-  private static final Logger log = LoggerFactory.getLogger(ManifestReader.class);
   private static final String DEFAULT_NAMESPACE = "default";
   // A document starts after a "---" marker line (optionally followed by a comment or content).
   private static final Pattern DOCUMENT_START = Pattern.compile("^---(\\s.*)?$");
   private static final Pattern DOCUMENT_END = Pattern.compile("^\\.\\.\\.\\s*$");
   private static final Pattern QUOTED_FIELD = Pattern.compile("`([^`]+)`");
   private static final int MAX_MESSAGE = 200;
+  /** The largest manifest file read: many objects, each within {@link BoundedYaml}'s bounds. */
+  static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
+  private static final Map<String, String> API_VERSIONS =
+      Map.of(
+          "List", "v1",
+          "Service", "v1",
+          "EndpointSlice", "discovery.k8s.io/v1",
+          "Node", "v1");
 
-  private final Gson rawGson = new Gson();
+  private final StrictBinding binding = new StrictBinding();
 
   private ManifestReader() {}
 
@@ -65,12 +69,17 @@ final class ManifestReader {
   /** Reads every manifest file of {@code directory}; throws if the directory is unreadable. */
   ManifestSnapshot read(Path directory) {
     Accumulator acc = new Accumulator();
-    for (Path file : manifestFiles(directory)) {
+    for (Path file : manifestFiles(directory, acc::problem)) {
       String text;
       try {
-        text = Files.readString(file, StandardCharsets.UTF_8);
+        text = readBounded(file);
       } catch (IOException | UncheckedIOException e) {
         acc.problem(new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage()));
+        continue;
+      }
+      if (text == null) {
+        acc.problem(new ManifestProblem(file, "file", "",
+            "larger than " + MAX_FILE_BYTES + " bytes; not read"));
         continue;
       }
       readFile(file, text, acc);
@@ -80,14 +89,27 @@ final class ManifestReader {
 
   /** The {@code *.yaml}/{@code *.yml} files of {@code directory} (not hidden), sorted by name. */
   static List<Path> manifestFiles(Path directory) {
+    return manifestFiles(directory, problem -> {});
+  }
+
+  /**
+   * As {@link #manifestFiles(Path)}; each manifest name that is not a regular file (a FIFO, a
+   * device, a directory, a dangling link or a symlink loop) is reported to {@code skipped}
+   * rather than opened, since opening a FIFO or a device can block or never end.
+   */
+  static List<Path> manifestFiles(Path directory, Consumer<ManifestProblem> skipped) {
     List<Path> files = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
       for (Path path : stream) {
         String name = path.getFileName().toString();
-        if (!name.startsWith(".")
-            && (name.endsWith(".yaml") || name.endsWith(".yml"))
-            && Files.isRegularFile(path)) {
+        if (name.startsWith(".") || !(name.endsWith(".yaml") || name.endsWith(".yml"))) {
+          continue;
+        }
+        String kind = fileKind(path);
+        if (kind == null) {
           files.add(path);
+        } else {
+          skipped.accept(new ManifestProblem(path, "file", "", kind + "; not read"));
         }
       }
     } catch (IOException e) {
@@ -95,6 +117,32 @@ final class ManifestReader {
     }
     files.sort(null);
     return files;
+  }
+
+  /** Null for a regular file (through links), else what it is instead. */
+  private static String fileKind(Path path) {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+      if (attributes.isRegularFile()) {
+        return null;
+      }
+      return attributes.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)";
+    } catch (FileSystemException e) {
+      String reason = e.getReason();
+      return reason != null && reason.contains("symbolic links")
+          ? "a symlink loop"
+          : "not readable (" + (reason == null ? e.getClass().getSimpleName() : reason) + ")";
+    } catch (IOException e) {
+      return "not readable (" + e.getClass().getSimpleName() + ")";
+    }
+  }
+
+  /** The file's text, or null when it is larger than {@link #MAX_FILE_BYTES}. */
+  private static String readBounded(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+      return bytes.length > MAX_FILE_BYTES ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
   }
 
   private void readFile(Path file, String text, Accumulator acc) {
@@ -129,9 +177,17 @@ final class ManifestReader {
   private void readDocument(Path file, String where, String text, Accumulator acc) {
     Object raw;
     try {
-      raw = rawYaml().load(text);
+      raw = BoundedYaml.load(text);
     } catch (YAMLException e) {
       acc.problem(new ManifestProblem(file, where, "", "not valid YAML: " + firstLine(e)));
+      return;
+    } catch (BoundedYaml.LimitException e) {
+      String object = e.object() == null ? where : e.object() + " in " + where;
+      acc.problem(new ManifestProblem(file, object, "", "refused: " + e.getMessage()));
+      return;
+    } catch (StackOverflowError e) {
+      // Not expected within the bounds; still one document must never stop the others.
+      acc.problem(new ManifestProblem(file, where, "", "refused: nested too deeply to parse"));
       return;
     }
     if (raw == null) {
@@ -151,13 +207,67 @@ final class ManifestReader {
       acc.problem(new ManifestProblem(file, where, "kind", "apiVersion and kind must be set"));
       return;
     }
-    switch (apiVersion + " " + kind) {
-      case "v1 List" -> readList(file, where, map, acc);
-      case "v1 Service" -> readService(file, where, namespaced(map), acc);
-      case "discovery.k8s.io/v1 EndpointSlice" -> readSlice(file, where, namespaced(map), acc);
-      case "v1 Node" -> readNode(file, where, map, acc);
-      default -> log.debug("{}: {}: ignoring {} {}", file, where, apiVersion, kind);
+    String named =
+        name(map) == null
+            ? where + " (" + KubernetesNames.printable((String) kind) + ")"
+            : kind + " " + KubernetesNames.printable(name(map)) + " in " + where;
+    String expected = API_VERSIONS.get(kind);
+    if (expected == null) {
+      String meant = closeKind((String) kind);
+      if (meant == null) {
+        // Another kind (a Deployment beside its Service): not ours, ignored by rule.
+        acc.ignored.add(file + ": " + where + ": " + KubernetesNames.printable(apiVersion + " " + kind));
+      } else {
+        acc.problem(new ManifestProblem(file, named, "kind",
+            "'" + KubernetesNames.printable((String) kind) + "' is not a kind read here; did you mean "
+                + meant + "?"));
+      }
+      return;
     }
+    if (!expected.equals(apiVersion)) {
+      acc.problem(new ManifestProblem(file, named, "apiVersion",
+          "'" + KubernetesNames.printable((String) apiVersion) + "' is not read; " + kind
+              + " must be " + expected));
+      return;
+    }
+    switch ((String) kind) {
+      case "List" -> readList(file, where, map, acc);
+      case "Service" -> readService(file, where, namespaced(map), acc);
+      case "EndpointSlice" -> readSlice(file, where, namespaced(map), acc);
+      default -> readNode(file, where, map, acc);
+    }
+  }
+
+  /** The kind read here that {@code kind} is a likely typo of (case or one edit), or null. */
+  private static String closeKind(String kind) {
+    for (String known : API_VERSIONS.keySet()) {
+      if (known.equalsIgnoreCase(kind) || editDistance(known.toLowerCase(), kind.toLowerCase()) <= 1) {
+        return known;
+      }
+    }
+    return null;
+  }
+
+  private static int editDistance(String a, String b) {
+    if (Math.abs(a.length() - b.length()) > 2 || b.length() > 64) {
+      return Integer.MAX_VALUE;
+    }
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private void readList(Path file, String where, Map<?, ?> list, Accumulator acc) {
@@ -212,20 +322,20 @@ final class ManifestReader {
       Accumulator acc) {
     String object = id == null ? kind + " in " + where : kind + " " + id;
     try {
-      accept.accept(convert.apply(model(map, type)));
-    } catch (RuntimeException e) {
+      accept.accept(convert.apply(binding.bind(map, type)));
+    } catch (RuntimeException | StackOverflowError e) {
       acc.rejected(problem(file, object, e), id, rejected);
     }
   }
 
-  /** Binds a raw document to a client model class the way the client binds API responses. */
-  private <T> T model(Map<?, ?> map, Class<T> type) {
-    JsonElement json = rawGson.toJsonTree(map);
-    return JSON.getGson().fromJson(json, type);
-  }
-
   /** Turns a conversion or binding failure into one problem naming the field when known. */
-  private static ManifestProblem problem(Path file, String object, RuntimeException e) {
+  private static ManifestProblem problem(Path file, String object, Throwable e) {
+    if (e instanceof StrictBinding.BadScalarException bad) {
+      return new ManifestProblem(file, object, bad.field(), bad.problem());
+    }
+    if (e instanceof StackOverflowError) {
+      return new ManifestProblem(file, object, "", "nested too deeply to read");
+    }
     if (e instanceof InvalidObjectException invalid) {
       String message = invalid.getMessage();
       String prefix = invalid.object() + ": " + invalid.field() + ": ";
@@ -278,25 +388,11 @@ final class ManifestReader {
     return null;
   }
 
-  private static String firstLine(Exception e) {
+  private static String firstLine(Throwable e) {
     String message = String.valueOf(e.getMessage()).strip();
     int newline = message.indexOf('\n');
     String line = newline < 0 ? message : message.substring(0, newline);
     return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) + "..." : line;
-  }
-
-  /** A SnakeYAML parser that keeps timestamps as strings, as JSON (and the client) expects. */
-  private static Yaml rawYaml() {
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    return new Yaml(new StringTimestamps(options));
-  }
-
-  private static final class StringTimestamps extends SafeConstructor {
-    StringTimestamps(LoaderOptions options) {
-      super(options);
-      yamlConstructors.put(Tag.TIMESTAMP, new ConstructYamlStr());
-    }
   }
 
   /** Collects objects and problems; the first definition of an id wins, duplicates are problems. */
@@ -309,6 +405,7 @@ final class ManifestReader {
     private final ImmutableSet.Builder<NamespacedName> rejectedServices = ImmutableSet.builder();
     private final ImmutableSet.Builder<NamespacedName> rejectedSlices = ImmutableSet.builder();
     private final ImmutableSet.Builder<String> rejectedNodes = ImmutableSet.builder();
+    private final List<String> ignored = new ArrayList<>();
 
     void problem(ManifestProblem problem) {
       problems.add(problem);
@@ -359,7 +456,8 @@ final class ManifestReader {
           ImmutableList.copyOf(problems),
           rejectedServices.build(),
           rejectedSlices.build(),
-          rejectedNodes.build());
+          rejectedNodes.build(),
+          ImmutableList.copyOf(ignored));
     }
   }
 }

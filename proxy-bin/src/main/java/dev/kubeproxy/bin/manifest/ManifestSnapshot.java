@@ -12,7 +12,7 @@ import dev.kubeproxy.api.Service;
  * What one read of a manifest directory produced: the valid Services, EndpointSlices and Nodes,
  * the problems found, and the ids of objects whose document named them but failed validation
  * (a source keeps their previous version, as an API server keeps an object whose update it
- * rejected).
+ * rejected), and the documents of other kinds, which are ignored by rule.
  */
 public record ManifestSnapshot(
     ImmutableMap<NamespacedName, Service> services,
@@ -21,7 +21,8 @@ public record ManifestSnapshot(
     ImmutableList<ManifestProblem> problems,
     ImmutableSet<NamespacedName> rejectedServices,
     ImmutableSet<NamespacedName> rejectedSlices,
-    ImmutableSet<String> rejectedNodes) {
+    ImmutableSet<String> rejectedNodes,
+    ImmutableList<String> ignored) {
 
   /** The Node named {@code name}, or null. */
   public Node node(String name) {

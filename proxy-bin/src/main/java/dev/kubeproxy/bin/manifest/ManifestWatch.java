@@ -58,13 +58,18 @@ public final class ManifestWatch implements AutoCloseable {
         afterFeed.run();
       }
       lastError = null;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError e) {
       // Keep polling (the scheduler would stop on an exception); log each new error once.
-      String error = String.valueOf(e.getMessage());
+      String error = e.getClass().getSimpleName() + ": " + e.getMessage();
       if (!error.equals(lastError)) {
         log.warn("cannot reload manifests from {}: {}", source.directory(), error);
         lastError = error;
       }
+    } catch (Error e) {
+      // Anything else (out of memory) ends the thread: never silently.
+      log.error("manifest reload thread for {} stopped; later edits are not applied",
+          source.directory(), e);
+      throw e;
     }
   }
 

@@ -277,4 +277,34 @@ class KubernetesConverterTest {
               assertThat(e.field()).isEqualTo("status.addresses[1].address");
             });
   }
+
+  @Test
+  @DisplayName("objects from the API server get the same checks as manifests (defence in depth)")
+  void apiObjectsValidatedAsTheApiServerDoes() {
+    V1ServiceSpec spec =
+        new V1ServiceSpec().clusterIP("10.96.0.1").addPortsItem(new V1ServicePort().port(80));
+    assertThatThrownBy(() -> KubernetesConverter.service(new V1Service().metadata(meta("default", "web"))))
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessage("Service default/web: spec: must be set");
+    assertThatThrownBy(() -> KubernetesConverter.service(
+            new V1Service().metadata(meta("default", "web")).spec(new V1ServiceSpec().clusterIP("10.96.0.1"))))
+        .hasMessage("Service default/web: spec.ports: at least one port is required");
+    assertThatThrownBy(() -> KubernetesConverter.service(
+            new V1Service().metadata(meta("default", "web")).spec(spec.clusterIPs(List.of("10.96.0.2")))))
+        .hasMessageContaining("spec.clusterIP: '10.96.0.1' must equal spec.clusterIPs[0]");
+    assertThatThrownBy(() -> KubernetesConverter.service(
+            new V1Service().metadata(meta("default", "web"))
+                .spec(new V1ServiceSpec().clusterIP("10.96.0.1").addPortsItem(new V1ServicePort().port(80))
+                    .externalIPs(List.of("127.0.0.1")))))
+        .hasMessageContaining("spec.externalIPs[0]: '127.0.0.1' may not be in the loopback range");
+    assertThatThrownBy(() -> KubernetesConverter.endpointSlice(
+            new V1EndpointSlice().metadata(meta("default", "web-1").labels(Map.of("kubernetes.io/service-name", "web")))
+                .addressType("IPv4")
+                .addEndpointsItem(new V1Endpoint().addresses(List.of("169.254.169.254")))))
+        .hasMessageContaining("endpoints[0].addresses[0]: '169.254.169.254' may not be in the link-local range");
+    assertThatThrownBy(() -> KubernetesConverter.node(
+            new V1Node().metadata(new V1ObjectMeta().name("node-1"))
+                .status(new V1NodeStatus().addAddressesItem(new V1NodeAddress().type("Internalip").address("10.0.0.1")))))
+        .hasMessageContaining("Node node-1: status.addresses[0].type: unknown address type 'Internalip'");
+  }
 }

@@ -99,6 +99,8 @@ class ManifestSourceTest {
     ManifestSnapshot snapshot = new ManifestSource(dir, "node-1").load();
 
     assertThat(snapshot.problems()).isEmpty();
+    assertThat(snapshot.ignored()).hasSize(2);
+    assertThat(snapshot.ignored().get(0)).contains("ConfigMap");
     assertThat(snapshot.services().keySet()).containsExactly(WEB);
     assertThat(snapshot.services().get(WEB).clusterIps()).containsExactly(IpAddress.parse("10.96.0.1"));
     assertThat(snapshot.slices().keySet()).containsExactly(WEB_SLICE);
@@ -165,7 +167,8 @@ class ManifestSourceTest {
     assertThat(snapshot.problems().get(3).object()).isEqualTo("Service default/typo");
     assertThat(snapshot.problems().get(3).describe()).contains("clusterIp");
     assertThat(snapshot.problems().get(4).object()).isEqualTo("Service default/nan");
-    assertThat(snapshot.problems().get(4).message()).contains("non-number").contains("abc");
+    assertThat(snapshot.problems().get(4).message()).contains("must be an integer").contains("abc");
+    assertThat(snapshot.problems().get(4).field()).isEqualTo("spec.ports[0].port");
     assertThat(snapshot.problems().get(1).describe())
         .isEqualTo(file + ": Service default/badip: spec.clusterIPs[0]: '10.96.0.300' is not an IP address");
     assertThat(snapshot.rejectedServices())

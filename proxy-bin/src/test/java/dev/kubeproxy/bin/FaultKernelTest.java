@@ -1,0 +1,372 @@
+package dev.kubeproxy.bin;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.command.CommandException;
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Faults the binary survives (issue 14, item 5), proven in the lab: the real binary runs in the
+ * lab's node namespace, fed from manifests, while a pod namespace probes a Service with real TCP
+ * connections. Bounded: each test runs about a minute at most.
+ */
+@KernelTest
+class FaultKernelTest {
+  private static final String NODE = "lab-node";
+  private static final String REMOTE_NODE = "lab-rnode";
+  private static final int TCP_PORT = 8080;
+  private static final IpAddress STABLE_IP = IpAddress.parse("10.96.0.10");
+  private static final IpAddress EDITED_IP = IpAddress.parse("10.96.0.11");
+  private static final String HEALTHZ = "127.0.0.1:10256";
+  private static final String METRICS = "127.0.0.1:10249";
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+  private static NetnsLab lab;
+
+  @TempDir Path tmp;
+  private Path manifests;
+  private final List<Process> started = new ArrayList<>();
+
+  @BeforeAll
+  static void buildLab() throws CommandException {
+    lab = NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b").remotePod("ep-r").build();
+    for (String name : List.of("ep-a", "ep-b", "ep-r")) {
+      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
+    }
+  }
+
+  @AfterAll
+  static void closeLab() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @BeforeEach
+  void freshNode() throws CommandException, IOException {
+    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    for (String tool : List.of("iptables-legacy", "ip6tables-legacy")) {
+      for (String table : List.of("nat", "filter")) {
+        // What an iptables (legacy) run left in the lab's node; the nft flush clears iptables-nft.
+        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-F");
+        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-X");
+      }
+    }
+    manifests = Files.createDirectory(tmp.resolve("manifests"));
+    write("00-node.yaml", node());
+    write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + slice("stable", "ep-a", "ep-r"));
+  }
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process p : started) {
+      List<ProcessHandle> children = p.descendants().toList();
+      p.destroy();
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  @DisplayName("nft fails one apply in three: the last good rules stay (no failed probe), the"
+      + " failure is logged with the tool's stderr and counted, and every edit is applied in the end")
+  void toolFailsOneRunInThree() throws Exception {
+    Path wrappers = Files.createDirectory(tmp.resolve("wrappers"));
+    Path count = tmp.resolve("nft-applies");
+    Path nft = wrappers.resolve("nft");
+    Files.writeString(nft, """
+        #!/bin/sh
+        # Fails every third transaction (nft -f), passes listings and version checks through.
+        case " $* " in
+          *" -f "*)
+            n=$(cat '%s' 2>/dev/null || echo 0); n=$((n + 1)); echo $n > '%s'
+            if [ $((n %% 3)) -eq 0 ]; then cat > /dev/null; echo "injected failure $n" >&2; exit 1; fi ;;
+        esac
+        exec /usr/sbin/nft "$@"
+        """.formatted(count, count));
+    Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwxr-xr-x"));
+    write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", "ep-a"));
+
+    Process binary = start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"));
+    awaitAnswer(STABLE_IP, "ep-a", "ep-r");
+    try (Probes probes = Probes.start(STABLE_IP)) {
+      // Six edits, each a change of the edited Service's endpoint; a third of the applies fail.
+      String[] sequence = {"ep-b", "ep-a", "ep-r", "ep-b", "ep-a", "ep-b"};
+      for (String endpoint : sequence) {
+        write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", endpoint));
+        Thread.sleep(2500);
+      }
+      awaitAnswer(EDITED_IP, "ep-b");
+      probes.assertNoFailure();
+    }
+    assertThat(Integer.parseInt(Files.readString(count).strip())).as("nft applies").isGreaterThanOrEqualTo(3);
+    String metrics = curl("http://" + METRICS + "/metrics");
+    assertThat(metrics).containsPattern("kubeproxy_sync_proxy_rules_nftables_sync_failures_total [1-9]");
+    assertThat(binary.isAlive()).isTrue();
+    assertThat(Files.readString(tmp.resolve("stderr.log"))).contains("injected failure");
+  }
+
+  @Test
+  @DisplayName("killed with SIGKILL under steady probe traffic and restarted: no failed probe"
+      + " connection to the live endpoints, and the restarted proxy takes the rules over")
+  void sigkillUnderTrafficAndRestart() throws Exception {
+    Process first = start(Map.of());
+    awaitAnswer(STABLE_IP, "ep-a", "ep-r");
+    try (Probes probes = Probes.start(STABLE_IP)) {
+      Thread.sleep(1000);
+      first.destroyForcibly(); // SIGKILL: no shutdown hook, nothing cleaned up
+      assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(2000);
+      start(Map.of());
+      awaitHealthy();
+      write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + slice("stable", "ep-b", "ep-r"));
+      awaitAnswer(STABLE_IP, "ep-b", "ep-r");
+      Thread.sleep(1000);
+      probes.assertNoFailure();
+      assertThat(probes.count()).as("probes sent").isGreaterThan(50);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"nftables", "iptables"})
+  @DisplayName("pods churn under steady traffic (30 s, a change as often as the manifest watch"
+      + " applies one: an endpoint added, marked terminating or removed, never leaving the Service"
+      + " without a ready endpoint): zero failed connections")
+  void podsChurnUnderTraffic(String mode) throws Exception {
+    java.util.Random random = new java.util.Random(14);
+    // Pod name -> ready (true) or serving-and-terminating (false).
+    Map<String, Boolean> endpoints = new java.util.TreeMap<>(Map.of("ep-a", true));
+    write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+    start(Map.of(), "--proxy-mode", mode);
+    awaitAnswer(STABLE_IP, "ep-a");
+    int changes = 0;
+    try (Probes probes = Probes.start(STABLE_IP)) {
+      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < end) {
+        List<String> absent = new ArrayList<>(List.of("ep-a", "ep-b", "ep-r"));
+        absent.removeAll(endpoints.keySet());
+        List<String> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
+            .map(Map.Entry::getKey).toList();
+        switch (random.nextInt(3)) {
+          case 0 -> {
+            if (!absent.isEmpty()) {
+              endpoints.put(absent.get(random.nextInt(absent.size())), true);
+            }
+          }
+          case 1 -> {
+            if (ready.size() > 1) {
+              endpoints.put(ready.get(random.nextInt(ready.size())), false);
+            }
+          }
+          default -> {
+            String victim = new ArrayList<>(endpoints.keySet()).get(random.nextInt(endpoints.size()));
+            if (!endpoints.get(victim) || ready.size() > 1) {
+              endpoints.remove(victim);
+            }
+          }
+        }
+        write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+        changes++;
+        // The manifest watch applies a change once two polls (500 ms apart) agree.
+        Thread.sleep(1200);
+      }
+      // The last change was applied: exactly the ready endpoints answer.
+      awaitAnswer(STABLE_IP, endpoints.entrySet().stream().filter(Map.Entry::getValue)
+          .map(Map.Entry::getKey).toArray(String[]::new));
+      probes.assertNoFailure();
+      assertThat(probes.count()).as("probes sent").isGreaterThan(100);
+    }
+    assertThat(changes).isGreaterThan(15);
+    assertThat(log()).doesNotContain("sync failed");
+  }
+
+  private static String churnSlice(Map<String, Boolean> endpoints) {
+    StringBuilder s = new StringBuilder(slice("stable"));
+    for (Map.Entry<String, Boolean> e : endpoints.entrySet()) {
+      Pod pod = lab.pod(e.getKey());
+      s.append("- addresses: [\"").append(pod.ipv4()).append("\"]\n  conditions: ")
+          .append(e.getValue() ? "{ready: true}" : "{ready: false, serving: true, terminating: true}")
+          .append("\n  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
+    }
+    return s.toString();
+  }
+
+  // ---------------------------------------------------------------- probes
+
+  /** A thread sending steady TCP connections to a Service from the client pod until closed. */
+  private static final class Probes implements AutoCloseable {
+    private final List<Reply> replies = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    private Probes(IpAddress target) {
+      this.thread = new Thread(() -> {
+        Pod client = lab.pod("client");
+        while (!stop.get()) {
+          replies.addAll(lab.tcpRequests(client.netns(), null, target, 80, 5, REQUEST_TIMEOUT));
+          try {
+            // Steady traffic, not a flood: a few hundred connections a second.
+            Thread.sleep(10);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "probes");
+    }
+
+    static Probes start(IpAddress target) {
+      Probes p = new Probes(target);
+      p.thread.start();
+      return p;
+    }
+
+    int count() {
+      return replies.size();
+    }
+
+    void assertNoFailure() {
+      List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
+      assertThat(failed).as("failed of %d probes", replies.size()).isEmpty();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join(10_000);
+    }
+  }
+
+  // ---------------------------------------------------------------- the binary
+
+  private Process start(Map<String, String> env, String... extra) throws IOException {
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs(),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--manifests", manifests.toString(),
+        "--hostname-override", NODE,
+        "--node-ip", NetnsLab.NODE_IP.toString(),
+        "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
+        "--healthz-bind-address", HEALTHZ,
+        "--metrics-bind-address", METRICS));
+    argv.addAll(List.of(extra));
+    ProcessBuilder builder = new ProcessBuilder(argv)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("stdout.log").toFile()))
+        .redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("stderr.log").toFile()));
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    started.add(process);
+    return process;
+  }
+
+  private String log() {
+    try {
+      return Files.readString(tmp.resolve("stderr.log"), UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** Waits (up to 45 s: one retry after a failed sync is 30 s) until only {@code servers} answer. */
+  private void awaitAnswer(IpAddress ip, String... servers) throws InterruptedException {
+    java.util.Set<String> want = new java.util.TreeSet<>(List.of(servers));
+    java.util.Set<String> seen = java.util.Set.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    while (System.nanoTime() < deadline) {
+      seen = new java.util.TreeSet<>();
+      for (Reply r : lab.tcpRequests(lab.pod("client").netns(), null, ip, 80, 12, REQUEST_TIMEOUT)) {
+        seen.add(r.answered() ? r.serverName() : r.outcome().toString());
+      }
+      if (seen.equals(want)) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    assertThat(seen).as("servers of %s; binary log:\n%s", ip, log()).isEqualTo(want);
+  }
+
+  private void awaitHealthy() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String body = "";
+    while (System.nanoTime() < deadline) {
+      body = curl("http://" + HEALTHZ + "/healthz");
+      if (body.contains("\"healthy\":true")) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(body).as("healthz; log:\n%s", log()).contains("\"healthy\":true");
+  }
+
+  private static String curl(String url) {
+    try {
+      return lab.exec(lab.nodeNs(), "curl", "-s", "--max-time", "3", url).stdout();
+    } catch (CommandException e) {
+      return "";
+    }
+  }
+
+  // ---------------------------------------------------------------- manifests
+
+  private void write(String file, String yaml) throws IOException {
+    Path temp = manifests.resolve("." + file + ".tmp");
+    Files.writeString(temp, yaml);
+    Files.move(temp, manifests.resolve(file), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static String node() {
+    return "apiVersion: v1\nkind: Node\nmetadata: {name: " + NODE + "}\n"
+        + "spec: {podCIDR: " + NetnsLab.LOCAL_POD_CIDR + "}\n"
+        + "status: {addresses: [{type: InternalIP, address: " + NetnsLab.NODE_IP + "}]}\n";
+  }
+
+  private static String service(String name, IpAddress ip) {
+    return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: default}\n"
+        + "spec: {clusterIP: " + ip + ", ports: [{name: http, protocol: TCP, port: 80, targetPort: "
+        + TCP_PORT + "}]}\n";
+  }
+
+  private static String slice(String service, String... pods) {
+    StringBuilder s = new StringBuilder("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+        + "metadata: {name: " + service + "-1, namespace: default, labels: {kubernetes.io/service-name: "
+        + service + "}}\naddressType: IPv4\nports: [{name: http, protocol: TCP, port: " + TCP_PORT + "}]\n"
+        + "endpoints:\n");
+    for (String name : pods) {
+      Pod pod = lab.pod(name);
+      s.append("- addresses: [\"").append(pod.ipv4()).append("\"]\n  conditions: {ready: true}\n")
+          .append("  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
+    }
+    return s.toString();
+  }
+}
