@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * A service port's dispatch elements: its frontends in the membership sets (ClusterIPs,
  * masqueraded or Local external frontends, frontends without endpoints) and its endpoints in
- * the endpoint-count group maps, or a verdict-map element to its affinity chain.
+ * the endpoint-count group maps, and a dispatch verdict-map element sending each frontend to its
+ * group's chain or to its affinity chain.
  */
 final class DispatchObjects {
   private DispatchObjects() {}
@@ -77,13 +78,19 @@ final class DispatchObjects {
 
   private static void endpoints(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
       ImmutableList<ServiceEndpoint> endpoints, EndpointRole role, EntryObjects.Builder out) {
+    String comment = entry.key().toString();
     if (entry.affinity().clientIp()) {
       // Present whatever the endpoints: this verdict changes only with the service's shape.
-      out.element(space.affinityMap(), new NftElement(
-          key, ImmutableList.of("goto " + role.chain(entry)), entry.key().toString()));
+      out.element(space.dispatchMap(), new NftElement(
+          key, ImmutableList.of("goto " + role.chain(entry)), comment));
       return;
     }
     int size = endpoints.size();
+    if (size > 0) {
+      // Changes with the endpoint count, in the same transaction as the group elements.
+      out.element(space.dispatchMap(), new NftElement(
+          key, ImmutableList.of("goto " + space.groupMap(size)), comment));
+    }
     for (int i = 0; i < size; i++) {
       ServiceEndpoint e = endpoints.get(i);
       out.element(space.groupMap(size), NftElement.mapping(

@@ -9,14 +9,12 @@ import dev.kubeproxy.nftables.NftOp.AddMap;
 import dev.kubeproxy.nftables.NftOp.AddRule;
 import dev.kubeproxy.nftables.NftOp.AddSet;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 /**
  * The fixed part of the layout: base chains, the dispatch and check chains with their rules,
  * and the sets and maps they look up. It depends only on the table-wide facts of a
- * {@link ForwardingTable} (and, for the dispatch chains, on which endpoint-count groups exist),
- * never on individual services, so a partial sync never touches it. See LAYOUT.md.
+ * {@link ForwardingTable}, never on individual services, so a partial sync never touches it. See LAYOUT.md.
  */
 final class NftSkeleton {
   static final String TABLE_COMMENT = "rules for kube-proxy";
@@ -91,8 +89,8 @@ final class NftSkeleton {
     out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
-      out.add(new AddMap(table, space.affinityMap(), NftType.typeOf(space.keyExpression(syntax)),
-          NftType.type("verdict"), null, "ClientIP affinity chains of " + space.chain()));
+      out.add(new AddMap(table, space.dispatchMap(), NftType.typeOf(space.keyExpression(syntax)),
+          NftType.type("verdict"), null, "Frontends to their endpoint-count group or affinity chain"));
     }
     return out;
   }
@@ -227,18 +225,13 @@ final class NftSkeleton {
   }
 
   /**
-   * The rules of a dispatch-space chain: its affinity verdict map, then a jump to each
-   * endpoint-count group's chain.
+   * The one rule of a dispatch-space chain: a single lookup of the frontend in the space's
+   * verdict map, whatever the number of endpoint-count groups.
    */
-  List<AddRule> spaceRules(DispatchSpace space, Collection<Integer> groupSizes) {
-    String key = space.keyExpression(syntax);
-    List<AddRule> out = new ArrayList<>();
-    rule(out, space.chain(), key + " vmap @" + space.affinityMap(), "ClientIP affinity services");
-    for (int size : ImmutableSortedSet.copyOf(groupSizes)) {
-      rule(out, space.chain(), "jump " + space.groupMap(size),
-          size == 1 ? "services with 1 endpoint" : "services with " + size + " endpoints");
-    }
-    return out;
+  AddRule spaceRule(DispatchSpace space) {
+    return new AddRule(table, space.chain(), NftRule.of(
+        space.keyExpression(syntax) + " vmap @" + space.dispatchMap(),
+        "to the endpoint-count group or ClientIP affinity chain of the frontend"));
   }
 
   /**
