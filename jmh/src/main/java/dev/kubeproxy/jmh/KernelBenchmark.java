@@ -30,7 +30,9 @@ import java.util.Locale;
  * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
  *
  * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
- * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}.
+ * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}. With {@code --datapath} it runs the
+ * {@link DataPathBenchmark} instead ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
+ * [--dp-rounds R]}).
  */
 public final class KernelBenchmark {
   private static final int WARMUP_CHANGES = 50;
@@ -47,6 +49,16 @@ public final class KernelBenchmark {
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
+    if (options.datapath) {
+      String report = new DataPathBenchmark(new ProcessCommandRunner(), new DataPathBenchmark.Options(
+          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds)).run();
+      report = "Arguments: `" + options.commandLine + "`.\n\n" + report;
+      System.out.print(report);
+      if (options.out != null) {
+        Files.writeString(options.out, report, StandardCharsets.UTF_8);
+      }
+      return;
+    }
     KernelBenchmark benchmark = new KernelBenchmark(options);
     List<ShapeResult> results = new ArrayList<>();
     for (Workload.Shape shape : options.shapes) {
@@ -295,6 +307,11 @@ public final class KernelBenchmark {
     Path out;
     Path chart;
     String commandLine;
+    boolean datapath;
+    int dpServices = 1000;
+    int dpGroups = 50;
+    int dpMillis = 1500;
+    int dpRounds = 3;
 
     static Options parse(String[] args) {
       Options options = new Options();
@@ -311,10 +328,19 @@ public final class KernelBenchmark {
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
           case "--out" -> options.out = Path.of(required(args[i], value));
           case "--chart" -> options.chart = Path.of(required(args[i], value));
+          case "--datapath" -> {
+            options.datapath = true;
+            i--; // takes no value
+          }
+          case "--dp-services" -> options.dpServices = positive(args[i], value);
+          case "--dp-groups" -> options.dpGroups = positive(args[i], value);
+          case "--dp-millis" -> options.dpMillis = positive(args[i], value);
+          case "--dp-rounds" -> options.dpRounds = positive(args[i], value);
           default -> throw new IllegalArgumentException(
               "unknown option " + args[i] + "; usage: KernelBenchmark [--shapes S,M,W,L]"
                   + " [--runs N] [--upstream-runs N] [--max-minutes M] [--out FILE.md]"
-                  + " [--chart FILE.svg]");
+                  + " [--chart FILE.svg] | --datapath [--dp-services N] [--dp-groups G]"
+                  + " [--dp-millis MS] [--dp-rounds R] [--out FILE.md]");
         }
         i++;
       }

@@ -1,5 +1,6 @@
 package dev.kubeproxy.jmh;
 
+import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.Cidr;
@@ -105,6 +106,45 @@ public final class Workload {
             ImmutableMap.of(Node.LABEL_ZONE, "zone-a"),
             ImmutableList.of(Cidr.parse("10.64.0.0/24")));
     return new Workload(services, slices, node);
+  }
+
+  /**
+   * The data-path workload: {@code serviceCount} ClusterIP services (TCP port 80 to 8080), service
+   * i with {@code i % groups + 1} endpoints, so there are {@code groups} endpoint-count groups.
+   * Service i has ClusterIP {@code 10.96.0.0 + i + 1}; endpoints are distinct addresses in
+   * 10.65.0.0/16; the node's pod CIDR is 10.64.0.0/24.
+   */
+  public static Workload groups(int serviceCount, int groups) {
+    Preconditions.checkArgument(serviceCount > 0 && groups > 0, "%s services, %s groups",
+        serviceCount, groups);
+    List<Service> services = new ArrayList<>(serviceCount);
+    List<EndpointSlice> slices = new ArrayList<>(serviceCount);
+    int host = 1;
+    for (int i = 0; i < serviceCount; i++) {
+      String name = "svc-" + i;
+      String namespace = "ns-" + (i % 50);
+      services.add(Service.builder(namespace, name)
+          .type("ClusterIP")
+          .clusterIp(groupsClusterIp(i))
+          .port("http", "TCP", 80, 0)
+          .build());
+      EndpointSlice.Builder slice = EndpointSlice.builder(namespace, name + "-slice")
+          .serviceName(name)
+          .port("http", "TCP", 8080);
+      for (int e = 0; e <= i % groups; e++) {
+        Preconditions.checkArgument(host < 0xfff0, "too many endpoints for 10.65.0.0/16");
+        slice.endpoint(address(10, 65 << 16 | host++), "node-" + (e % NODES));
+      }
+      slices.add(slice.build());
+    }
+    Node node = new Node(NODE, ImmutableList.of(IpAddress.parse("192.0.2.1")),
+        ImmutableMap.of(Node.LABEL_ZONE, "zone-a"), ImmutableList.of(Cidr.parse("10.64.0.0/24")));
+    return new Workload(services, slices, node);
+  }
+
+  /** The ClusterIP of service {@code index} of {@link #groups}. */
+  public static String groupsClusterIp(int index) {
+    return address(10, 96 << 16 | (index + 1));
   }
 
   private static EndpointSlice slice(
