@@ -23,6 +23,11 @@ final class DispatchObjects {
     String comment = entry.key().toString();
     for (Frontend f : entry.frontends()) {
       ImmutableList<String> key = frontendKey(f);
+      if (f.kind() == FrontendKind.NODE_PORT) {
+        out.element(NftSkeleton.FRONTEND_NODEPORTS, NftElement.of(key.get(0), key.get(1)));
+      } else {
+        out.element(NftSkeleton.FRONTEND_IPS, NftElement.of(f.address().toString()));
+      }
       if (f.kind() == FrontendKind.CLUSTER_IP) {
         out.element(NftSkeleton.CLUSTER_IPS, NftElement.of(f.address().toString()));
         dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, out);

@@ -21,6 +21,8 @@ final class NftSkeleton {
 
   // Sets filled per service port (see EntryCompiler).
   static final String CLUSTER_IPS = "cluster-ips";
+  static final String FRONTEND_IPS = "frontend-ips";
+  static final String FRONTEND_NODEPORTS = "frontend-nodeports";
   static final String NODEPORT_IPS = "nodeport-ips";
   static final String FIREWALL_IPS = "firewall-ips";
   static final String FIREWALL_ALLOW = "firewall-allow";
@@ -38,6 +40,7 @@ final class NftSkeleton {
   static final String FIREWALL_CHECK = "firewall-check";
   static final String SERVICES = "services";
   static final String NODEPORTS = "nodeports";
+  static final String OTHER_DESTINATIONS = "other-destinations";
   static final String NODEPORT_ENDPOINTS_CHECK = "nodeport-endpoints-check";
   static final String SERVICE_ENDPOINTS_CHECK = "service-endpoints-check";
   static final String CLUSTER_IPS_CHECK = "cluster-ips-check";
@@ -62,6 +65,9 @@ final class NftSkeleton {
     String portKey = FamilySyntax.portKey();
     List<NftOp> out = new ArrayList<>();
     out.add(set(CLUSTER_IPS, NftType.type(syntax.addressType()), false, "Active ClusterIPs"));
+    out.add(set(FRONTEND_IPS, NftType.type(syntax.addressType()), false,
+        "Every service address: ClusterIPs, ExternalIPs, LoadBalancer IPs"));
+    out.add(set(FRONTEND_NODEPORTS, NftType.typeOf(portKey), false, "Every NodePort"));
     if (!facts.nodePortAddresses().isEmpty()) {
       out.add(set(NODEPORT_IPS, NftType.type(syntax.addressType()), true,
           "Addresses inside nodePortAddresses"));
@@ -117,7 +123,7 @@ final class NftSkeleton {
     out.add(chain("filter-forward", BaseChain.filter("forward", 0)));
     out.add(chain("filter-output", BaseChain.filter("output", 0)));
     out.add(chain("nat-postrouting", BaseChain.nat("postrouting", 100)));
-    for (String name : List.of(FIREWALL_CHECK, SERVICES, NODEPORTS)) {
+    for (String name : List.of(FIREWALL_CHECK, SERVICES, OTHER_DESTINATIONS, NODEPORTS)) {
       out.add(chain(name, null));
     }
     for (DispatchSpace space : DispatchSpace.values()) {
@@ -152,6 +158,10 @@ final class NftSkeleton {
     // NAT, prerouting and output: pick an endpoint.
     rule(out, "nat-prerouting", "jump " + SERVICES, null);
     rule(out, "nat-output", "jump " + SERVICES, null);
+    // One lookup for traffic to no service address; the rest of the chain sees only frontends.
+    rule(out, SERVICES, ip + " daddr != @" + FRONTEND_IPS + " goto " + OTHER_DESTINATIONS,
+        "no service address: only NodePorts remain");
+    rule(out, OTHER_DESTINATIONS, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
     if (facts.masqueradeAll()) {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " jump " + MARK_FOR_MASQUERADE,
           "ClusterIP traffic is masqueraded: masqueradeAll");
@@ -179,6 +189,7 @@ final class NftSkeleton {
     rule(out, SERVICES, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " return", null);
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
+    rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
     rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
         + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
     if (podSource != null) {

@@ -307,6 +307,23 @@ class NftCompilerFeatureTest {
   }
 
   @Test
+  @DisplayName("traffic to no service address costs one lookup before the NodePort check, and local"
+      + " traffic to no NodePort one more")
+  void nonServiceTrafficIsOneLookup() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.rules(V4, "services").get(0)).startsWith(
+        "ip daddr != @frontend-ips goto other-destinations");
+    assertThat(kernel.rules(V4, "other-destinations")).singleElement()
+        .satisfies(r -> assertThat(r).startsWith("fib daddr type local ip daddr != 127.0.0.0/8 goto nodeports"));
+    assertThat(kernel.rules(V4, "nodeports").get(0)).startsWith(
+        "meta l4proto . th dport != @frontend-nodeports return");
+    assertThat(kernel.elements(V4, "frontend-ips"))
+        .contains("10.96.0.10", "192.0.2.10", "198.51.100.7", "10.96.0.20")
+        .doesNotHaveDuplicates();
+    assertThat(kernel.elements(V4, "frontend-nodeports")).contains("tcp . 30080", "tcp . 30443");
+  }
+
+  @Test
   @DisplayName("a removed affinity service's chains are flushed at once and deleted by a sync at least 1 s later")
   void staleChainsAreFlushedThenDeleted() throws Exception {
     long[] clock = {0};

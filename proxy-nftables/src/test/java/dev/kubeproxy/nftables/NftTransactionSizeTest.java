@@ -53,7 +53,8 @@ class NftTransactionSizeTest {
     // 10 deletes, 11 adds, 3 hairpin changes, map + chain + rule, its dispatch verdict deleted
     // and added; no space chain is touched.
     assertThat(large.get(1)).isEqualTo(2 * ENDPOINTS + 1 + 3 + 3 + 2);
-    // Deleting: 10 group elements, its dispatch verdict, its ClusterIP and 10 hairpins.
-    assertThat(large.get(2)).isEqualTo(2 * ENDPOINTS + 2);
+    // Deleting: 10 group elements, its dispatch verdict, its ClusterIP in cluster-ips and in
+    // frontend-ips, and 10 hairpins.
+    assertThat(large.get(2)).isEqualTo(2 * ENDPOINTS + 3);
   }
 }
