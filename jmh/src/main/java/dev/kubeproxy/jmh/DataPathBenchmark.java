@@ -32,13 +32,17 @@ import java.util.concurrent.TimeUnit;
  * ({@link NftablesBackend}), with an upstream-style ruleset ({@link UpstreamStyleRuleset}) for
  * the same services, and with no ruleset at all (no DNAT), all in one run. One C process
  * connects and resets in a loop, so the cost measured is the kernel's, not process start.
- * Cases are interleaved in rounds and each is bounded in time and count; the three namespaces
- * are always deleted, and nothing touches the machine's own namespace.
+ * Each ruleset has its own lane of three namespaces, so all cases run interleaved in rounds
+ * under the same machine load; each run is bounded in time and count; every namespace is
+ * always deleted, and nothing touches the machine's own namespace.
  */
 final class DataPathBenchmark {
   private static final int SERVER_PORT = 8080;
   private static final String CLIENT = "10.64.0.2";
   private static final String NON_SERVICE = "10.65.255.254";
+  private static final String BASELINE = "no rules (baseline)";
+  private static final String UPSTREAM = "upstream-style";
+  private static final int USER_HZ = 100;
 
   /** What to generate and how long to measure. */
   record Options(int services, int groups, int millis, int rounds) {
@@ -50,11 +54,11 @@ final class DataPathBenchmark {
     }
   }
 
-  /** One destination under one ruleset. */
-  private record Case(String ruleset, String destination, String address, int port) {}
+  /** One destination through one lane. */
+  private record Case(Lane lane, String destination, String address, int port) {}
 
   /** The measured rounds of one case. */
-  private record Result(Case c, List<Double> rates, List<Double> cpuMicros, long failed) {
+  private record Result(Case c, List<Double> rates, List<Double> cpuMicros, long[] failed) {
     double medianRate() {
       return median(rates);
     }
@@ -76,51 +80,64 @@ final class DataPathBenchmark {
     this.options = options;
   }
 
+  /** One client -> node -> server chain of namespaces; the node holds one ruleset. */
+  private record Lane(String ruleset, BenchNamespace client, BenchNamespace node,
+      BenchNamespace server) {}
+
   /** Runs every case and returns the report as markdown. */
   String run() throws Exception {
     Path dir = Files.createTempDirectory("kpj-datapath");
-    Process server = null;
-    try (BenchNamespace client = BenchNamespace.create(host);
-        BenchNamespace node = BenchNamespace.create(host);
-        BenchNamespace serverNs = BenchNamespace.create(host)) {
+    List<BenchNamespace> namespaces = new ArrayList<>();
+    List<Process> servers = new ArrayList<>();
+    try {
       Path conn = compile(dir);
-      wire(client, node, serverNs);
-      server = startServer(serverNs, conn);
-
+      List<Lane> lanes = new ArrayList<>();
+      for (String ruleset : List.of(BASELINE, "ours", UPSTREAM)) {
+        Lane lane = new Lane(ruleset, namespace(namespaces), namespace(namespaces),
+            namespace(namespaces));
+        wire(lane.client, lane.node, lane.server);
+        servers.add(startServer(lane.server, conn));
+        lanes.add(lane);
+      }
       Workload workload = Workload.groups(options.services, options.groups);
       ForwardingTable table = LoadedModel.load(workload).table();
       String first = Workload.groupsClusterIp(0);
       String last = Workload.groupsClusterIp(options.groups - 1);
 
       // Without rules a ClusterIP is unreachable: what connects later was DNATed.
-      long[] unrouted = connect(client, conn, first, 80, 200);
+      long[] unrouted = connect(lanes.get(0).client, conn, first, 80, 200);
       Preconditions.checkState(unrouted[0] == 0, "ClusterIP reachable without rules");
 
-      Map<String, Result> results = new LinkedHashMap<>();
-      measure(client, conn, results, List.of(
-          new Case("no rules (baseline)", "the same address, no DNAT", NON_SERVICE, SERVER_PORT)));
-
       long start = System.nanoTime();
-      new NftablesBackend(new RealNftKernel(node.runner()))
+      new NftablesBackend(new RealNftKernel(lanes.get(1).node.runner()))
           .sync(SyncRequest.full(TableChange.initial(table)));
       double oursLoadMs = (System.nanoTime() - start) / 1e6;
       log("datapath: our ruleset loaded in %.0f ms", oursLoadMs);
-      measure(client, conn, results, cases("ours", first, last));
-
-      node.runner().run(Command.of("nft", "delete", "table", "ip", "kube-proxy"));
       byte[] upstream = UpstreamStyleRuleset.text(table).getBytes(StandardCharsets.UTF_8);
       start = System.nanoTime();
-      node.runner().run(Command.of("nft", "-f", "-").withStdin(upstream)
+      lanes.get(2).node.runner().run(Command.of("nft", "-f", "-").withStdin(upstream)
           .withTimeout(Duration.ofMinutes(10)));
       double upstreamLoadMs = (System.nanoTime() - start) / 1e6;
       log("datapath: upstream-style ruleset loaded in %.0f ms", upstreamLoadMs);
-      measure(client, conn, results, cases("upstream-style", first, last));
 
+      List<Case> cases = new ArrayList<>();
+      cases.add(new Case(lanes.get(0), "the same address, no DNAT", NON_SERVICE, SERVER_PORT));
+      for (Lane lane : lanes.subList(1, 3)) {
+        cases.add(new Case(lane, "service in the first group (1 endpoint)", first, 80));
+        cases.add(new Case(lane, "service in the last group (" + options.groups + " endpoints)",
+            last, 80));
+        cases.add(new Case(lane, "address that is no service", NON_SERVICE, SERVER_PORT));
+      }
+      Map<Case, Result> results = new LinkedHashMap<>();
+      measure(conn, results, cases);
       return report(results, oursLoadMs, upstreamLoadMs);
     } finally {
-      if (server != null) {
+      for (Process server : servers) {
         server.destroy();
         server.waitFor(5, TimeUnit.SECONDS);
+      }
+      for (BenchNamespace namespace : namespaces) {
+        namespace.close();
       }
       try (var files = Files.list(dir)) {
         for (Path p : files.toList()) {
@@ -131,36 +148,32 @@ final class DataPathBenchmark {
     }
   }
 
-  private List<Case> cases(String ruleset, String first, String last) {
-    return List.of(
-        new Case(ruleset, "service in the first group (1 endpoint)", first, 80),
-        new Case(ruleset, "service in the last group (" + options.groups + " endpoints)", last,
-            80),
-        new Case(ruleset, "address that is no service", NON_SERVICE, SERVER_PORT));
+  private BenchNamespace namespace(List<BenchNamespace> created) throws CommandException {
+    BenchNamespace namespace = BenchNamespace.create(host);
+    created.add(namespace);
+    return namespace;
   }
 
-  /** Runs {@code cases} interleaved, {@code rounds} times each. */
-  private void measure(BenchNamespace client, Path conn, Map<String, Result> results,
-      List<Case> cases) throws Exception {
+  /** Runs every case once per round, all lanes interleaved, {@code rounds} rounds. */
+  private void measure(Path conn, Map<Case, Result> results, List<Case> cases)
+      throws Exception {
     for (Case c : cases) {
-      connect(client, conn, c.address, c.port, 100); // warm the path
+      connect(c.lane.client, conn, c.address, c.port, 100); // warm the path
+      results.put(c, new Result(c, new ArrayList<>(), new ArrayList<>(), new long[1]));
     }
     for (int round = 0; round < options.rounds; round++) {
       for (Case c : cases) {
-        long[] before = cpuJiffies();
-        long[] r = connect(client, conn, c.address, c.port, options.millis);
-        long[] after = cpuJiffies();
+        long before = busyJiffies();
+        long[] r = connect(c.lane.client, conn, c.address, c.port, options.millis);
+        long after = busyJiffies();
         Preconditions.checkState(r[0] > 0, "no connection succeeded to %s", c);
         double rate = r[0] / (r[2] / 1e9);
-        double busyMicros = (after[0] - before[0]) * 1e6 / after[1];
-        Result previous = results.get(c.ruleset + "|" + c.destination);
-        List<Double> rates = previous == null ? new ArrayList<>() : previous.rates;
-        List<Double> cpu = previous == null ? new ArrayList<>() : previous.cpuMicros;
-        rates.add(rate);
-        cpu.add(busyMicros / r[0]);
-        results.put(c.ruleset + "|" + c.destination,
-            new Result(c, rates, cpu, (previous == null ? 0 : previous.failed) + r[1]));
-        log("datapath: %s, %s: %.0f conn/s, %d failed", c.ruleset, c.destination, rate, r[1]);
+        Result result = results.get(c);
+        result.rates.add(rate);
+        result.cpuMicros.add((after - before) * 1e6 / USER_HZ / r[0]);
+        result.failed[0] += r[1];
+        log("datapath: %s, %s: %.0f conn/s, %d failed", c.lane.ruleset, c.destination, rate,
+            r[1]);
       }
     }
   }
@@ -174,8 +187,8 @@ final class DataPathBenchmark {
     return Arrays.stream(out.split(" ")).mapToLong(Long::parseLong).toArray();
   }
 
-  /** Busy jiffies of the whole machine and the jiffies per second (USER_HZ, 100 on Linux). */
-  private static long[] cpuJiffies() throws IOException {
+  /** Busy jiffies (USER_HZ) of the whole machine: every CPU, all but idle and iowait. */
+  private static long busyJiffies() throws IOException {
     String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
     long busy = 0;
     for (int i = 1; i < Math.min(f.length, 9); i++) {
@@ -183,7 +196,7 @@ final class DataPathBenchmark {
         busy += Long.parseLong(f[i]);
       }
     }
-    return new long[] {busy, 100};
+    return busy;
   }
 
   private Path compile(Path dir) throws IOException, CommandException {
@@ -242,12 +255,12 @@ final class DataPathBenchmark {
     return p;
   }
 
-  private String report(Map<String, Result> results, double oursLoadMs, double upstreamLoadMs) {
+  private String report(Map<Case, Result> results, double oursLoadMs, double upstreamLoadMs) {
     Result baseline = results.values().iterator().next();
     double baseMicros = 1e6 / baseline.medianRate();
     Map<String, Double> upstreamMicros = new LinkedHashMap<>();
     for (Result r : results.values()) {
-      if (r.c.ruleset.equals("upstream-style")) {
+      if (r.c.lane.ruleset.equals(UPSTREAM)) {
         upstreamMicros.put(r.c.destination, 1e6 / r.medianRate());
       }
     }
@@ -264,10 +277,10 @@ final class DataPathBenchmark {
       double micros = 1e6 / r.medianRate();
       Double up = upstreamMicros.get(r.c.destination);
       out.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %+.1f | %s | %.0f | %.1f | %d |%n",
-          r.c.ruleset, r.c.destination, r.medianRate(), micros, micros - baseMicros,
+          r.c.lane.ruleset, r.c.destination, r.medianRate(), micros, micros - baseMicros,
           up == null ? "–" : String.format(Locale.ROOT, "%.2f", micros / up), r.bestRate(),
           r.medianCpu(),
-          r.failed));
+          r.failed[0]));
     }
     return out.toString();
   }
