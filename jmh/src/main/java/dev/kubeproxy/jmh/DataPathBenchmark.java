@@ -43,9 +43,10 @@ final class DataPathBenchmark {
   private static final String BASELINE = "no rules (baseline)";
   private static final String UPSTREAM = "upstream-style";
   private static final int USER_HZ = 100;
+  private static final long PERF_PERIOD_NANOS = 100_000;
 
   /** What to generate and how long to measure. */
-  record Options(int services, int groups, int millis, int rounds) {
+  record Options(int services, int groups, int millis, int rounds, boolean perf) {
     Options {
       Preconditions.checkArgument(services >= groups && groups >= 1, "%s services, %s groups",
           services, groups);
@@ -58,13 +59,18 @@ final class DataPathBenchmark {
   private record Case(Lane lane, String destination, String address, int port) {}
 
   /** The measured rounds of one case. */
-  private record Result(Case c, List<Double> rates, List<Double> cpuMicros, long[] failed) {
+  private record Result(Case c, List<Double> rates, List<Double> cpuMicros,
+      List<Double> nftNanos, long[] failed) {
     double medianRate() {
       return median(rates);
     }
 
     double bestRate() {
       return rates.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+
+    double medianNft() {
+      return nftNanos.isEmpty() ? Double.NaN : median(nftNanos);
     }
 
     double medianCpu() {
@@ -159,12 +165,16 @@ final class DataPathBenchmark {
       throws Exception {
     for (Case c : cases) {
       connect(c.lane.client, conn, c.address, c.port, 100); // warm the path
-      results.put(c, new Result(c, new ArrayList<>(), new ArrayList<>(), new long[1]));
+      results.put(c, new Result(c, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+          new long[1]));
     }
     for (int round = 0; round < options.rounds; round++) {
       for (Case c : cases) {
         long before = busyJiffies();
-        long[] r = connect(c.lane.client, conn, c.address, c.port, options.millis);
+        Path perfData = conn.resolveSibling("perf.data");
+        long[] r = options.perf
+            ? perfConnect(c.lane.client, conn, c.address, c.port, options.millis, perfData)
+            : connect(c.lane.client, conn, c.address, c.port, options.millis);
         long after = busyJiffies();
         Preconditions.checkState(r[0] > 0, "no connection succeeded to %s", c);
         double rate = r[0] / (r[2] / 1e9);
@@ -172,6 +182,10 @@ final class DataPathBenchmark {
         result.rates.add(rate);
         result.cpuMicros.add((after - before) * 1e6 / USER_HZ / r[0]);
         result.failed[0] += r[1];
+        if (options.perf) {
+          result.nftNanos.add(nftSamples(perfData) * (double) PERF_PERIOD_NANOS / r[0]);
+          Files.deleteIfExists(perfData);
+        }
         log("datapath: %s, %s: %.0f conn/s, %d failed", c.lane.ruleset, c.destination, rate,
             r[1]);
       }
@@ -185,6 +199,38 @@ final class DataPathBenchmark {
         Integer.toString(port), Integer.toString(millis))
         .withTimeout(Duration.ofMillis(millis + 30_000))).stdout().strip();
     return Arrays.stream(out.split(" ")).mapToLong(Long::parseLong).toArray();
+  }
+
+  /**
+   * {@link #connect} under {@code perf record -a -g}, sampling every CPU's clock every {@link
+   * #PERF_PERIOD_NANOS}, into {@code data}.
+   */
+  private long[] perfConnect(BenchNamespace client, Path conn, String address, int port,
+      int millis, Path data) throws CommandException {
+    String out = host.run(Command.of("perf", "record", "-q", "-a", "-g", "-e", "cpu-clock:k", "-c",
+        Long.toString(PERF_PERIOD_NANOS), "-o", data.toString(), "--", "ip", "netns", "exec",
+        client.name(), conn.toString(), "client", address, Integer.toString(port),
+        Integer.toString(millis)).withTimeout(Duration.ofMillis(millis + 60_000))).stdout()
+        .strip();
+    String last = out.lines().reduce((x, y) -> y).orElse("");
+    return Arrays.stream(last.split(" ")).mapToLong(Long::parseLong).toArray();
+  }
+
+  /** How many samples of {@code data} have {@code nft_do_chain} on their kernel stack. */
+  private long nftSamples(Path data) throws CommandException {
+    String script = host.run(Command.of("perf", "script", "-i", data.toString(), "-F", "ip,sym")
+        .withTimeout(Duration.ofMinutes(2))).stdout();
+    long samples = 0;
+    boolean inSample = false;
+    for (String line : script.split("\n")) {
+      if (line.isBlank()) {
+        inSample = false;
+      } else if (!inSample && line.contains("nft_do_chain")) {
+        samples++;
+        inSample = true;
+      }
+    }
+    return samples;
   }
 
   /** Busy jiffies (USER_HZ) of the whole machine: every CPU, all but idle and iowait. */
@@ -270,15 +316,16 @@ final class DataPathBenchmark {
         + " %.0f ms)%n%n", options.services, options.groups, options.rounds, options.millis,
         oursLoadMs, upstreamLoadMs));
     out.append("| ruleset | new connection to | conn/s (median) | µs per connection |"
-        + " over no-rules µs | vs upstream-style | best round conn/s | machine CPU µs per connection |"
-        + " failed |\n");
-    out.append("|---|---|---|---|---|---|---|---|---|\n");
+        + " over no-rules µs | vs upstream-style | best round conn/s | ns in nft_do_chain per connection |"
+        + " machine CPU µs per connection | failed |\n");
+    out.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results.values()) {
       double micros = 1e6 / r.medianRate();
       Double up = upstreamMicros.get(r.c.destination);
-      out.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %+.1f | %s | %.0f | %.1f | %d |%n",
+      out.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %+.1f | %s | %.0f | %s | %.1f | %d |%n",
           r.c.lane.ruleset, r.c.destination, r.medianRate(), micros, micros - baseMicros,
           up == null ? "–" : String.format(Locale.ROOT, "%.2f", micros / up), r.bestRate(),
+          Double.isNaN(r.medianNft()) ? "–" : String.format(Locale.ROOT, "%.0f", r.medianNft()),
           r.medianCpu(),
           r.failed[0]));
     }

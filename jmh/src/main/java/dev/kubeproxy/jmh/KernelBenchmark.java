@@ -1,5 +1,6 @@
 package dev.kubeproxy.jmh;
 
+import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
@@ -32,13 +33,14 @@ import java.util.Locale;
  * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
  * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}. With {@code --datapath} it runs the
  * {@link DataPathBenchmark} instead ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
- * [--dp-rounds R]}).
+ * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}).
  */
 public final class KernelBenchmark {
   private static final int WARMUP_CHANGES = 50;
   private static final NftTable TABLE = NftTable.kubeProxy(IpFamily.V4);
 
   private final CommandRunner host = new ProcessCommandRunner();
+  private final List<String> groupChanges = new ArrayList<>();
   private final Options options;
   private final long deadline;
 
@@ -51,7 +53,8 @@ public final class KernelBenchmark {
     Options options = Options.parse(args);
     if (options.datapath) {
       String report = new DataPathBenchmark(new ProcessCommandRunner(), new DataPathBenchmark.Options(
-          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds)).run();
+          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds, options.dpPerf))
+          .run();
       report = "Arguments: `" + options.commandLine + "`.\n\n" + report;
       System.out.print(report);
       if (options.out != null) {
@@ -73,7 +76,8 @@ public final class KernelBenchmark {
         results.add(benchmark.memoryOnly(shape, e.getMessage()));
       }
     }
-    String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results);
+    String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results)
+        + benchmark.groupChangeReport();
     System.out.print(report);
     if (options.out != null) {
       Files.writeString(options.out, report, StandardCharsets.UTF_8);
@@ -81,6 +85,16 @@ public final class KernelBenchmark {
     if (options.chart != null) {
       Files.writeString(options.chart, LatencyChart.svg(results), StandardCharsets.UTF_8);
     }
+  }
+
+  /** The (c2) table: bare {@code nft -f} of a service moving between two existing groups. */
+  private String groupChangeReport() {
+    if (groupChanges.isEmpty()) {
+      return "";
+    }
+    return "\n### Group change, bare `nft -f` (one service moves between two existing"
+        + " endpoint-count groups and back, milliseconds)\n\n| shape | median | p90 | change text"
+        + " (bytes) |\n|---|---|---|---|\n" + String.join("\n", groupChanges) + "\n";
   }
 
   private boolean outOfTime() {
@@ -91,6 +105,13 @@ public final class KernelBenchmark {
     log("%s: %d services x %d endpoints", shape, shape.services, shape.endpointsPerService);
     Workload workload = Workload.of(shape);
     OneEndpointChanges events = OneEndpointChanges.of(workload, 512);
+    // A group change: service a leaves the largest group once; service b then moves between
+    // the two groups and back, so both groups exist throughout.
+    int a = workload.plainClusterIp(0);
+    int b = workload.plainClusterIp(1);
+    EndpointSlice aSmaller = workload.withLastEndpointRemoved(a);
+    EndpointSlice bSmaller = workload.withLastEndpointRemoved(b);
+    EndpointSlice bOriginal = workload.slices().get(b);
     try (BenchNamespace namespace = BenchNamespace.create(host)) {
       RecordingCommandRunner recorder = new RecordingCommandRunner(namespace.runner());
       NftablesBackend backend = new NftablesBackend(new RealNftKernel(recorder));
@@ -135,6 +156,17 @@ public final class KernelBenchmark {
       byte[] back = recorder.last().stdin();
       long[] bare = bareChanges(namespace, forward, back, runs);
       log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
+
+      // (c2) the same for a service moving between two existing endpoint-count groups.
+      backend.sync(SyncRequest.partial(model.applyAsChange(aSmaller)));
+      backend.sync(SyncRequest.partial(model.applyAsChange(bSmaller)));
+      byte[] groupForward = recorder.last().stdin();
+      backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
+      byte[] groupBack = recorder.last().stdin();
+      Samples group = new Samples(bareChanges(namespace, groupForward, groupBack, runs));
+      groupChanges.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |", shape,
+          group.medianMs(), group.p90Ms(), groupForward.length));
+      log("%s: group change, bare nft %s", shape, summary(group));
 
       // (d) upstream's approach: list the whole table from the kernel before every change.
       int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
@@ -312,6 +344,7 @@ public final class KernelBenchmark {
     int dpGroups = 50;
     int dpMillis = 1500;
     int dpRounds = 3;
+    boolean dpPerf;
 
     static Options parse(String[] args) {
       Options options = new Options();
@@ -332,6 +365,10 @@ public final class KernelBenchmark {
             options.datapath = true;
             i--; // takes no value
           }
+          case "--dp-perf" -> {
+            options.dpPerf = true;
+            i--; // takes no value
+          }
           case "--dp-services" -> options.dpServices = positive(args[i], value);
           case "--dp-groups" -> options.dpGroups = positive(args[i], value);
           case "--dp-millis" -> options.dpMillis = positive(args[i], value);
@@ -340,7 +377,7 @@ public final class KernelBenchmark {
               "unknown option " + args[i] + "; usage: KernelBenchmark [--shapes S,M,W,L]"
                   + " [--runs N] [--upstream-runs N] [--max-minutes M] [--out FILE.md]"
                   + " [--chart FILE.svg] | --datapath [--dp-services N] [--dp-groups G]"
-                  + " [--dp-millis MS] [--dp-rounds R] [--out FILE.md]");
+                  + " [--dp-millis MS] [--dp-rounds R] [--dp-perf] [--out FILE.md]");
         }
         i++;
       }

@@ -186,6 +186,37 @@ public final class Workload {
   }
 
   /**
+   * A copy of service {@code index}'s slice without its last endpoint: the service moves to the
+   * next smaller endpoint-count group.
+   */
+  public EndpointSlice withLastEndpointRemoved(int index) {
+    EndpointSlice original = slices.get(index);
+    Preconditions.checkArgument(original.endpoints().size() > 1, "slice %s", index);
+    EndpointSlice.Builder slice =
+        EndpointSlice.builder(original.id().namespace(), original.id().name())
+            .serviceName(original.serviceName());
+    original.ports().forEach(p -> slice.port(p.name(), p.protocol().name(), p.port()));
+    for (int e = 0; e < original.endpoints().size() - 1; e++) {
+      var endpoint = original.endpoints().get(e);
+      slice.endpoint(endpoint.address().toString(), endpoint.nodeName());
+    }
+    return slice.build();
+  }
+
+  /** The index of the {@code n}-th (from 0) ClusterIP service without session affinity. */
+  public int plainClusterIp(int n) {
+    int seen = 0;
+    for (int i = 0; i < services.size(); i++) {
+      Service s = services.get(i);
+      if (s.type() == dev.kubeproxy.api.ServiceType.CLUSTER_IP
+          && !s.sessionAffinity().clientIp() && seen++ == n) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("fewer than " + (n + 1) + " plain ClusterIP services");
+  }
+
+  /**
    * A copy of service {@code index}'s slice whose first endpoint moved to a new address: the
    * "one endpoint changed" event of the incremental benchmarks. Successive calls differ.
    */
