@@ -176,10 +176,11 @@ final class NftSkeleton {
           + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
           "pod traffic to externalTrafficPolicy Local uses all endpoints");
     }
-    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
+    // The set lookup comes before fib, so only Local frontends pay for the route lookup.
+    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " fib saddr type local"
         + " jump " + MARK_FOR_MASQUERADE,
         "host traffic to externalTrafficPolicy Local is masqueraded");
-    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
+    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " fib saddr type local"
         + " goto " + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
         "host traffic to externalTrafficPolicy Local uses all endpoints");
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
@@ -197,9 +198,9 @@ final class NftSkeleton {
           + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
           "pod traffic to Local NodePorts uses all endpoints");
     }
-    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
+    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " fib saddr type local"
         + " jump " + MARK_FOR_MASQUERADE, "host traffic to Local NodePorts is masqueraded");
-    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
+    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " fib saddr type local"
         + " goto " + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
         "host traffic to Local NodePorts uses all endpoints");
     rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);

@@ -136,7 +136,7 @@ class NftCompilerFeatureTest {
     assertThat(kernel.rules(V4, "services")).contains(
         "ip saddr { 10.244.0.0/16 } ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"
             + " comment \"pod traffic to externalTrafficPolicy Local uses all endpoints\"",
-        "fib saddr type local ip daddr . meta l4proto . th dport @local-policy-ips jump mark-for-masquerade"
+        "ip daddr . meta l4proto . th dport @local-policy-ips fib saddr type local jump mark-for-masquerade"
             + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"");
   }
 
@@ -162,7 +162,7 @@ class NftCompilerFeatureTest {
 
     sync(withDetector(LocalTrafficDetector.NONE, false));
     assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"))
-        .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.startsWith("fib saddr"));
+        .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.contains("fib saddr type local"));
 
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.BRIDGE_INTERFACE, "cbr0"), false));
     assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
