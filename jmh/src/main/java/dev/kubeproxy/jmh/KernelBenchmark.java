@@ -82,7 +82,7 @@ public final class KernelBenchmark {
     if (options.out != null) {
       Files.writeString(options.out, report, StandardCharsets.UTF_8);
     }
-    if (options.chart != null) {
+    if (options.chart != null && results.stream().allMatch(r -> r.upstream() != null)) {
       Files.writeString(options.chart, LatencyChart.svg(results), StandardCharsets.UTF_8);
     }
   }
@@ -169,19 +169,25 @@ public final class KernelBenchmark {
       log("%s: group change, bare nft %s", shape, summary(group));
 
       // (d) upstream's approach: list the whole table from the kernel before every change.
-      int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
-      long[] upstream = new long[upstreamRuns];
-      long[] upstreamList = new long[upstreamRuns];
-      Command list = Command.of("nft", "-j", "list", "table", "ip", TABLE.name());
-      for (int i = 0; i < upstreamRuns; i++) {
-        long before = System.nanoTime();
-        namespace.runner().run(list);
-        long listed = System.nanoTime();
-        oneChange(model, backend, events);
-        upstream[i] = System.nanoTime() - before;
-        upstreamList[i] = listed - before;
+      Samples upstreamSamples = null;
+      Samples upstreamListSamples = null;
+      if (options.upstreamRuns > 0) {
+        int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
+        long[] upstream = new long[upstreamRuns];
+        long[] upstreamList = new long[upstreamRuns];
+        Command list = Command.of("nft", "-j", "list", "table", "ip", TABLE.name());
+        for (int i = 0; i < upstreamRuns; i++) {
+          long before = System.nanoTime();
+          namespace.runner().run(list);
+          long listed = System.nanoTime();
+          oneChange(model, backend, events);
+          upstream[i] = System.nanoTime() - before;
+          upstreamList[i] = listed - before;
+        }
+        upstreamSamples = new Samples(upstream);
+        upstreamListSamples = new Samples(upstreamList);
+        log("%s: one change, upstream approach %s", shape, summary(upstreamSamples));
       }
-      log("%s: one change, upstream approach %s", shape, summary(new Samples(upstream)));
 
       return new ShapeResult(
           shape,
@@ -197,8 +203,8 @@ public final class KernelBenchmark {
           new Samples(ours),
           new Samples(oursNft),
           new Samples(bare),
-          new Samples(upstream),
-          new Samples(upstreamList));
+          upstreamSamples,
+          upstreamListSamples);
     }
   }
 
@@ -357,7 +363,7 @@ public final class KernelBenchmark {
                   .map(s -> Workload.Shape.valueOf(s.strip().toUpperCase(Locale.ROOT)))
                   .toList();
           case "--runs" -> options.runs = positive(args[i], value);
-          case "--upstream-runs" -> options.upstreamRuns = positive(args[i], value);
+          case "--upstream-runs" -> options.upstreamRuns = Integer.parseInt(required(args[i], value));
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
           case "--out" -> options.out = Path.of(required(args[i], value));
           case "--chart" -> options.chart = Path.of(required(args[i], value));
