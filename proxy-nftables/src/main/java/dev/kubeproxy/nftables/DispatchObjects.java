@@ -34,17 +34,17 @@ final class DispatchObjects {
         continue;
       }
       boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
-      NftElement member = new NftElement(key, null, comment);
+      String policyMap = nodePort
+          ? NftSkeleton.EXTERNAL_NODEPORTS_POLICY : NftSkeleton.EXTERNAL_IPS_POLICY;
       if (entry.externalPolicyLocal()) {
-        out.element(nodePort ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS,
-            member);
+        out.element(policyMap, new NftElement(key, ImmutableList.of("jump " + (nodePort
+            ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS)), comment));
         DispatchSpace shortCircuit = nodePort
             ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS;
         endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, out);
       } else {
-        out.element(nodePort
-            ? NftSkeleton.EXTERNAL_MASQUERADE_NODEPORTS : NftSkeleton.EXTERNAL_MASQUERADE_IPS,
-            member);
+        out.element(policyMap, new NftElement(
+            key, ImmutableList.of("jump " + NftSkeleton.MARK_FOR_MASQUERADE), comment));
       }
       DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
       dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, out);

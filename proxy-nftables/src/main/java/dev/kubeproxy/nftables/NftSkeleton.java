@@ -30,10 +30,8 @@ final class NftSkeleton {
   static final String NO_ENDPOINT_NODEPORTS = "no-endpoint-nodeports";
   static final String NO_LOCAL_ENDPOINT_SERVICES = "no-local-endpoint-services";
   static final String NO_LOCAL_ENDPOINT_NODEPORTS = "no-local-endpoint-nodeports";
-  static final String EXTERNAL_MASQUERADE_IPS = "external-masquerade-ips";
-  static final String EXTERNAL_MASQUERADE_NODEPORTS = "external-masquerade-nodeports";
-  static final String LOCAL_POLICY_IPS = "local-policy-ips";
-  static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
+  static final String EXTERNAL_IPS_POLICY = "external-ips-policy";
+  static final String EXTERNAL_NODEPORTS_POLICY = "external-nodeports-policy";
   static final String HAIRPIN_IPS = "hairpin-ips";
 
   // Regular chains.
@@ -41,6 +39,8 @@ final class NftSkeleton {
   static final String SERVICES = "services";
   static final String NODEPORTS = "nodeports";
   static final String OTHER_DESTINATIONS = "other-destinations";
+  static final String LOCAL_POLICY_IPS = "local-policy-ips";
+  static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
   static final String NODEPORT_ENDPOINTS_CHECK = "nodeport-endpoints-check";
   static final String SERVICE_ENDPOINTS_CHECK = "service-endpoints-check";
   static final String CLUSTER_IPS_CHECK = "cluster-ips-check";
@@ -84,14 +84,12 @@ final class NftSkeleton {
         "Frontends of Local policies without local endpoints: drop"));
     out.add(set(NO_LOCAL_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
         "NodePorts of Local policies without local endpoints: drop"));
-    out.add(set(EXTERNAL_MASQUERADE_IPS, NftType.typeOf(addressKey), false,
-        "ExternalIPs and LB IPs of externalTrafficPolicy Cluster services"));
-    out.add(set(EXTERNAL_MASQUERADE_NODEPORTS, NftType.typeOf(portKey), false,
-        "NodePorts of externalTrafficPolicy Cluster services"));
-    out.add(set(LOCAL_POLICY_IPS, NftType.typeOf(addressKey), false,
-        "ExternalIPs and LB IPs of externalTrafficPolicy Local services"));
-    out.add(set(LOCAL_POLICY_NODEPORTS, NftType.typeOf(portKey), false,
-        "NodePorts of externalTrafficPolicy Local services"));
+    out.add(new AddMap(table, EXTERNAL_IPS_POLICY, NftType.typeOf(addressKey),
+        NftType.type("verdict"), null,
+        "ExternalIPs and LB IPs: masquerade (policy Cluster) or the Local policy chain"));
+    out.add(new AddMap(table, EXTERNAL_NODEPORTS_POLICY, NftType.typeOf(portKey),
+        NftType.type("verdict"), null,
+        "NodePorts: masquerade (policy Cluster) or the Local policy chain"));
     out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
@@ -123,7 +121,8 @@ final class NftSkeleton {
     out.add(chain("filter-forward", BaseChain.filter("forward", 0)));
     out.add(chain("filter-output", BaseChain.filter("output", 0)));
     out.add(chain("nat-postrouting", BaseChain.nat("postrouting", 100)));
-    for (String name : List.of(FIREWALL_CHECK, SERVICES, OTHER_DESTINATIONS, NODEPORTS)) {
+    for (String name : List.of(FIREWALL_CHECK, SERVICES, OTHER_DESTINATIONS, LOCAL_POLICY_IPS,
+        NODEPORTS, LOCAL_POLICY_NODEPORTS)) {
       out.add(chain(name, null));
     }
     for (DispatchSpace space : DispatchSpace.values()) {
@@ -169,20 +168,11 @@ final class NftSkeleton {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
     }
-    rule(out, SERVICES, addressKey + " @" + EXTERNAL_MASQUERADE_IPS + " jump "
-        + MARK_FOR_MASQUERADE, "external traffic to externalTrafficPolicy Cluster is masqueraded");
-    if (podSource != null) {
-      rule(out, SERVICES, podSource + " " + addressKey + " @" + LOCAL_POLICY_IPS + " goto "
-          + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
-          "pod traffic to externalTrafficPolicy Local uses all endpoints");
-    }
-    // The set lookup comes before fib, so only Local frontends pay for the route lookup.
-    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " fib saddr type local"
-        + " jump " + MARK_FOR_MASQUERADE,
-        "host traffic to externalTrafficPolicy Local is masqueraded");
-    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " fib saddr type local"
-        + " goto " + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
-        "host traffic to externalTrafficPolicy Local uses all endpoints");
+    // One lookup sends external frontends to their policy: masquerade for Cluster (then back
+    // here for the dispatch), the Local policy chain for Local.
+    rule(out, SERVICES, addressKey + " vmap @" + EXTERNAL_IPS_POLICY,
+        "externalTrafficPolicy of ExternalIPs and LoadBalancer IPs");
+    localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, podSource);
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
         "ClusterIP ExternalIP and LoadBalancer traffic");
     rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
@@ -191,18 +181,9 @@ final class NftSkeleton {
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
     rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
-    rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
-        + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
-    if (podSource != null) {
-      rule(out, NODEPORTS, podSource + " " + portKey + " @" + LOCAL_POLICY_NODEPORTS + " goto "
-          + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
-          "pod traffic to Local NodePorts uses all endpoints");
-    }
-    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " fib saddr type local"
-        + " jump " + MARK_FOR_MASQUERADE, "host traffic to Local NodePorts is masqueraded");
-    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " fib saddr type local"
-        + " goto " + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
-        "host traffic to Local NodePorts uses all endpoints");
+    rule(out, NODEPORTS, portKey + " vmap @" + EXTERNAL_NODEPORTS_POLICY,
+        "externalTrafficPolicy of NodePorts");
+    localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS, podSource);
     rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
 
     // Filter, after DNAT: what was not DNATed and has no endpoints is rejected or dropped.
@@ -256,6 +237,22 @@ final class NftSkeleton {
     return new AddRule(table, space.groupMap(size), NftRule.of(
         "meta l4proto { tcp, udp, sctp } dnat to " + space.keyExpression(syntax)
             + " . numgen random mod " + size + " map @" + space.groupMap(size)));
+  }
+
+  /**
+   * The chain a Local-policy frontend jumps to: pod and host sources use the cluster-wide list
+   * (host sources masqueraded); every other source returns to the dispatch of the local list.
+   */
+  private void localPolicy(List<AddRule> out, String chain, DispatchSpace shortCircuit,
+      String podSource) {
+    if (podSource != null) {
+      rule(out, chain, podSource + " goto " + shortCircuit.chain(),
+          "pod traffic to externalTrafficPolicy Local uses all endpoints");
+    }
+    rule(out, chain, "fib saddr type local jump " + MARK_FOR_MASQUERADE,
+        "host traffic to externalTrafficPolicy Local is masqueraded");
+    rule(out, chain, "fib saddr type local goto " + shortCircuit.chain(),
+        "host traffic to externalTrafficPolicy Local uses all endpoints");
   }
 
   /** The {@code nodeport-ips} elements: the nodePortAddresses CIDRs. */

@@ -123,21 +123,26 @@ class NftCompilerFeatureTest {
   @DisplayName("eTP=Local: outside traffic to local endpoints unmasqueraded; pod and host traffic short-circuit to all endpoints, host masqueraded")
   void externalPolicyLocal() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    assertThat(kernel.elements(V4, "local-policy-ips"))
-        .containsExactlyInAnyOrder("192.0.2.10 . tcp . 443", "198.51.100.7 . tcp . 80");
-    assertThat(kernel.elements(V4, "local-policy-nodeports"))
-        .containsExactlyInAnyOrder("tcp . 30443", "tcp . 30081");
+    assertThat(kernel.elements(V4, "external-ips-policy")).containsExactlyInAnyOrder(
+        "192.0.2.10 . tcp . 443 : jump local-policy-ips", "198.51.100.7 . tcp . 80 : jump local-policy-ips",
+        "198.51.100.8 . tcp . 9000 : jump mark-for-masquerade");
+    assertThat(kernel.elements(V4, "external-nodeports-policy")).containsExactlyInAnyOrder(
+        "tcp . 30443 : jump local-policy-nodeports", "tcp . 30081 : jump local-policy-nodeports",
+        "tcp . 30080 : jump mark-for-masquerade");
     assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
         "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-nodeports-1")).contains("tcp . 30081 . 0 : 10.244.2.11 . 80");
-    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP").containsExactly("198.51.100.8 . tcp . 9000");
-    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
-    assertThat(kernel.rules(V4, "services")).contains(
-        "ip saddr { 10.244.0.0/16 } ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"
+    assertThat(kernel.rules(V4, "services")).containsOnlyOnce(
+        "ip daddr . meta l4proto . th dport vmap @external-ips-policy"
+            + " comment \"externalTrafficPolicy of ExternalIPs and LoadBalancer IPs\"");
+    assertThat(kernel.rules(V4, "local-policy-ips")).containsExactly(
+        "ip saddr { 10.244.0.0/16 } goto short-circuit-ips"
             + " comment \"pod traffic to externalTrafficPolicy Local uses all endpoints\"",
-        "ip daddr . meta l4proto . th dport @local-policy-ips fib saddr type local jump mark-for-masquerade"
-            + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"");
+        "fib saddr type local jump mark-for-masquerade"
+            + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"",
+        "fib saddr type local goto short-circuit-ips"
+            + " comment \"host traffic to externalTrafficPolicy Local uses all endpoints\"");
   }
 
   @Test
@@ -161,15 +166,16 @@ class NftCompilerFeatureTest {
         "ip daddr @cluster-ips jump mark-for-masquerade comment \"ClusterIP traffic is masqueraded: masqueradeAll\"");
 
     sync(withDetector(LocalTrafficDetector.NONE, false));
-    assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"))
+    assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"));
+    assertThat(kernel.rules(V4, "local-policy-ips"))
         .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.contains("fib saddr type local"));
 
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.BRIDGE_INTERFACE, "cbr0"), false));
     assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
         "ip daddr @cluster-ips iifname != \"cbr0\" jump mark-for-masquerade"));
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, "veth"), false));
-    assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
-        "iifname \"veth*\" ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"));
+    assertThat(kernel.rules(V4, "local-policy-ips")).anyMatch(r -> r.startsWith(
+        "iifname \"veth*\" goto short-circuit-ips"));
   }
 
   @Test
