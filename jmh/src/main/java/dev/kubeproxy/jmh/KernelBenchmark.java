@@ -107,11 +107,13 @@ public final class KernelBenchmark {
     OneEndpointChanges events = OneEndpointChanges.of(workload, 512);
     // A group change: service a leaves the largest group once; service b then moves between
     // the two groups and back, so both groups exist throughout.
-    int a = workload.plainClusterIp(0);
-    int b = workload.plainClusterIp(1);
-    EndpointSlice aSmaller = workload.withLastEndpointRemoved(a);
-    EndpointSlice bSmaller = workload.withLastEndpointRemoved(b);
-    EndpointSlice bOriginal = workload.slices().get(b);
+    // Only where services have more than one endpoint.
+    boolean groups = shape.endpointsPerService > 1;
+    EndpointSlice aSmaller = groups ? workload.withLastEndpointRemoved(workload.plainClusterIp(0))
+        : null;
+    int b = groups ? workload.plainClusterIp(1) : -1;
+    EndpointSlice bSmaller = groups ? workload.withLastEndpointRemoved(b) : null;
+    EndpointSlice bOriginal = groups ? workload.slices().get(b) : null;
     try (BenchNamespace namespace = BenchNamespace.create(host)) {
       RecordingCommandRunner recorder = new RecordingCommandRunner(namespace.runner());
       NftablesBackend backend = new NftablesBackend(new RealNftKernel(recorder));
@@ -158,15 +160,17 @@ public final class KernelBenchmark {
       log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
 
       // (c2) the same for a service moving between two existing endpoint-count groups.
-      backend.sync(SyncRequest.partial(model.applyAsChange(aSmaller)));
-      backend.sync(SyncRequest.partial(model.applyAsChange(bSmaller)));
-      byte[] groupForward = recorder.last().stdin();
-      backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
-      byte[] groupBack = recorder.last().stdin();
-      Samples group = new Samples(bareChanges(namespace, groupForward, groupBack, runs));
-      groupChanges.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |", shape,
-          group.medianMs(), group.p90Ms(), groupForward.length));
-      log("%s: group change, bare nft %s", shape, summary(group));
+      if (groups) {
+        backend.sync(SyncRequest.partial(model.applyAsChange(aSmaller)));
+        backend.sync(SyncRequest.partial(model.applyAsChange(bSmaller)));
+        byte[] groupForward = recorder.last().stdin();
+        backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
+        byte[] groupBack = recorder.last().stdin();
+        Samples group = new Samples(bareChanges(namespace, groupForward, groupBack, runs));
+        groupChanges.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |", shape,
+            group.medianMs(), group.p90Ms(), groupForward.length));
+        log("%s: group change, bare nft %s", shape, summary(group));
+      }
 
       // (d) upstream's approach: list the whole table from the kernel before every change.
       Samples upstreamSamples = null;
