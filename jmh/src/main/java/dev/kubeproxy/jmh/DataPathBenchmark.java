@@ -316,13 +316,15 @@ final class DataPathBenchmark {
         + " %.0f ms)%n%n", options.services, options.groups, options.rounds, options.millis,
         oursLoadMs, upstreamLoadMs));
     out.append("| ruleset | new connection to | conn/s (median) | µs per connection |"
-        + " over no-rules µs | vs upstream-style | best round conn/s | ns in nft_do_chain per connection |"
+        + " over no-rules µs | vs upstream-style | best round conn/s"
+        + " | ns in nft_do_chain per connection |"
         + " machine CPU µs per connection | failed |\n");
     out.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results.values()) {
       double micros = 1e6 / r.medianRate();
       Double up = upstreamMicros.get(r.c.destination);
-      out.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %+.1f | %s | %.0f | %s | %.1f | %d |%n",
+      out.append(String.format(Locale.ROOT,
+          "| %s | %s | %.0f | %.1f | %+.1f | %s | %.0f | %s | %.1f | %d |%n",
           r.c.lane.ruleset, r.c.destination, r.medianRate(), micros, micros - baseMicros,
           up == null ? "–" : String.format(Locale.ROOT, "%.2f", micros / up), r.bestRate(),
           Double.isNaN(r.medianNft()) ? "–" : String.format(Locale.ROOT, "%.0f", r.medianNft()),

@@ -52,9 +52,9 @@ public final class KernelBenchmark {
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
     if (options.datapath) {
-      String report = new DataPathBenchmark(new ProcessCommandRunner(), new DataPathBenchmark.Options(
-          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds, options.dpPerf))
-          .run();
+      DataPathBenchmark.Options dataPath = new DataPathBenchmark.Options(
+          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds, options.dpPerf);
+      String report = new DataPathBenchmark(new ProcessCommandRunner(), dataPath).run();
       report = "Arguments: `" + options.commandLine + "`.\n\n" + report;
       System.out.print(report);
       if (options.out != null) {
@@ -367,7 +367,8 @@ public final class KernelBenchmark {
                   .map(s -> Workload.Shape.valueOf(s.strip().toUpperCase(Locale.ROOT)))
                   .toList();
           case "--runs" -> options.runs = positive(args[i], value);
-          case "--upstream-runs" -> options.upstreamRuns = Integer.parseInt(required(args[i], value));
+          case "--upstream-runs" ->
+              options.upstreamRuns = Integer.parseInt(required(args[i], value));
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
           case "--out" -> options.out = Path.of(required(args[i], value));
           case "--chart" -> options.chart = Path.of(required(args[i], value));

@@ -63,8 +63,8 @@ final class UpstreamStyleRuleset {
     rule(out, t, "nat-output", "jump services");
     rule(out, t, "nat-postrouting", "jump masquerading");
     rule(out, t, "services", "ip daddr . meta l4proto . th dport vmap @service-ips");
-    rule(out, t, "services",
-        "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports");
+    rule(out, t, "services", "fib daddr type local ip daddr != 127.0.0.0/8"
+        + " meta l4proto . th dport vmap @service-nodeports");
     rule(out, t, "masquerading", "meta mark & 0x4000 == 0 return");
     rule(out, t, "masquerading", "meta mark set meta mark xor 0x4000");
     rule(out, t, "masquerading", "masquerade fully-random");

@@ -11,10 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * A service port's dispatch elements: its frontends in the membership sets (ClusterIPs,
- * masqueraded or Local external frontends, frontends without endpoints) and its endpoints in
- * the endpoint-count group maps, and a dispatch verdict-map element sending each frontend to its
- * group's chain or to its affinity chain.
+ * A service port's dispatch elements: its frontends in the membership sets (every frontend
+ * address or NodePort, ClusterIPs, frontends without endpoints), each external frontend's
+ * traffic-policy verdict, its endpoints in the endpoint-count group maps, and a dispatch
+ * verdict-map element sending each frontend to its group's chain or to its affinity chain.
  */
 final class DispatchObjects {
   private DispatchObjects() {}

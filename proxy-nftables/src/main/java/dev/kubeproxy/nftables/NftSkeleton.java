@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * The fixed part of the layout: base chains, the dispatch and check chains with their rules,
  * and the sets and maps they look up. It depends only on the table-wide facts of a
- * {@link ForwardingTable}, never on individual services, so a partial sync never touches it. See LAYOUT.md.
+ * {@link ForwardingTable}, never on individual services, so a partial sync never touches it.
+ * See LAYOUT.md.
  */
 final class NftSkeleton {
   static final String TABLE_COMMENT = "rules for kube-proxy";
@@ -94,7 +95,8 @@ final class NftSkeleton {
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
       out.add(new AddMap(table, space.dispatchMap(), NftType.typeOf(space.keyExpression(syntax)),
-          NftType.type("verdict"), null, "Frontends to their endpoint-count group or affinity chain"));
+          NftType.type("verdict"), null,
+          "Frontends to their endpoint-count group or affinity chain"));
     }
     return out;
   }
