@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * A service port's dispatch elements: its frontends in the membership sets (every frontend
- * address or NodePort, ClusterIPs, frontends without endpoints), each external frontend's
- * traffic-policy verdict, its endpoints in the endpoint-count group maps, and a dispatch
+ * address or NodePort, ClusterIPs, masqueraded or Local external frontends, frontends without
+ * endpoints), its endpoints in the endpoint-count group maps, and a dispatch
  * verdict-map element sending each frontend to its group's chain or to its affinity chain.
  */
 final class DispatchObjects {
@@ -34,17 +34,17 @@ final class DispatchObjects {
         continue;
       }
       boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
-      String policyMap = nodePort
-          ? NftSkeleton.EXTERNAL_NODEPORTS_POLICY : NftSkeleton.EXTERNAL_IPS_POLICY;
+      NftElement member = new NftElement(key, null, comment);
       if (entry.externalPolicyLocal()) {
-        out.element(policyMap, new NftElement(key, ImmutableList.of("jump " + (nodePort
-            ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS)), comment));
+        out.element(nodePort ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS,
+            member);
         DispatchSpace shortCircuit = nodePort
             ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS;
         endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, out);
       } else {
-        out.element(policyMap, new NftElement(
-            key, ImmutableList.of("jump " + NftSkeleton.MARK_FOR_MASQUERADE), comment));
+        out.element(nodePort
+            ? NftSkeleton.EXTERNAL_MASQUERADE_NODEPORTS : NftSkeleton.EXTERNAL_MASQUERADE_IPS,
+            member);
       }
       DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
       dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, out);

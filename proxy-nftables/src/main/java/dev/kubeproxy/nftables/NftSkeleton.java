@@ -31,8 +31,11 @@ final class NftSkeleton {
   static final String NO_ENDPOINT_NODEPORTS = "no-endpoint-nodeports";
   static final String NO_LOCAL_ENDPOINT_SERVICES = "no-local-endpoint-services";
   static final String NO_LOCAL_ENDPOINT_NODEPORTS = "no-local-endpoint-nodeports";
-  static final String EXTERNAL_IPS_POLICY = "external-ips-policy";
-  static final String EXTERNAL_NODEPORTS_POLICY = "external-nodeports-policy";
+  static final String EXTERNAL_MASQUERADE_IPS = "external-masquerade-ips";
+  static final String EXTERNAL_MASQUERADE_NODEPORTS = "external-masquerade-nodeports";
+  // Also the names of the chains these frontends jump to.
+  static final String LOCAL_POLICY_IPS = "local-policy-ips";
+  static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
   static final String HAIRPIN_IPS = "hairpin-ips";
 
   // Regular chains.
@@ -40,8 +43,6 @@ final class NftSkeleton {
   static final String SERVICES = "services";
   static final String NODEPORTS = "nodeports";
   static final String OTHER_DESTINATIONS = "other-destinations";
-  static final String LOCAL_POLICY_IPS = "local-policy-ips";
-  static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
   static final String NODEPORT_ENDPOINTS_CHECK = "nodeport-endpoints-check";
   static final String SERVICE_ENDPOINTS_CHECK = "service-endpoints-check";
   static final String CLUSTER_IPS_CHECK = "cluster-ips-check";
@@ -85,12 +86,14 @@ final class NftSkeleton {
         "Frontends of Local policies without local endpoints: drop"));
     out.add(set(NO_LOCAL_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
         "NodePorts of Local policies without local endpoints: drop"));
-    out.add(new AddMap(table, EXTERNAL_IPS_POLICY, NftType.typeOf(addressKey),
-        NftType.type("verdict"), null,
-        "ExternalIPs and LB IPs: masquerade (policy Cluster) or the Local policy chain"));
-    out.add(new AddMap(table, EXTERNAL_NODEPORTS_POLICY, NftType.typeOf(portKey),
-        NftType.type("verdict"), null,
-        "NodePorts: masquerade (policy Cluster) or the Local policy chain"));
+    out.add(set(EXTERNAL_MASQUERADE_IPS, NftType.typeOf(addressKey), false,
+        "ExternalIPs and LB IPs of externalTrafficPolicy Cluster services"));
+    out.add(set(EXTERNAL_MASQUERADE_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts of externalTrafficPolicy Cluster services"));
+    out.add(set(LOCAL_POLICY_IPS, NftType.typeOf(addressKey), false,
+        "ExternalIPs and LB IPs of externalTrafficPolicy Local services"));
+    out.add(set(LOCAL_POLICY_NODEPORTS, NftType.typeOf(portKey), false,
+        "NodePorts of externalTrafficPolicy Local services"));
     out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
@@ -170,10 +173,12 @@ final class NftSkeleton {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
     }
-    // One lookup sends external frontends to their policy: masquerade for Cluster (then back
-    // here for the dispatch), the Local policy chain for Local.
-    rule(out, SERVICES, addressKey + " vmap @" + EXTERNAL_IPS_POLICY,
-        "externalTrafficPolicy of ExternalIPs and LoadBalancer IPs");
+    // Rules, not verdict elements: a verdict element per Local frontend would make every
+    // commit that validates the graph walk the short-circuit map once per such frontend.
+    rule(out, SERVICES, addressKey + " @" + EXTERNAL_MASQUERADE_IPS + " jump "
+        + MARK_FOR_MASQUERADE, "external traffic to externalTrafficPolicy Cluster is masqueraded");
+    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " jump " + LOCAL_POLICY_IPS,
+        "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, podSource);
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
         "ClusterIP ExternalIP and LoadBalancer traffic");
@@ -183,8 +188,10 @@ final class NftSkeleton {
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
     rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
-    rule(out, NODEPORTS, portKey + " vmap @" + EXTERNAL_NODEPORTS_POLICY,
-        "externalTrafficPolicy of NodePorts");
+    rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
+        + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
+    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " jump "
+        + LOCAL_POLICY_NODEPORTS, "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS, podSource);
     rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
 

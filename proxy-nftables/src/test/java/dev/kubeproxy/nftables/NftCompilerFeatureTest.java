@@ -123,19 +123,20 @@ class NftCompilerFeatureTest {
   @DisplayName("eTP=Local: outside traffic to local endpoints unmasqueraded; pod and host traffic short-circuit to all endpoints, host masqueraded")
   void externalPolicyLocal() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    assertThat(kernel.elements(V4, "external-ips-policy")).containsExactlyInAnyOrder(
-        "192.0.2.10 . tcp . 443 : jump local-policy-ips", "198.51.100.7 . tcp . 80 : jump local-policy-ips",
-        "198.51.100.8 . tcp . 9000 : jump mark-for-masquerade");
-    assertThat(kernel.elements(V4, "external-nodeports-policy")).containsExactlyInAnyOrder(
-        "tcp . 30443 : jump local-policy-nodeports", "tcp . 30081 : jump local-policy-nodeports",
-        "tcp . 30080 : jump mark-for-masquerade");
+    assertThat(kernel.elements(V4, "local-policy-ips"))
+        .containsExactlyInAnyOrder("192.0.2.10 . tcp . 443", "198.51.100.7 . tcp . 80");
+    assertThat(kernel.elements(V4, "local-policy-nodeports"))
+        .containsExactlyInAnyOrder("tcp . 30443", "tcp . 30081");
+    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP")
+        .containsExactly("198.51.100.8 . tcp . 9000");
+    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
     assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
         "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-nodeports-1")).contains("tcp . 30081 . 0 : 10.244.2.11 . 80");
     assertThat(kernel.rules(V4, "services")).containsOnlyOnce(
-        "ip daddr . meta l4proto . th dport vmap @external-ips-policy"
-            + " comment \"externalTrafficPolicy of ExternalIPs and LoadBalancer IPs\"");
+        "ip daddr . meta l4proto . th dport @local-policy-ips jump local-policy-ips"
+            + " comment \"externalTrafficPolicy Local\"");
     assertThat(kernel.rules(V4, "local-policy-ips")).containsExactly(
         "ip saddr { 10.244.0.0/16 } goto short-circuit-ips"
             + " comment \"pod traffic to externalTrafficPolicy Local uses all endpoints\"",
