@@ -31,7 +31,8 @@ import java.util.Locale;
  * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
  *
  * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
- * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}. With {@code --datapath} it runs the
+ * [--max-minutes M] [--out FILE.md] [--chart FILE.svg] [--save-dir DIR]} ({@code --save-dir}
+ * keeps the full and change texts as {@code nft -f} files). With {@code --datapath} it runs the
  * {@link DataPathBenchmark} instead ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
  * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}).
  */
@@ -156,6 +157,9 @@ public final class KernelBenchmark {
       byte[] forward = recorder.last().stdin();
       oneChange(model, backend, events);
       byte[] back = recorder.last().stdin();
+      save(shape, "full", fullText);
+      save(shape, "change-forward", forward);
+      save(shape, "change-back", back);
       long[] bare = bareChanges(namespace, forward, back, runs);
       log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
 
@@ -166,6 +170,8 @@ public final class KernelBenchmark {
         byte[] groupForward = recorder.last().stdin();
         backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
         byte[] groupBack = recorder.last().stdin();
+        save(shape, "group-forward", groupForward);
+        save(shape, "group-back", groupBack);
         Samples group = new Samples(bareChanges(namespace, groupForward, groupBack, runs));
         groupChanges.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |", shape,
             group.medianMs(), group.p90Ms(), groupForward.length));
@@ -273,6 +279,14 @@ public final class KernelBenchmark {
     }
   }
 
+  /** With {@code --save-dir}: writes {@code text} as {@code DIR/<shape>-<name>.nft}. */
+  private void save(Workload.Shape shape, String name, byte[] text) throws IOException {
+    if (options.saveDir != null) {
+      Files.createDirectories(options.saveDir);
+      Files.write(options.saveDir.resolve(shape + "-" + name + ".nft"), text);
+    }
+  }
+
   private static Command nftFile(Path file) {
     return Command.of("nft", "-f", file.toString()).withTimeout(Duration.ofMinutes(5));
   }
@@ -349,6 +363,7 @@ public final class KernelBenchmark {
     Path out;
     Path chart;
     String commandLine;
+    Path saveDir;
     boolean datapath;
     int dpServices = 1000;
     int dpGroups = 50;
@@ -372,6 +387,7 @@ public final class KernelBenchmark {
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
           case "--out" -> options.out = Path.of(required(args[i], value));
           case "--chart" -> options.chart = Path.of(required(args[i], value));
+          case "--save-dir" -> options.saveDir = Path.of(required(args[i], value));
           case "--datapath" -> {
             options.datapath = true;
             i--; // takes no value
