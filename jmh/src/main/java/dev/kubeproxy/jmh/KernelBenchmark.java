@@ -166,6 +166,7 @@ public final class KernelBenchmark {
       // (c2) the same for a service moving between two existing endpoint-count groups.
       if (groups) {
         backend.sync(SyncRequest.partial(model.applyAsChange(aSmaller)));
+        save(shape, "group-setup", recorder.last().stdin());
         backend.sync(SyncRequest.partial(model.applyAsChange(bSmaller)));
         byte[] groupForward = recorder.last().stdin();
         backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
