@@ -1,5 +1,6 @@
 package dev.kubeproxy.jmh;
 
+import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
@@ -30,13 +31,17 @@ import java.util.Locale;
  * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
  *
  * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
- * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}.
+ * [--max-minutes M] [--out FILE.md] [--chart FILE.svg] [--save-dir DIR]} ({@code --save-dir}
+ * keeps the full and change texts as {@code nft -f} files). With {@code --datapath} it runs the
+ * {@link DataPathBenchmark} instead ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
+ * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}).
  */
 public final class KernelBenchmark {
   private static final int WARMUP_CHANGES = 50;
   private static final NftTable TABLE = NftTable.kubeProxy(IpFamily.V4);
 
   private final CommandRunner host = new ProcessCommandRunner();
+  private final List<String> groupChanges = new ArrayList<>();
   private final Options options;
   private final long deadline;
 
@@ -47,6 +52,17 @@ public final class KernelBenchmark {
 
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
+    if (options.datapath) {
+      DataPathBenchmark.Options dataPath = new DataPathBenchmark.Options(
+          options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds, options.dpPerf);
+      String report = new DataPathBenchmark(new ProcessCommandRunner(), dataPath).run();
+      report = "Arguments: `" + options.commandLine + "`.\n\n" + report;
+      System.out.print(report);
+      if (options.out != null) {
+        Files.writeString(options.out, report, StandardCharsets.UTF_8);
+      }
+      return;
+    }
     KernelBenchmark benchmark = new KernelBenchmark(options);
     List<ShapeResult> results = new ArrayList<>();
     for (Workload.Shape shape : options.shapes) {
@@ -61,14 +77,25 @@ public final class KernelBenchmark {
         results.add(benchmark.memoryOnly(shape, e.getMessage()));
       }
     }
-    String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results);
+    String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results)
+        + benchmark.groupChangeReport();
     System.out.print(report);
     if (options.out != null) {
       Files.writeString(options.out, report, StandardCharsets.UTF_8);
     }
-    if (options.chart != null) {
+    if (options.chart != null && results.stream().allMatch(r -> r.upstream() != null)) {
       Files.writeString(options.chart, LatencyChart.svg(results), StandardCharsets.UTF_8);
     }
+  }
+
+  /** The (c2) table: bare {@code nft -f} of a service moving between two existing groups. */
+  private String groupChangeReport() {
+    if (groupChanges.isEmpty()) {
+      return "";
+    }
+    return "\n### Group change, bare `nft -f` (one service moves between two existing"
+        + " endpoint-count groups and back, milliseconds)\n\n| shape | median | p90 | change text"
+        + " (bytes) |\n|---|---|---|---|\n" + String.join("\n", groupChanges) + "\n";
   }
 
   private boolean outOfTime() {
@@ -79,6 +106,15 @@ public final class KernelBenchmark {
     log("%s: %d services x %d endpoints", shape, shape.services, shape.endpointsPerService);
     Workload workload = Workload.of(shape);
     OneEndpointChanges events = OneEndpointChanges.of(workload, 512);
+    // A group change: service a leaves the largest group once; service b then moves between
+    // the two groups and back, so both groups exist throughout.
+    // Only where services have more than one endpoint.
+    boolean groups = shape.endpointsPerService > 1;
+    EndpointSlice aSmaller = groups ? workload.withLastEndpointRemoved(workload.plainClusterIp(0))
+        : null;
+    int b = groups ? workload.plainClusterIp(1) : -1;
+    EndpointSlice bSmaller = groups ? workload.withLastEndpointRemoved(b) : null;
+    EndpointSlice bOriginal = groups ? workload.slices().get(b) : null;
     try (BenchNamespace namespace = BenchNamespace.create(host)) {
       RecordingCommandRunner recorder = new RecordingCommandRunner(namespace.runner());
       NftablesBackend backend = new NftablesBackend(new RealNftKernel(recorder));
@@ -121,23 +157,48 @@ public final class KernelBenchmark {
       byte[] forward = recorder.last().stdin();
       oneChange(model, backend, events);
       byte[] back = recorder.last().stdin();
+      save(shape, "full", fullText);
+      save(shape, "change-forward", forward);
+      save(shape, "change-back", back);
       long[] bare = bareChanges(namespace, forward, back, runs);
       log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
 
-      // (d) upstream's approach: list the whole table from the kernel before every change.
-      int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
-      long[] upstream = new long[upstreamRuns];
-      long[] upstreamList = new long[upstreamRuns];
-      Command list = Command.of("nft", "-j", "list", "table", "ip", TABLE.name());
-      for (int i = 0; i < upstreamRuns; i++) {
-        long before = System.nanoTime();
-        namespace.runner().run(list);
-        long listed = System.nanoTime();
-        oneChange(model, backend, events);
-        upstream[i] = System.nanoTime() - before;
-        upstreamList[i] = listed - before;
+      // (c2) the same for a service moving between two existing endpoint-count groups.
+      if (groups) {
+        backend.sync(SyncRequest.partial(model.applyAsChange(aSmaller)));
+        save(shape, "group-setup", recorder.last().stdin());
+        backend.sync(SyncRequest.partial(model.applyAsChange(bSmaller)));
+        byte[] groupForward = recorder.last().stdin();
+        backend.sync(SyncRequest.partial(model.applyAsChange(bOriginal)));
+        byte[] groupBack = recorder.last().stdin();
+        save(shape, "group-forward", groupForward);
+        save(shape, "group-back", groupBack);
+        Samples group = new Samples(bareChanges(namespace, groupForward, groupBack, runs));
+        groupChanges.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %d |", shape,
+            group.medianMs(), group.p90Ms(), groupForward.length));
+        log("%s: group change, bare nft %s", shape, summary(group));
       }
-      log("%s: one change, upstream approach %s", shape, summary(new Samples(upstream)));
+
+      // (d) upstream's approach: list the whole table from the kernel before every change.
+      Samples upstreamSamples = null;
+      Samples upstreamListSamples = null;
+      if (options.upstreamRuns > 0) {
+        int upstreamRuns = outOfTime() ? 2 : even(options.upstreamRuns);
+        long[] upstream = new long[upstreamRuns];
+        long[] upstreamList = new long[upstreamRuns];
+        Command list = Command.of("nft", "-j", "list", "table", "ip", TABLE.name());
+        for (int i = 0; i < upstreamRuns; i++) {
+          long before = System.nanoTime();
+          namespace.runner().run(list);
+          long listed = System.nanoTime();
+          oneChange(model, backend, events);
+          upstream[i] = System.nanoTime() - before;
+          upstreamList[i] = listed - before;
+        }
+        upstreamSamples = new Samples(upstream);
+        upstreamListSamples = new Samples(upstreamList);
+        log("%s: one change, upstream approach %s", shape, summary(upstreamSamples));
+      }
 
       return new ShapeResult(
           shape,
@@ -153,8 +214,8 @@ public final class KernelBenchmark {
           new Samples(ours),
           new Samples(oursNft),
           new Samples(bare),
-          new Samples(upstream),
-          new Samples(upstreamList));
+          upstreamSamples,
+          upstreamListSamples);
     }
   }
 
@@ -216,6 +277,14 @@ public final class KernelBenchmark {
     } finally {
       Files.deleteIfExists(forwardFile);
       Files.deleteIfExists(backFile);
+    }
+  }
+
+  /** With {@code --save-dir}: writes {@code text} as {@code DIR/<shape>-<name>.nft}. */
+  private void save(Workload.Shape shape, String name, byte[] text) throws IOException {
+    if (options.saveDir != null) {
+      Files.createDirectories(options.saveDir);
+      Files.write(options.saveDir.resolve(shape + "-" + name + ".nft"), text);
     }
   }
 
@@ -295,6 +364,13 @@ public final class KernelBenchmark {
     Path out;
     Path chart;
     String commandLine;
+    Path saveDir;
+    boolean datapath;
+    int dpServices = 1000;
+    int dpGroups = 50;
+    int dpMillis = 1500;
+    int dpRounds = 3;
+    boolean dpPerf;
 
     static Options parse(String[] args) {
       Options options = new Options();
@@ -307,14 +383,29 @@ public final class KernelBenchmark {
                   .map(s -> Workload.Shape.valueOf(s.strip().toUpperCase(Locale.ROOT)))
                   .toList();
           case "--runs" -> options.runs = positive(args[i], value);
-          case "--upstream-runs" -> options.upstreamRuns = positive(args[i], value);
+          case "--upstream-runs" ->
+              options.upstreamRuns = Integer.parseInt(required(args[i], value));
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
           case "--out" -> options.out = Path.of(required(args[i], value));
           case "--chart" -> options.chart = Path.of(required(args[i], value));
+          case "--save-dir" -> options.saveDir = Path.of(required(args[i], value));
+          case "--datapath" -> {
+            options.datapath = true;
+            i--; // takes no value
+          }
+          case "--dp-perf" -> {
+            options.dpPerf = true;
+            i--; // takes no value
+          }
+          case "--dp-services" -> options.dpServices = positive(args[i], value);
+          case "--dp-groups" -> options.dpGroups = positive(args[i], value);
+          case "--dp-millis" -> options.dpMillis = positive(args[i], value);
+          case "--dp-rounds" -> options.dpRounds = positive(args[i], value);
           default -> throw new IllegalArgumentException(
               "unknown option " + args[i] + "; usage: KernelBenchmark [--shapes S,M,W,L]"
                   + " [--runs N] [--upstream-runs N] [--max-minutes M] [--out FILE.md]"
-                  + " [--chart FILE.svg]");
+                  + " [--chart FILE.svg] | --datapath [--dp-services N] [--dp-groups G]"
+                  + " [--dp-millis MS] [--dp-rounds R] [--dp-perf] [--out FILE.md]");
         }
         i++;
       }

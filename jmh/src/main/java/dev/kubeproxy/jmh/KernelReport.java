@@ -38,12 +38,17 @@ final class KernelReport {
         + " | of which `nft -j list` (median) | upstream/ours | change text | runs |\n");
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (ShapeResult r : ok(results)) {
-      line(out, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f | %d B | %d / %d / %d |",
+      // Without the upstream approach (--upstream-runs 0) its columns stay empty.
+      String upstream = r.upstream() == null ? "– | – | – | – | 0" : String.format(Locale.ROOT,
+          "%.1f | %.1f | %.1f | %.1f | %d", r.upstream().medianMs(), r.upstream().p90Ms(),
+          r.upstreamList().medianMs(), r.upstream().medianMs() / r.ours().medianMs(),
+          r.upstream().count());
+      String[] u = upstream.split(" \\| ");
+      line(out, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %s | %s | %s | %s | %d B | %d / %d / %s |",
           r.shape(), r.ours().medianMs(), r.ours().p90Ms(), r.oursNft().medianMs(),
           r.bare().medianMs(), r.bare().p90Ms(), r.ours().medianMs() / r.bare().medianMs(),
-          r.upstream().medianMs(), r.upstream().p90Ms(), r.upstreamList().medianMs(),
-          r.upstream().medianMs() / r.ours().medianMs(), r.changePayloadBytes(),
-          r.ours().count(), r.bare().count(), r.upstream().count());
+          u[0], u[1], u[2], u[3], r.changePayloadBytes(), r.ours().count(), r.bare().count(),
+          u[4]);
     }
     ShapeResult s = find(results, Workload.Shape.S);
     ShapeResult l = find(results, Workload.Shape.L);

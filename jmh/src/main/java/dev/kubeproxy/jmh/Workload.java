@@ -1,5 +1,6 @@
 package dev.kubeproxy.jmh;
 
+import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.Cidr;
@@ -107,6 +108,45 @@ public final class Workload {
     return new Workload(services, slices, node);
   }
 
+  /**
+   * The data-path workload: {@code serviceCount} ClusterIP services (TCP port 80 to 8080), service
+   * i with {@code i % groups + 1} endpoints, so there are {@code groups} endpoint-count groups.
+   * Service i has ClusterIP {@code 10.96.0.0 + i + 1}; endpoints are distinct addresses in
+   * 10.65.0.0/16; the node's pod CIDR is 10.64.0.0/24.
+   */
+  public static Workload groups(int serviceCount, int groups) {
+    Preconditions.checkArgument(serviceCount > 0 && groups > 0, "%s services, %s groups",
+        serviceCount, groups);
+    List<Service> services = new ArrayList<>(serviceCount);
+    List<EndpointSlice> slices = new ArrayList<>(serviceCount);
+    int host = 1;
+    for (int i = 0; i < serviceCount; i++) {
+      String name = "svc-" + i;
+      String namespace = "ns-" + (i % 50);
+      services.add(Service.builder(namespace, name)
+          .type("ClusterIP")
+          .clusterIp(groupsClusterIp(i))
+          .port("http", "TCP", 80, 0)
+          .build());
+      EndpointSlice.Builder slice = EndpointSlice.builder(namespace, name + "-slice")
+          .serviceName(name)
+          .port("http", "TCP", 8080);
+      for (int e = 0; e <= i % groups; e++) {
+        Preconditions.checkArgument(host < 0xfff0, "too many endpoints for 10.65.0.0/16");
+        slice.endpoint(address(10, 65 << 16 | host++), "node-" + (e % NODES));
+      }
+      slices.add(slice.build());
+    }
+    Node node = new Node(NODE, ImmutableList.of(IpAddress.parse("192.0.2.1")),
+        ImmutableMap.of(Node.LABEL_ZONE, "zone-a"), ImmutableList.of(Cidr.parse("10.64.0.0/24")));
+    return new Workload(services, slices, node);
+  }
+
+  /** The ClusterIP of service {@code index} of {@link #groups}. */
+  public static String groupsClusterIp(int index) {
+    return address(10, 96 << 16 | (index + 1));
+  }
+
   private static EndpointSlice slice(
       String namespace,
       String name,
@@ -143,6 +183,37 @@ public final class Workload {
 
   public Node node() {
     return node;
+  }
+
+  /**
+   * A copy of service {@code index}'s slice without its last endpoint: the service moves to the
+   * next smaller endpoint-count group.
+   */
+  public EndpointSlice withLastEndpointRemoved(int index) {
+    EndpointSlice original = slices.get(index);
+    Preconditions.checkArgument(original.endpoints().size() > 1, "slice %s", index);
+    EndpointSlice.Builder slice =
+        EndpointSlice.builder(original.id().namespace(), original.id().name())
+            .serviceName(original.serviceName());
+    original.ports().forEach(p -> slice.port(p.name(), p.protocol().name(), p.port()));
+    for (int e = 0; e < original.endpoints().size() - 1; e++) {
+      var endpoint = original.endpoints().get(e);
+      slice.endpoint(endpoint.address().toString(), endpoint.nodeName());
+    }
+    return slice.build();
+  }
+
+  /** The index of the {@code n}-th (from 0) ClusterIP service without session affinity. */
+  public int plainClusterIp(int n) {
+    int seen = 0;
+    for (int i = 0; i < services.size(); i++) {
+      Service s = services.get(i);
+      if (s.type() == dev.kubeproxy.api.ServiceType.CLUSTER_IP
+          && !s.sessionAffinity().clientIp() && seen++ == n) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("fewer than " + (n + 1) + " plain ClusterIP services");
   }
 
   /**

@@ -11,9 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * A service port's dispatch elements: its frontends in the membership sets (ClusterIPs,
- * masqueraded or Local external frontends, frontends without endpoints) and its endpoints in
- * the endpoint-count group maps, or a verdict-map element to its affinity chain.
+ * A service port's dispatch elements: its frontends in the membership sets (every frontend
+ * address or NodePort, ClusterIPs, masqueraded or Local external frontends, frontends without
+ * endpoints), its endpoints in the endpoint-count group maps, and a dispatch
+ * verdict-map element sending each frontend to its group's chain or to its affinity chain.
  */
 final class DispatchObjects {
   private DispatchObjects() {}
@@ -22,6 +23,11 @@ final class DispatchObjects {
     String comment = entry.key().toString();
     for (Frontend f : entry.frontends()) {
       ImmutableList<String> key = frontendKey(f);
+      if (f.kind() == FrontendKind.NODE_PORT) {
+        out.element(NftSkeleton.FRONTEND_NODEPORTS, NftElement.of(key.get(0), key.get(1)));
+      } else {
+        out.element(NftSkeleton.FRONTEND_IPS, NftElement.of(f.address().toString()));
+      }
       if (f.kind() == FrontendKind.CLUSTER_IP) {
         out.element(NftSkeleton.CLUSTER_IPS, NftElement.of(f.address().toString()));
         dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, out);
@@ -77,13 +83,19 @@ final class DispatchObjects {
 
   private static void endpoints(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
       ImmutableList<ServiceEndpoint> endpoints, EndpointRole role, EntryObjects.Builder out) {
+    String comment = entry.key().toString();
     if (entry.affinity().clientIp()) {
       // Present whatever the endpoints: this verdict changes only with the service's shape.
-      out.element(space.affinityMap(), new NftElement(
-          key, ImmutableList.of("goto " + role.chain(entry)), entry.key().toString()));
+      out.element(space.dispatchMap(), new NftElement(
+          key, ImmutableList.of("goto " + role.chain(entry)), comment));
       return;
     }
     int size = endpoints.size();
+    if (size > 0) {
+      // Changes with the endpoint count, in the same transaction as the group elements.
+      out.element(space.dispatchMap(), new NftElement(
+          key, ImmutableList.of("goto " + space.groupMap(size)), comment));
+    }
     for (int i = 0; i < size; i++) {
       ServiceEndpoint e = endpoints.get(i);
       out.element(space.groupMap(size), NftElement.mapping(

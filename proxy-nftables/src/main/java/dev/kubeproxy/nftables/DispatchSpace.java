@@ -3,11 +3,13 @@ package dev.kubeproxy.nftables;
 import java.util.OptionalInt;
 
 /**
- * A namespace of DNAT lookups. Each space has a chain of the same name holding one rule for its
- * affinity verdict map and a jump to each endpoint-count group; a group is a map and a chain of
- * one name: map {@code service-ips-3} holds {@code address . proto . port . i : endpoint} for
- * every frontend whose list has 3 endpoints, and chain {@code service-ips-3} DNATs through it
- * with {@code numgen random mod 3}.
+ * A namespace of DNAT lookups. Each space is a verdict map and a chain of one name: chain
+ * {@code service-ips} looks the frontend up in map {@code service-ips}, which sends it with one
+ * lookup to its endpoint-count group's chain or to its ClientIP affinity chain, so a packet's
+ * cost does not depend on how many groups exist. A group is likewise a map and a chain of one
+ * name: map {@code service-ips-3} holds {@code address . proto . port . i : endpoint} for every
+ * frontend whose list has 3 endpoints, and chain {@code service-ips-3} DNATs through it with
+ * {@code numgen random mod 3}.
  */
 enum DispatchSpace {
   /** ClusterIPs (internal list), ExternalIPs and LoadBalancer IPs (external list). */
@@ -37,8 +39,9 @@ enum DispatchSpace {
     return byAddress;
   }
 
-  String affinityMap() {
-    return chain + "-affinity";
+  /** The verdict map of this space: frontend to {@code goto} its group or affinity chain. */
+  String dispatchMap() {
+    return chain;
   }
 
   String groupMap(int size) {

@@ -162,7 +162,7 @@ public final class NftCompiler
       ops.add(skeleton.groupRule(group.space, group.size));
     }
     for (DispatchSpace space : DispatchSpace.values()) {
-      ops.addAll(skeleton.spaceRules(space, groupSizes(groupCounts, space)));
+      ops.add(skeleton.spaceRule(space));
     }
     for (EntryObjects objects : compiled) {
       addChainRules(table, objects.chains(), objects.chains().keySet(), ops);
@@ -287,11 +287,12 @@ public final class NftCompiler
       groupCounts.values().removeIf(count -> count == 0);
 
       // A group is a map plus a chain of the same name holding its DNAT rule. A new group's
-      // rule goes in with its map; a dead group's chain is flushed and deleted later.
+      // rule goes in with its map; a dead group's chain is flushed and deleted later. The
+      // dispatch elements pointing at a group change with its members, so no space chain is
+      // ever rewritten.
       List<NftOp> addMaps = new ArrayList<>();
       List<NftOp> groupRules = new ArrayList<>();
       List<NftOp> deleteMaps = new ArrayList<>();
-      TreeSet<DispatchSpace> rewritten = new TreeSet<>();
       for (String map : groupCounts.keySet()) {
         if (!committed.groupCounts().containsKey(map)) {
           GroupRef group = groupOf(map);
@@ -299,7 +300,6 @@ public final class NftCompiler
           addChains.add(new AddChain(table, map, null, null));
           stale.remove(map);
           groupRules.add(skeleton.groupRule(group.space, group.size));
-          rewritten.add(group.space);
         }
       }
       for (String map : committed.groupCounts().keySet()) {
@@ -307,7 +307,6 @@ public final class NftCompiler
           deleteMaps.add(new DeleteSet(table, map, true));
           flushes.add(new FlushChain(table, map));
           stale.put(map, now);
-          rewritten.add(groupOf(map).space);
         }
       }
       for (SetElement.Id id : deleted) {
@@ -315,11 +314,6 @@ public final class NftCompiler
         if (!deleteMaps.contains(new DeleteSet(table, id.set(), true))) {
           deleteElements.add(new DeleteElement(table, id.set(), id.key()));
         }
-      }
-      List<NftOp> spaceRules = new ArrayList<>();
-      for (DispatchSpace space : rewritten) {
-        flushes.add(new FlushChain(table, space.chain()));
-        spaceRules.addAll(skeleton.spaceRules(space, groupSizes(groupCounts, space)));
       }
 
       List<NftOp> deleteChains = new ArrayList<>();
@@ -341,7 +335,6 @@ public final class NftCompiler
       ops.addAll(addElements);
       ops.addAll(chainRules);
       ops.addAll(groupRules);
-      ops.addAll(spaceRules);
       ops.addAll(deleteChains);
       NftState state = new NftState(
           change.next(),
@@ -394,17 +387,6 @@ public final class NftCompiler
         out.add(new AddRule(table, chain, rule));
       }
     }
-  }
-
-  private static List<Integer> groupSizes(Map<String, Integer> groupCounts, DispatchSpace space) {
-    List<Integer> sizes = new ArrayList<>();
-    for (String map : groupCounts.keySet()) {
-      OptionalInt size = space.groupSize(map);
-      if (size.isPresent()) {
-        sizes.add(size.getAsInt());
-      }
-    }
-    return sizes;
   }
 
   /** A group map's space and endpoint count. */

@@ -9,20 +9,21 @@ import dev.kubeproxy.nftables.NftOp.AddMap;
 import dev.kubeproxy.nftables.NftOp.AddRule;
 import dev.kubeproxy.nftables.NftOp.AddSet;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 /**
  * The fixed part of the layout: base chains, the dispatch and check chains with their rules,
  * and the sets and maps they look up. It depends only on the table-wide facts of a
- * {@link ForwardingTable} (and, for the dispatch chains, on which endpoint-count groups exist),
- * never on individual services, so a partial sync never touches it. See LAYOUT.md.
+ * {@link ForwardingTable}, never on individual services, so a partial sync never touches it.
+ * See LAYOUT.md.
  */
 final class NftSkeleton {
   static final String TABLE_COMMENT = "rules for kube-proxy";
 
   // Sets filled per service port (see EntryCompiler).
   static final String CLUSTER_IPS = "cluster-ips";
+  static final String FRONTEND_IPS = "frontend-ips";
+  static final String FRONTEND_NODEPORTS = "frontend-nodeports";
   static final String NODEPORT_IPS = "nodeport-ips";
   static final String FIREWALL_IPS = "firewall-ips";
   static final String FIREWALL_ALLOW = "firewall-allow";
@@ -32,6 +33,7 @@ final class NftSkeleton {
   static final String NO_LOCAL_ENDPOINT_NODEPORTS = "no-local-endpoint-nodeports";
   static final String EXTERNAL_MASQUERADE_IPS = "external-masquerade-ips";
   static final String EXTERNAL_MASQUERADE_NODEPORTS = "external-masquerade-nodeports";
+  // Also the names of the chains these frontends jump to.
   static final String LOCAL_POLICY_IPS = "local-policy-ips";
   static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
   static final String HAIRPIN_IPS = "hairpin-ips";
@@ -40,6 +42,7 @@ final class NftSkeleton {
   static final String FIREWALL_CHECK = "firewall-check";
   static final String SERVICES = "services";
   static final String NODEPORTS = "nodeports";
+  static final String OTHER_DESTINATIONS = "other-destinations";
   static final String NODEPORT_ENDPOINTS_CHECK = "nodeport-endpoints-check";
   static final String SERVICE_ENDPOINTS_CHECK = "service-endpoints-check";
   static final String CLUSTER_IPS_CHECK = "cluster-ips-check";
@@ -64,6 +67,9 @@ final class NftSkeleton {
     String portKey = FamilySyntax.portKey();
     List<NftOp> out = new ArrayList<>();
     out.add(set(CLUSTER_IPS, NftType.type(syntax.addressType()), false, "Active ClusterIPs"));
+    out.add(set(FRONTEND_IPS, NftType.type(syntax.addressType()), false,
+        "Every service address: ClusterIPs, ExternalIPs, LoadBalancer IPs"));
+    out.add(set(FRONTEND_NODEPORTS, NftType.typeOf(portKey), false, "Every NodePort"));
     if (!facts.nodePortAddresses().isEmpty()) {
       out.add(set(NODEPORT_IPS, NftType.type(syntax.addressType()), true,
           "Addresses inside nodePortAddresses"));
@@ -91,8 +97,9 @@ final class NftSkeleton {
     out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
-      out.add(new AddMap(table, space.affinityMap(), NftType.typeOf(space.keyExpression(syntax)),
-          NftType.type("verdict"), null, "ClientIP affinity chains of " + space.chain()));
+      out.add(new AddMap(table, space.dispatchMap(), NftType.typeOf(space.keyExpression(syntax)),
+          NftType.type("verdict"), null,
+          "Frontends to their endpoint-count group or affinity chain"));
     }
     return out;
   }
@@ -119,7 +126,8 @@ final class NftSkeleton {
     out.add(chain("filter-forward", BaseChain.filter("forward", 0)));
     out.add(chain("filter-output", BaseChain.filter("output", 0)));
     out.add(chain("nat-postrouting", BaseChain.nat("postrouting", 100)));
-    for (String name : List.of(FIREWALL_CHECK, SERVICES, NODEPORTS)) {
+    for (String name : List.of(FIREWALL_CHECK, SERVICES, OTHER_DESTINATIONS, LOCAL_POLICY_IPS,
+        NODEPORTS, LOCAL_POLICY_NODEPORTS)) {
       out.add(chain(name, null));
     }
     for (DispatchSpace space : DispatchSpace.values()) {
@@ -154,6 +162,10 @@ final class NftSkeleton {
     // NAT, prerouting and output: pick an endpoint.
     rule(out, "nat-prerouting", "jump " + SERVICES, null);
     rule(out, "nat-output", "jump " + SERVICES, null);
+    // One lookup for traffic to no service address; the rest of the chain sees only frontends.
+    rule(out, SERVICES, ip + " daddr != @" + FRONTEND_IPS + " goto " + OTHER_DESTINATIONS,
+        "no service address: only NodePorts remain");
+    rule(out, OTHER_DESTINATIONS, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
     if (facts.masqueradeAll()) {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " jump " + MARK_FOR_MASQUERADE,
           "ClusterIP traffic is masqueraded: masqueradeAll");
@@ -161,19 +173,13 @@ final class NftSkeleton {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
     }
+    // Rules, not verdict elements: a verdict element per Local frontend would make every
+    // commit that validates the graph walk the short-circuit map once per such frontend.
     rule(out, SERVICES, addressKey + " @" + EXTERNAL_MASQUERADE_IPS + " jump "
         + MARK_FOR_MASQUERADE, "external traffic to externalTrafficPolicy Cluster is masqueraded");
-    if (podSource != null) {
-      rule(out, SERVICES, podSource + " " + addressKey + " @" + LOCAL_POLICY_IPS + " goto "
-          + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
-          "pod traffic to externalTrafficPolicy Local uses all endpoints");
-    }
-    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
-        + " jump " + MARK_FOR_MASQUERADE,
-        "host traffic to externalTrafficPolicy Local is masqueraded");
-    rule(out, SERVICES, "fib saddr type local " + addressKey + " @" + LOCAL_POLICY_IPS
-        + " goto " + DispatchSpace.SHORT_CIRCUIT_IPS.chain(),
-        "host traffic to externalTrafficPolicy Local uses all endpoints");
+    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " jump " + LOCAL_POLICY_IPS,
+        "externalTrafficPolicy Local");
+    localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, podSource);
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
         "ClusterIP ExternalIP and LoadBalancer traffic");
     rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
@@ -181,18 +187,12 @@ final class NftSkeleton {
     rule(out, SERVICES, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " return", null);
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
+    rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
     rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
         + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
-    if (podSource != null) {
-      rule(out, NODEPORTS, podSource + " " + portKey + " @" + LOCAL_POLICY_NODEPORTS + " goto "
-          + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
-          "pod traffic to Local NodePorts uses all endpoints");
-    }
-    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
-        + " jump " + MARK_FOR_MASQUERADE, "host traffic to Local NodePorts is masqueraded");
-    rule(out, NODEPORTS, "fib saddr type local " + portKey + " @" + LOCAL_POLICY_NODEPORTS
-        + " goto " + DispatchSpace.SHORT_CIRCUIT_NODEPORTS.chain(),
-        "host traffic to Local NodePorts uses all endpoints");
+    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " jump "
+        + LOCAL_POLICY_NODEPORTS, "externalTrafficPolicy Local");
+    localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS, podSource);
     rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
 
     // Filter, after DNAT: what was not DNATed and has no endpoints is rejected or dropped.
@@ -227,18 +227,13 @@ final class NftSkeleton {
   }
 
   /**
-   * The rules of a dispatch-space chain: its affinity verdict map, then a jump to each
-   * endpoint-count group's chain.
+   * The one rule of a dispatch-space chain: a single lookup of the frontend in the space's
+   * verdict map, whatever the number of endpoint-count groups.
    */
-  List<AddRule> spaceRules(DispatchSpace space, Collection<Integer> groupSizes) {
-    String key = space.keyExpression(syntax);
-    List<AddRule> out = new ArrayList<>();
-    rule(out, space.chain(), key + " vmap @" + space.affinityMap(), "ClientIP affinity services");
-    for (int size : ImmutableSortedSet.copyOf(groupSizes)) {
-      rule(out, space.chain(), "jump " + space.groupMap(size),
-          size == 1 ? "services with 1 endpoint" : "services with " + size + " endpoints");
-    }
-    return out;
+  AddRule spaceRule(DispatchSpace space) {
+    return new AddRule(table, space.chain(), NftRule.of(
+        space.keyExpression(syntax) + " vmap @" + space.dispatchMap(),
+        "to the endpoint-count group or ClientIP affinity chain of the frontend"));
   }
 
   /**
@@ -251,6 +246,22 @@ final class NftSkeleton {
     return new AddRule(table, space.groupMap(size), NftRule.of(
         "meta l4proto { tcp, udp, sctp } dnat to " + space.keyExpression(syntax)
             + " . numgen random mod " + size + " map @" + space.groupMap(size)));
+  }
+
+  /**
+   * The chain a Local-policy frontend jumps to: pod and host sources use the cluster-wide list
+   * (host sources masqueraded); every other source returns to the dispatch of the local list.
+   */
+  private void localPolicy(List<AddRule> out, String chain, DispatchSpace shortCircuit,
+      String podSource) {
+    if (podSource != null) {
+      rule(out, chain, podSource + " goto " + shortCircuit.chain(),
+          "pod traffic to externalTrafficPolicy Local uses all endpoints");
+    }
+    rule(out, chain, "fib saddr type local jump " + MARK_FOR_MASQUERADE,
+        "host traffic to externalTrafficPolicy Local is masqueraded");
+    rule(out, chain, "fib saddr type local goto " + shortCircuit.chain(),
+        "host traffic to externalTrafficPolicy Local uses all endpoints");
   }
 
   /** The {@code nodeport-ips} elements: the nodePortAddresses CIDRs. */

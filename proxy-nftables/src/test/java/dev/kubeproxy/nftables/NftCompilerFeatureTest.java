@@ -50,7 +50,11 @@ class NftCompilerFeatureTest {
     assertThat(kernel.rules(V4, "service-ips-2")).containsExactly(
         "meta l4proto { tcp, udp, sctp } dnat to ip daddr . meta l4proto . th dport"
             + " . numgen random mod 2 map @service-ips-2");
-    assertThat(kernel.rules(V4, "service-ips")).contains("jump service-ips-2 comment \"services with 2 endpoints\"");
+    assertThat(kernel.elements(V4, "service-ips")).contains(
+        "10.96.0.10 . tcp . 80 : goto service-ips-2", "10.96.0.53 . udp . 53 : goto service-ips-3");
+    assertThat(kernel.rules(V4, "service-ips")).containsExactly(
+        "ip daddr . meta l4proto . th dport vmap @service-ips comment"
+            + " \"to the endpoint-count group or ClientIP affinity chain of the frontend\"");
     assertThat(kernel.rules(V4, "nat-prerouting")).containsExactly("jump services");
     assertThat(kernel.rules(V4, "nat-output")).containsExactly("jump services");
   }
@@ -125,17 +129,23 @@ class NftCompilerFeatureTest {
         .containsExactlyInAnyOrder("192.0.2.10 . tcp . 443", "198.51.100.7 . tcp . 80");
     assertThat(kernel.elements(V4, "local-policy-nodeports"))
         .containsExactlyInAnyOrder("tcp . 30443", "tcp . 30081");
+    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP")
+        .containsExactly("198.51.100.8 . tcp . 9000");
+    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
     assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
         "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-nodeports-1")).contains("tcp . 30081 . 0 : 10.244.2.11 . 80");
-    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP").containsExactly("198.51.100.8 . tcp . 9000");
-    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
-    assertThat(kernel.rules(V4, "services")).contains(
-        "ip saddr { 10.244.0.0/16 } ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"
+    assertThat(kernel.rules(V4, "services")).containsOnlyOnce(
+        "ip daddr . meta l4proto . th dport @local-policy-ips jump local-policy-ips"
+            + " comment \"externalTrafficPolicy Local\"");
+    assertThat(kernel.rules(V4, "local-policy-ips")).containsExactly(
+        "ip saddr { 10.244.0.0/16 } goto short-circuit-ips"
             + " comment \"pod traffic to externalTrafficPolicy Local uses all endpoints\"",
-        "fib saddr type local ip daddr . meta l4proto . th dport @local-policy-ips jump mark-for-masquerade"
-            + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"");
+        "fib saddr type local jump mark-for-masquerade"
+            + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"",
+        "fib saddr type local goto short-circuit-ips"
+            + " comment \"host traffic to externalTrafficPolicy Local uses all endpoints\"");
   }
 
   @Test
@@ -159,15 +169,16 @@ class NftCompilerFeatureTest {
         "ip daddr @cluster-ips jump mark-for-masquerade comment \"ClusterIP traffic is masqueraded: masqueradeAll\"");
 
     sync(withDetector(LocalTrafficDetector.NONE, false));
-    assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"))
-        .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.startsWith("fib saddr"));
+    assertThat(kernel.rules(V4, "services")).noneMatch(r -> r.contains("@cluster-ips"));
+    assertThat(kernel.rules(V4, "local-policy-ips"))
+        .noneMatch(r -> r.contains("goto short-circuit-ips") && !r.contains("fib saddr type local"));
 
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.BRIDGE_INTERFACE, "cbr0"), false));
     assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
         "ip daddr @cluster-ips iifname != \"cbr0\" jump mark-for-masquerade"));
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, "veth"), false));
-    assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
-        "iifname \"veth*\" ip daddr . meta l4proto . th dport @local-policy-ips goto short-circuit-ips"));
+    assertThat(kernel.rules(V4, "local-policy-ips")).anyMatch(r -> r.startsWith(
+        "iifname \"veth*\" goto short-circuit-ips"));
   }
 
   @Test
@@ -188,7 +199,8 @@ class NftCompilerFeatureTest {
       + " a client seen within the timeout returns to its endpoint, whichever VIP")
   void affinity() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    List<String> affinity = kernel.elements(V4, "service-ips-affinity");
+    List<String> affinity = kernel.elements(V4, "service-ips").stream()
+        .filter(e -> e.contains(" 9000 : ")).toList();
     assertThat(affinity).hasSize(2);
     assertThat(affinity.get(0)).matches(
         "10\\.96\\.2\\.1 \\. tcp \\. 9000 : goto service-[A-Z2-7]{8}-apps/sticky/tcp/api");
@@ -271,6 +283,58 @@ class NftCompilerFeatureTest {
             + "add element ip kube-proxy hairpin-ips { 10.244.2.4 . 10.244.2.4 }\n");
     backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key))));
     assertThat(kernel.elements(V4, "service-ips-2")).contains("10.96.0.10 . tcp . 80 . 1 : 10.244.2.4 . 8080");
+  }
+
+  @Test
+  @DisplayName("one lookup per space whatever the groups: a service growing into a new group changes its"
+      + " dispatch verdict in the same transaction as its group elements and never rewrites a space chain")
+  void dispatchIsOneLookupPerSpace() throws Exception {
+    ForwardingTable before = SampleTables.allFeatures(IpFamily.V4);
+    sync(before);
+    List<String> spaceRules = kernel.rules(V4, "service-ips");
+    ServicePortKey key = ServicePortKey.of("default", "web", "http", Protocol.TCP);
+    var web = before.entry(key);
+    var list = SampleTables.list(web.internal().endpoints().get(0), web.internal().endpoints().get(1),
+        SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.9.9"), 8080, false),
+        SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.9.10"), 8080, false));
+    var after = before.withEntries(java.util.Map.of(key, new dev.kubeproxy.api.ServiceEntry(
+        key, web.family(), web.frontends(), list, list, list.endpoints(), false, false,
+        web.affinity(), web.firewallSources(), 0)));
+    TableChange change = new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key));
+    String text = new NftRenderer().render(new NftCompiler().compile(
+        change, false, backend.committed(IpFamily.V4), 0).transaction());
+    assertThat(text)
+        .contains("delete element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 }")
+        .contains("add element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 comment"
+            + " \"default/web:http\" : goto service-ips-4 }")
+        .contains("add map ip kube-proxy service-ips-4", "add chain ip kube-proxy service-ips-4")
+        .doesNotContain("flush chain ip kube-proxy service-ips\n", "add rule ip kube-proxy service-ips ");
+    backend.sync(SyncRequest.partial(change));
+    assertThat(kernel.rules(V4, "service-ips")).isEqualTo(spaceRules).hasSize(1);
+    assertThat(kernel.elements(V4, "service-ips")).contains("10.96.0.10 . tcp . 80 : goto service-ips-4")
+        .doesNotContain("10.96.0.10 . tcp . 80 : goto service-ips-2");
+    assertThat(kernel.elements(V4, "service-nodeports")).contains("tcp . 30080 : goto service-nodeports-4");
+    for (String space : List.of("service-nodeports", "short-circuit-ips", "short-circuit-nodeports")) {
+      assertThat(kernel.rules(V4, space)).singleElement()
+          .satisfies(r -> assertThat(r).contains(" vmap @" + space + " "));
+    }
+  }
+
+  @Test
+  @DisplayName("traffic to no service address costs one lookup before the NodePort check, and local"
+      + " traffic to no NodePort one more")
+  void nonServiceTrafficIsOneLookup() throws Exception {
+    sync(SampleTables.allFeatures(IpFamily.V4));
+    assertThat(kernel.rules(V4, "services").get(0)).startsWith(
+        "ip daddr != @frontend-ips goto other-destinations");
+    assertThat(kernel.rules(V4, "other-destinations")).singleElement()
+        .satisfies(r -> assertThat(r).startsWith("fib daddr type local ip daddr != 127.0.0.0/8 goto nodeports"));
+    assertThat(kernel.rules(V4, "nodeports").get(0)).startsWith(
+        "meta l4proto . th dport != @frontend-nodeports return");
+    assertThat(kernel.elements(V4, "frontend-ips"))
+        .contains("10.96.0.10", "192.0.2.10", "198.51.100.7", "10.96.0.20")
+        .doesNotHaveDuplicates();
+    assertThat(kernel.elements(V4, "frontend-nodeports")).contains("tcp . 30080", "tcp . 30443");
   }
 
   @Test

@@ -49,10 +49,12 @@ class NftTransactionSizeTest {
     assertThat(large).as("1k: %s, 10k: %s", small, large).isEqualTo(small);
     // Replacing one endpoint: its group element and its hairpin pair, each deleted and added.
     assertThat(large.get(0)).isEqualTo(4);
-    // Adding one: the service moves from group 10 to the new group 11 (10 deletes, 11 adds,
-    // 1 hairpin, map + chain + rule, and the space chain's 2 + 11 rules after its flush).
-    assertThat(large.get(1)).isLessThanOrEqualTo(3 * ENDPOINTS + 20);
-    // Deleting: 10 group elements, its ClusterIP and 10 hairpins.
-    assertThat(large.get(2)).isEqualTo(2 * ENDPOINTS + 1);
+    // Adding one (to the replaced list): the service moves from group 10 to the new group 11:
+    // 10 deletes, 11 adds, 3 hairpin changes, map + chain + rule, its dispatch verdict deleted
+    // and added; no space chain is touched.
+    assertThat(large.get(1)).isEqualTo(2 * ENDPOINTS + 1 + 3 + 3 + 2);
+    // Deleting: 10 group elements, its dispatch verdict, its ClusterIP in cluster-ips and in
+    // frontend-ips, and 10 hairpins.
+    assertThat(large.get(2)).isEqualTo(2 * ENDPOINTS + 3);
   }
 }
