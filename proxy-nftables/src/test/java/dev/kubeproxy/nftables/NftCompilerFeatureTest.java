@@ -297,9 +297,10 @@ class NftCompilerFeatureTest {
     var list = SampleTables.list(web.internal().endpoints().get(0), web.internal().endpoints().get(1),
         SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.9.9"), 8080, false),
         SampleTables.endpoint(dev.kubeproxy.api.IpAddress.parse("10.244.9.10"), 8080, false));
-    var after = before.withEntries(java.util.Map.of(key, new dev.kubeproxy.api.ServiceEntry(
-        key, web.family(), web.frontends(), list, list, list.endpoints(), false, false,
-        web.affinity(), web.firewallSources(), 0)));
+    var after = before.withEntries(java.util.Map.of(key,
+        dev.kubeproxy.api.ServiceEntry.builder(key, web.family()).frontends(web.frontends())
+            .internal(list).external(list).cluster(list.endpoints()).affinity(web.affinity())
+            .firewallSources(web.firewallSources()).build()));
     TableChange change = new TableChange(IpFamily.V4, before, after, ImmutableSet.of(key));
     String text = new NftRenderer().render(new NftCompiler().compile(
         change, false, backend.committed(IpFamily.V4), 0).transaction());
