@@ -50,7 +50,23 @@ public final class IptablesProvider implements BackendProvider {
   public Backend create(BackendContext context) {
     IptVariant.Choice choice = IptVariant.choose(context.commands(), context.environment());
     log.info("iptables mode drives {} ({})", choice.binaries().restore(IpFamily.V4), choice.reason());
-    return new IptablesBackend(
-        new RealIptKernel(context.commands(), choice.binaries()), context.nanoClock());
+    return new IptablesBackend(RealIptKernel.forVariant(context.commands(), choice.binaries(),
+        nfTables(context, choice.binaries())), context.nanoClock());
+  }
+
+  /** Whether {@code binaries} drive nf_tables: the nft ones, or a system one saying so. */
+  static boolean nfTables(BackendContext context, IptBinaries binaries) {
+    if (binaries.equals(IptBinaries.nft())) {
+      return true;
+    }
+    if (binaries.equals(IptBinaries.legacy())) {
+      return false;
+    }
+    try {
+      return context.commands().run(Command.of(binaries.restore(IpFamily.V4), "--version"))
+          .stdout().contains("nf_tables");
+    } catch (CommandException e) {
+      return false;
+    }
   }
 }
