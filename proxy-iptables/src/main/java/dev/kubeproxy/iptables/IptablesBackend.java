@@ -20,15 +20,27 @@ public final class IptablesBackend implements Backend {
   public static final String MODE = "iptables";
 
   private final IptKernel kernel;
+  private final IptCompiler compiler;
   private final KitBackend<IptState, IptTransaction, IptExisting> kit;
+  private boolean routeLocalnetSet;
 
   public IptablesBackend(IptKernel kernel) {
     this(kernel, System::nanoTime);
   }
 
   public IptablesBackend(IptKernel kernel, LongSupplier nanoClock) {
+    this(kernel, nanoClock, true);
+  }
+
+  /**
+   * A backend; {@code localhostNodePorts} is upstream's {@code iptables.localhostNodePorts}
+   * (default true): IPv4 NodePorts also answer on 127.0.0.1, and before the first sync that
+   * needs it the kernel sets route_localnet=1 (through the kernel's command runner).
+   */
+  public IptablesBackend(IptKernel kernel, LongSupplier nanoClock, boolean localhostNodePorts) {
     this.kernel = kernel;
-    this.kit = new KitBackend<>(MODE, new IptCompiler(), kernel, nanoClock);
+    this.compiler = new IptCompiler(localhostNodePorts);
+    this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
   }
 
   @Override
@@ -38,6 +50,15 @@ public final class IptablesBackend implements Backend {
 
   @Override
   public SyncResult sync(SyncRequest request) throws SyncException {
+    if (!routeLocalnetSet && request.changes().stream()
+        .anyMatch(c -> compiler.localhostNodePorts(c.next()))) {
+      try {
+        kernel.enableRouteLocalnet();
+      } catch (IptException e) {
+        throw new SyncException(e.getMessage(), e);
+      }
+      routeLocalnetSet = true;
+    }
     return kit.sync(request);
   }
 

@@ -25,6 +25,9 @@ public final class RealIptKernel implements IptKernel {
   /** Service chains per preload commit on iptables-nft (see {@link NftPreload}). */
   public static final int NFT_PRELOAD_CHAINS = 500;
 
+  /** The sysctl localhost NodePorts need. */
+  static final String ROUTE_LOCALNET = "net.ipv4.conf.all.route_localnet";
+
   private final CommandRunner runner;
   private final IptBinaries binaries;
   private final int preloadChains;
@@ -98,6 +101,16 @@ public final class RealIptKernel implements IptKernel {
       }
     }
     return IptExisting.of(tables);
+  }
+
+  /** Runs {@code sysctl -w net.ipv4.conf.all.route_localnet=1} through the runner. */
+  @Override
+  public void enableRouteLocalnet() throws IptException {
+    try {
+      runner.run(Command.of("sysctl", "-w", ROUTE_LOCALNET + "=1"));
+    } catch (CommandException e) {
+      throw new IptException("setting " + ROUTE_LOCALNET + " failed: " + e.getMessage(), e);
+    }
   }
 
   /** Lists only the canary chain per table ({@code iptables -w -t T -S KUBE-PROXY-CANARY}). */
