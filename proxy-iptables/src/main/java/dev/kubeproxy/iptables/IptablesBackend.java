@@ -97,6 +97,12 @@ public final class IptablesBackend implements Backend {
     return intact;
   }
 
+  /** The sync engine's periodic check: {@link #canaryIntact}. */
+  @Override
+  public boolean intact() throws SyncException {
+    return canaryIntact();
+  }
+
   /** What was committed for {@code family}, or null when the next sync will be full. */
   public IptState committed(IpFamily family) {
     return kit.committed(family);
