@@ -6,7 +6,14 @@ import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.kit.KitBackend;
+import com.google.common.collect.ImmutableList;
+import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.TableChange;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,7 +22,7 @@ import java.util.function.LongSupplier;
  * reads nothing from the kernel; only a full sync reads the tables. A failure makes the backend
  * forget everything, so the next sync is full.
  */
-public final class IptablesBackend implements Backend {
+public final class IptablesBackend implements Backend, BackendStats {
   /** The mode's name. */
   public static final String MODE = "iptables";
 
@@ -23,6 +30,7 @@ public final class IptablesBackend implements Backend {
   private final IptCompiler compiler;
   private final KitBackend<IptState, IptTransaction, IptExisting> kit;
   private boolean routeLocalnetSet;
+  private final IptStats stats;
 
   public IptablesBackend(IptKernel kernel) {
     this(kernel, System::nanoTime);
@@ -40,7 +48,8 @@ public final class IptablesBackend implements Backend {
   public IptablesBackend(IptKernel kernel, LongSupplier nanoClock, boolean localhostNodePorts) {
     this.kernel = kernel;
     this.compiler = new IptCompiler(localhostNodePorts);
-    this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
+    this.stats = new IptStats(localhostNodePorts);
+    this.kit = new KitBackend<>(MODE, compiler, new Counted(kernel, stats), nanoClock);
   }
 
   @Override
@@ -59,7 +68,78 @@ public final class IptablesBackend implements Backend {
       }
       routeLocalnetSet = true;
     }
-    return kit.sync(request);
+    Set<IpFamily> partial = EnumSet.noneOf(IpFamily.class);
+    for (TableChange c : request.changes()) {
+      IptState committed = kit.committed(c.family());
+      if (!compiler.compilesFully(c, request.full(), committed)) {
+        partial.add(c.family());
+      }
+    }
+    try {
+      return kit.sync(request);
+    } catch (SyncException | RuntimeException e) {
+      partial.forEach(stats::partialSyncFailed);
+      throw e;
+    } finally {
+      publishCommitted();
+    }
+  }
+
+  private void publishCommitted() {
+    Map<IpFamily, IptState> states = new EnumMap<>(IpFamily.class);
+    for (IpFamily f : IpFamily.values()) {
+      IptState s = kit.committed(f);
+      if (s != null) {
+        states.put(f, s);
+      }
+    }
+    stats.committed(states);
+  }
+
+  /**
+   * Upstream's iptables metrics: {@code kubeproxy_sync_proxy_rules_iptables_total} and {@code
+   * _last} (labels table, ip_family), {@code _iptables_restore_failures_total} and {@code
+   * _iptables_partial_restore_failures_total} (label ip_family).
+   */
+  @Override
+  public ImmutableList<Metric> metrics() {
+    return stats.metrics();
+  }
+
+  /** The kernel, counting restore failures and the rules each restore wrote. */
+  private record Counted(IptKernel kernel, IptStats stats) implements IptKernel {
+    @Override
+    public long apply(IpFamily family, IptTransaction transaction) throws IptException {
+      long bytes;
+      try {
+        bytes = kernel.apply(family, transaction);
+      } catch (IptException e) {
+        stats.restoreFailed(family);
+        throw e;
+      }
+      stats.applied(family, transaction);
+      return bytes;
+    }
+
+    @Override
+    public IptExisting read(IpFamily family) throws IptException {
+      return kernel.read(family);
+    }
+
+    @Override
+    public void enableRouteLocalnet() throws IptException {
+      kernel.enableRouteLocalnet();
+    }
+
+    @Override
+    public boolean canaryPresent(IpFamily family) throws IptException {
+      return kernel.canaryPresent(family);
+    }
+
+    @Override
+    public void cleanup() throws IptException {
+      kernel.cleanup();
+    }
   }
 
   @Override
