@@ -29,8 +29,9 @@ import java.util.Locale;
  * captured from our backend; (d) upstream's approach, listing the whole table with {@code nft
  * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
  *
- * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
- * [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}.
+ * <p>Usage: {@code KernelBenchmark [--mode nftables] [--shapes S,M,W,L] [--runs N]
+ * [--upstream-runs N] [--max-minutes M] [--out FILE.md] [--chart FILE.svg]}; {@code --mode
+ * iptables} runs {@link IptablesKernelBenchmark} instead.
  */
 public final class KernelBenchmark {
   private static final int WARMUP_CHANGES = 50;
@@ -46,6 +47,16 @@ public final class KernelBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 2 && args[0].equals("--mode")) {
+      if (args[1].equals("iptables")) {
+        IptablesKernelBenchmark.main(List.of(args).subList(2, args.length));
+        return;
+      }
+      if (!args[1].equals("nftables")) {
+        throw new IllegalArgumentException("--mode is nftables or iptables, not " + args[1]);
+      }
+      args = java.util.Arrays.copyOfRange(args, 2, args.length);
+    }
     Options options = Options.parse(args);
     KernelBenchmark benchmark = new KernelBenchmark(options);
     List<ShapeResult> results = new ArrayList<>();
