@@ -30,10 +30,11 @@ import java.util.Locale;
  * captured from our backend; (d) upstream's approach, listing the whole table with {@code nft
  * -j list table} before each change; (e) heap and RSS with the shape loaded. Needs root.
  *
- * <p>Usage: {@code KernelBenchmark [--shapes S,M,W,L] [--runs N] [--upstream-runs N]
- * [--max-minutes M] [--out FILE.md] [--chart FILE.svg] [--save-dir DIR]} ({@code --save-dir}
- * keeps the full and change texts as {@code nft -f} files). With {@code --datapath} it runs the
- * {@link DataPathBenchmark} instead ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
+ * <p>Usage: {@code KernelBenchmark [--mode nftables] [--shapes S,M,W,L] [--runs N]
+ * [--upstream-runs N] [--max-minutes M] [--out FILE.md] [--chart FILE.svg] [--save-dir DIR]}
+ * ({@code --save-dir} keeps the full and change texts as {@code nft -f} files); {@code --mode
+ * iptables} runs {@link IptablesKernelBenchmark} instead. With {@code --datapath} it runs the
+ * {@link DataPathBenchmark} ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
  * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}).
  */
 public final class KernelBenchmark {
@@ -51,6 +52,16 @@ public final class KernelBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 2 && args[0].equals("--mode")) {
+      if (args[1].equals("iptables")) {
+        IptablesKernelBenchmark.main(List.of(args).subList(2, args.length));
+        return;
+      }
+      if (!args[1].equals("nftables")) {
+        throw new IllegalArgumentException("--mode is nftables or iptables, not " + args[1]);
+      }
+      args = java.util.Arrays.copyOfRange(args, 2, args.length);
+    }
     Options options = Options.parse(args);
     if (options.datapath) {
       DataPathBenchmark.Options dataPath = new DataPathBenchmark.Options(

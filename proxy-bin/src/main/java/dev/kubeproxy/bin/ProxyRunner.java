@@ -5,6 +5,7 @@ import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendContext;
 import dev.kubeproxy.api.backend.BackendProvider;
+import dev.kubeproxy.api.backend.BackendStats;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
@@ -91,6 +92,9 @@ public final class ProxyRunner {
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
     ProxyMetrics metrics = ProxyMetrics.create();
+    if (backend instanceof BackendStats stats) {
+      metrics.backendStats(stats);
+    }
     SyncListeners listeners = new SyncListeners();
     listeners.add(lastSync::set);
     listeners.add(metrics);

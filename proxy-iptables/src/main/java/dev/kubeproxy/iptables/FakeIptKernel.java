@@ -33,6 +33,7 @@ public final class FakeIptKernel implements IptKernel {
       new EnumMap<>(IpFamily.class);
   private int applied;
   private int reads;
+  private boolean routeLocalnet;
 
   @Override
   public synchronized long apply(IpFamily family, IptTransaction transaction) throws IptException {
@@ -67,6 +68,16 @@ public final class FakeIptKernel implements IptKernel {
       }
     }
     return true;
+  }
+
+  @Override
+  public synchronized void enableRouteLocalnet() {
+    routeLocalnet = true;
+  }
+
+  /** Whether {@link #enableRouteLocalnet} was called. */
+  public synchronized boolean routeLocalnet() {
+    return routeLocalnet;
   }
 
   /** Empties a table of every chain but the built-in ones, as a firewall reload would. */

@@ -39,6 +39,26 @@ import java.util.Set;
  */
 public final class IptCompiler
     implements BackendCompiler<IptState, IptTransaction, IptExisting> {
+  private final boolean localhostNodePorts;
+
+  /** A compiler with upstream's default: NodePorts also on 127.0.0.1 (IPv4). */
+  public IptCompiler() {
+    this(true);
+  }
+
+  /**
+   * A compiler; {@code localhostNodePorts} is upstream's {@code iptables.localhostNodePorts}:
+   * IPv4 NodePorts also answer on 127.0.0.1 (nat accepts loopback destinations, and filter
+   * {@code KUBE-FIREWALL} gets the martian guard). The host must set route_localnet=1.
+   */
+  public IptCompiler(boolean localhostNodePorts) {
+    this.localhostNodePorts = localhostNodePorts;
+  }
+
+  /** Whether {@code table}'s NodePorts answer on 127.0.0.1 with this compiler. */
+  public boolean localhostNodePorts(ForwardingTable table) {
+    return IptSkeleton.localhostNodePorts(table, localhostNodePorts);
+  }
   /**
    * Whether compiling {@code change} must be full: asked for, nothing committed, table-wide
    * facts changed, or the change crosses the large-cluster threshold (comments change
@@ -125,6 +145,10 @@ public final class IptCompiler
     for (String c : IptSkeleton.NAT_CHAINS) {
       tx.add(IptTable.NAT, new DeclareChain(c));
     }
+    boolean localhost = localhostNodePorts(next);
+    if (localhost) {
+      tx.add(IptTable.FILTER, new DeclareChain(IptNames.KUBELET_FIREWALL));
+    }
     Set<String> serviceChains = new LinkedHashSet<>();
     for (ServiceEntry e : sorted) {
       serviceChains.addAll(compiled.get(e.key()).chains().keySet());
@@ -140,13 +164,20 @@ public final class IptCompiler
       }
     }
     // Jumps from the built-in chains, where the kernel lacks them.
-    for (IptSkeleton.Jump jump : IptSkeleton.JUMPS) {
+    List<IptSkeleton.Jump> jumps = new ArrayList<>(IptSkeleton.JUMPS);
+    if (localhost) {
+      jumps.addAll(IptSkeleton.KUBELET_JUMPS);
+    }
+    for (IptSkeleton.Jump jump : jumps) {
       if (!existing.table(jump.table()).hasJump(jump.builtin(), jump.comment(), jump.target())) {
         tx.add(jump.table(), new InsertRule(jump.rule(), 1));
       }
     }
     for (IptRule r : IptSkeleton.filterRules(next)) {
       tx.add(IptTable.FILTER, new AppendRule(r));
+    }
+    if (localhost) {
+      tx.add(IptTable.FILTER, new AppendRule(IptSkeleton.MARTIAN_GUARD));
     }
     for (IptRule r : IptSkeleton.natRules(next)) {
       tx.add(IptTable.NAT, new AppendRule(r));
@@ -163,7 +194,7 @@ public final class IptCompiler
         }
       }
     }
-    for (IptRule r : IptSkeleton.nodePortJumps(next)) {
+    for (IptRule r : IptSkeleton.nodePortJumps(next, localhost)) {
       tx.add(IptTable.NAT, new AppendRule(r));
     }
     SharedObjects.Edit<ServicePortKey, IpAddress, IptRule> claims =

@@ -46,6 +46,9 @@ public final class IptExisting {
 
     /** Whether {@code chain} holds a rule jumping to {@code target} with comment {@code comment}. */
     public boolean hasJump(String chain, String comment, String target) {
+      if (comment.isEmpty()) {
+        return rules.get(chain).contains("-j " + target);
+      }
       String quoted = comment.indexOf(' ') >= 0 ? "\"" + comment + "\"" : comment;
       for (String spec : rules.get(chain)) {
         if (spec.endsWith("-j " + target) && spec.contains("--comment " + quoted)) {

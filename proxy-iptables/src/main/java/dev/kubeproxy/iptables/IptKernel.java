@@ -20,6 +20,12 @@ public interface IptKernel extends BackendKernel<IptTransaction, IptExisting> {
   @Override
   IptExisting read(IpFamily family) throws IptException;
 
+  /**
+   * Sets {@code net.ipv4.conf.all.route_localnet=1}, which localhost NodePorts need: without it
+   * the kernel drops packets DNATed away from 127/8.
+   */
+  void enableRouteLocalnet() throws IptException;
+
   /** Whether {@code KUBE-PROXY-CANARY} still exists in {@code family}'s mangle, nat and filter. */
   boolean canaryPresent(IpFamily family) throws IptException;
 

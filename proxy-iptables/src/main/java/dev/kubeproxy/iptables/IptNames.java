@@ -30,6 +30,9 @@ public final class IptNames {
   /** Empty chain in mangle, nat and filter whose disappearance means someone flushed the tables. */
   public static final String CANARY = "KUBE-PROXY-CANARY";
 
+  /** Kubelet's firewall chain, which upstream also fills with the martian guard for localhost NodePorts. */
+  public static final String KUBELET_FIREWALL = "KUBE-FIREWALL";
+
   public static final String SVC_PREFIX = "KUBE-SVC-";
   public static final String SVL_PREFIX = "KUBE-SVL-";
   public static final String EXT_PREFIX = "KUBE-EXT-";

@@ -19,7 +19,10 @@ final class IptSkeleton {
       ImmutableList<String> extra) {
     IptRule rule() {
       List<String> args = new ArrayList<>(extra);
-      args.addAll(List.of("-m", "comment", "--comment", comment, "-j", target));
+      if (!comment.isEmpty()) {
+        args.addAll(List.of("-m", "comment", "--comment", comment));
+      }
+      args.addAll(List.of("-j", target));
       return IptRule.of(builtin, args);
     }
   }
@@ -50,6 +53,38 @@ final class IptSkeleton {
           ImmutableList.of()),
       new Jump(IptTable.NAT, "POSTROUTING", IptNames.POSTROUTING, "kubernetes postrouting rules",
           ImmutableList.of()));
+
+  /**
+   * Kubelet's jumps to {@code KUBE-FIREWALL} (no comment), which upstream also ensures; written
+   * with localhost NodePorts (IPv4), and left in place by cleanup as upstream leaves them.
+   */
+  static final ImmutableList<Jump> KUBELET_JUMPS = ImmutableList.of(
+      new Jump(IptTable.FILTER, "INPUT", IptNames.KUBELET_FIREWALL, "", ImmutableList.of()),
+      new Jump(IptTable.FILTER, "OUTPUT", IptNames.KUBELET_FIREWALL, "", ImmutableList.of()));
+
+  /**
+   * The martian guard localhost NodePorts need (route_localnet=1 lets packets from elsewhere
+   * reach 127/8): new connections to 127/8 from outside 127/8 that were not DNATed are dropped.
+   * The same rule kubelet writes.
+   */
+  static final IptRule MARTIAN_GUARD = IptRule.of(IptNames.KUBELET_FIREWALL, "-m", "comment",
+      "--comment", "block incoming localnet connections", "-d", "127.0.0.0/8", "!", "-s",
+      "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP");
+
+  /**
+   * Whether NodePorts are reachable on 127.0.0.1 in {@code table}: asked for, IPv4, and
+   * nodePortAddresses empty (all local addresses) or containing 127.0.0.1, as upstream decides.
+   */
+  static boolean localhostNodePorts(ForwardingTable table, boolean wanted) {
+    if (!wanted || table.family() != IpFamily.V4) {
+      return false;
+    }
+    if (table.nodePortAddresses().isEmpty()) {
+      return true;
+    }
+    IpAddress loopback = IpAddress.parse("127.0.0.1");
+    return table.nodePortAddresses().stream().anyMatch(c -> c.contains(loopback));
+  }
 
   /** Top-level filter chains, declared (so flushed) on every full sync. */
   static final ImmutableList<String> FILTER_CHAINS = ImmutableList.of(IptNames.SERVICES,
@@ -106,19 +141,23 @@ final class IptSkeleton {
    * The last rules of nat {@code KUBE-SERVICES}: every local destination but loopback when
    * NodePorts are on all addresses, else one rule per nodePortAddresses CIDR (a host prefix is
    * matched as the address, as upstream matches node IPs; a wider one also needs a local
-   * destination). Loopback CIDRs are skipped: localhost NodePorts are not supported yet.
+   * destination). Loopback destinations are excluded unless {@code localhost} (IPv4 only).
    */
-  static List<IptRule> nodePortJumps(ForwardingTable table) {
+  static List<IptRule> nodePortJumps(ForwardingTable table, boolean localhost) {
     List<IptRule> rules = new ArrayList<>();
     boolean v6 = table.family() == IpFamily.V6;
     if (table.nodePortAddresses().isEmpty()) {
-      rules.add(IptRule.of(IptNames.SERVICES, "-m", "comment", "--comment", NODEPORTS_COMMENT,
-          "-m", "addrtype", "--dst-type", "LOCAL", "!", "-d", v6 ? "::1/128" : "127.0.0.0/8",
-          "-j", IptNames.NODEPORTS));
+      List<String> args = new ArrayList<>(List.of("-m", "comment", "--comment", NODEPORTS_COMMENT,
+          "-m", "addrtype", "--dst-type", "LOCAL"));
+      if (!localhost) {
+        args.addAll(List.of("!", "-d", v6 ? "::1/128" : "127.0.0.0/8"));
+      }
+      args.addAll(List.of("-j", IptNames.NODEPORTS));
+      rules.add(IptRule.of(IptNames.SERVICES, args));
       return rules;
     }
     for (Cidr cidr : table.nodePortAddresses()) {
-      if (cidr.network().isLoopback()) {
+      if (cidr.network().isLoopback() && !localhost) {
         continue;
       }
       int host = v6 ? 128 : 32;

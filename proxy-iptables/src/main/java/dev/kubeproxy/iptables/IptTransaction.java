@@ -21,6 +21,15 @@ public record IptTransaction(ImmutableMap<IptTable, ImmutableList<IptOp>> tables
     return tables.getOrDefault(table, ImmutableList.of());
   }
 
+  /** This transaction with {@code table}'s steps replaced by {@code ops} (left out when empty). */
+  public IptTransaction with(IptTable table, List<IptOp> ops) {
+    Builder b = builder();
+    for (IptTable t : IptTable.values()) {
+      b.addAll(t, t == table ? ops : ops(t));
+    }
+    return b.build();
+  }
+
   /** The number of steps over all tables. */
   @Override
   public int size() {

@@ -18,6 +18,18 @@ import org.slf4j.LoggerFactory;
 public final class IptablesProvider implements BackendProvider {
   private static final Logger log = LoggerFactory.getLogger(IptablesProvider.class);
 
+  private final boolean localhostNodePorts;
+
+  /** The mode with upstream's defaults ({@code iptables.localhostNodePorts: true}). */
+  public IptablesProvider() {
+    this(true);
+  }
+
+  /** The mode with upstream's {@code iptables.localhostNodePorts} set to {@code localhostNodePorts}. */
+  public IptablesProvider(boolean localhostNodePorts) {
+    this.localhostNodePorts = localhostNodePorts;
+  }
+
   @Override
   public String mode() {
     return IptablesBackend.MODE;
@@ -50,7 +62,23 @@ public final class IptablesProvider implements BackendProvider {
   public Backend create(BackendContext context) {
     IptVariant.Choice choice = IptVariant.choose(context.commands(), context.environment());
     log.info("iptables mode drives {} ({})", choice.binaries().restore(IpFamily.V4), choice.reason());
-    return new IptablesBackend(
-        new RealIptKernel(context.commands(), choice.binaries()), context.nanoClock());
+    return new IptablesBackend(RealIptKernel.forVariant(context.commands(), choice.binaries(),
+        nfTables(context, choice.binaries())), context.nanoClock(), localhostNodePorts);
+  }
+
+  /** Whether {@code binaries} drive nf_tables: the nft ones, or a system one saying so. */
+  static boolean nfTables(BackendContext context, IptBinaries binaries) {
+    if (binaries.equals(IptBinaries.nft())) {
+      return true;
+    }
+    if (binaries.equals(IptBinaries.legacy())) {
+      return false;
+    }
+    try {
+      return context.commands().run(Command.of(binaries.restore(IpFamily.V4), "--version"))
+          .stdout().contains("nf_tables");
+    } catch (CommandException e) {
+      return false;
+    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.kubeproxy.iptables;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.command.Command;
@@ -20,13 +22,37 @@ import java.util.Objects;
 public final class RealIptKernel implements IptKernel {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
+  /** Service chains per preload commit on iptables-nft (see {@link NftPreload}). */
+  public static final int NFT_PRELOAD_CHAINS = 500;
+
+  /** The sysctl localhost NodePorts need. */
+  static final String ROUTE_LOCALNET = "net.ipv4.conf.all.route_localnet";
+
   private final CommandRunner runner;
   private final IptBinaries binaries;
+  private final int preloadChains;
   private final IptRenderer renderer = new IptRenderer();
 
+  /** A kernel that sends each table in one commit (right for iptables-legacy). */
   public RealIptKernel(CommandRunner runner, IptBinaries binaries) {
+    this(runner, binaries, 0);
+  }
+
+  /**
+   * A kernel that, when {@code preloadChains} is positive, commits large nat step lists in
+   * preload batches of that many service chains before the rest ({@link NftPreload}; for
+   * iptables-nft, whose cost per commit grows with the square of the chains it names).
+   */
+  public RealIptKernel(CommandRunner runner, IptBinaries binaries, int preloadChains) {
+    checkArgument(preloadChains >= 0, "preloadChains must not be negative");
     this.runner = Objects.requireNonNull(runner);
     this.binaries = Objects.requireNonNull(binaries);
+    this.preloadChains = preloadChains;
+  }
+
+  /** A kernel for {@code binaries}, with preload batches when they are the nf_tables ones. */
+  public static RealIptKernel forVariant(CommandRunner runner, IptBinaries binaries, boolean nfTables) {
+    return new RealIptKernel(runner, binaries, nfTables ? NFT_PRELOAD_CHAINS : 0);
   }
 
   @Override
@@ -34,7 +60,7 @@ public final class RealIptKernel implements IptKernel {
     if (transaction.isEmpty()) {
       return 0;
     }
-    byte[] payload = renderer.render(transaction).getBytes(StandardCharsets.UTF_8);
+    byte[] payload = restoreInput(transaction).getBytes(StandardCharsets.UTF_8);
     try {
       runner.run(Command.of(ImmutableList.of(binaries.restore(family), "-w", "--noflush"), payload)
           .withTimeout(TIMEOUT));
@@ -42,6 +68,24 @@ public final class RealIptKernel implements IptKernel {
       throw new IptException(binaries.restore(family) + " failed: " + e.getMessage(), e);
     }
     return payload.length;
+  }
+
+  /** The exact restore input {@link #apply} sends: preload commits of nat first, if any. */
+  public String restoreInput(IptTransaction transaction) {
+    if (preloadChains == 0) {
+      return renderer.render(transaction);
+    }
+    NftPreload.Split split = NftPreload.split(transaction.ops(IptTable.NAT), preloadChains);
+    StringBuilder out = new StringBuilder();
+    for (ImmutableList<IptOp> commit : split.preloads()) {
+      out.append('*').append(IptTable.NAT.tableName()).append('\n');
+      for (IptOp op : commit) {
+        out.append(renderer.line(op)).append('\n');
+      }
+      out.append("COMMIT\n");
+    }
+    out.append(renderer.render(transaction.with(IptTable.NAT, split.rest())));
+    return out.toString();
   }
 
   @Override
@@ -57,6 +101,16 @@ public final class RealIptKernel implements IptKernel {
       }
     }
     return IptExisting.of(tables);
+  }
+
+  /** Runs {@code sysctl -w net.ipv4.conf.all.route_localnet=1} through the runner. */
+  @Override
+  public void enableRouteLocalnet() throws IptException {
+    try {
+      runner.run(Command.of("sysctl", "-w", ROUTE_LOCALNET + "=1"));
+    } catch (CommandException e) {
+      throw new IptException("setting " + ROUTE_LOCALNET + " failed: " + e.getMessage(), e);
+    }
   }
 
   /** Lists only the canary chain per table ({@code iptables -w -t T -S KUBE-PROXY-CANARY}). */

@@ -143,6 +143,15 @@ class IptablesSmokeKernelTest {
           lab.tcpRequests(lab.outsideNs(), null, NetnsLab.NODE_IP, NODE_PORT, MANY, ANSWER);
       assertThat(servers(nodePort)).isEqualTo(both);
       assertThat(nodePort).allMatch(r -> r.seenSource().equals(NetnsLab.NODE_IP));
+      // Localhost NodePorts (upstream's default): 127.0.0.1 on the node reaches the endpoints.
+      assertThat(lab.exec(lab.nodeNs(), "sysctl", "-n", "net.ipv4.conf.all.route_localnet")
+          .stdout().strip()).isEqualTo("1");
+      List<Reply> localhost = lab.tcpRequests(lab.nodeNs(), null, IpAddress.parse("127.0.0.1"),
+          NODE_PORT, MANY, ANSWER);
+      assertThat(servers(localhost)).isEqualTo(both);
+      assertThat(lab.exec(lab.nodeNs(), binaries.save4(), "-t", "filter").stdout())
+          .contains("-A INPUT -j KUBE-FIREWALL")
+          .contains("-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8");
       List<Reply> v6 = lab.tcpRequests(client.netns(), null, IpAddress.parse("fd00:96::10"), PORT,
           MANY, ANSWER);
       assertThat(servers(v6)).isEqualTo(both);
@@ -177,6 +186,32 @@ class IptablesSmokeKernelTest {
     }
     String save = lab.exec(lab.nodeNs(), binaries.save4(), "-t", "nat").stdout();
     assertThat(save).doesNotContain("KUBE-");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"legacy", "nft"})
+  void localhostNodePortsSwitchedOffDoNotAnswerOnLoopback(String variant) throws Exception {
+    IptBinaries binaries = variant.equals("legacy") ? IptBinaries.legacy() : IptBinaries.nft();
+    IptablesBackend backend = new IptablesBackend(
+        new RealIptKernel(lab.nodeRunner(), binaries), System::nanoTime, false);
+    backend.cleanup();
+    lab.exec(lab.nodeNs(), "conntrack", "-F");
+    try {
+      ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
+      tracker.upsertService(service());
+      tracker.upsertEndpointSlice(slice(IpFamily.V4, epA, epR));
+      Map<IpFamily, ForwardingTable> tables = build(tracker.drain().snapshot());
+      backend.sync(SyncRequest.full(TableChange.initial(tables.get(IpFamily.V4))));
+      assertThat(servers(lab.tcpRequests(lab.outsideNs(), null, NetnsLab.NODE_IP, NODE_PORT,
+          3, ANSWER))).isNotEmpty();
+      List<Reply> localhost = lab.tcpRequests(lab.nodeNs(), null, IpAddress.parse("127.0.0.1"),
+          NODE_PORT, 3, ANSWER);
+      assertThat(localhost).noneMatch(Reply::answered);
+      assertThat(lab.exec(lab.nodeNs(), binaries.save4(), "-t", "nat").stdout().lines())
+          .anyMatch(l -> l.contains("! -d 127.0.0.0/8") && l.endsWith("-j KUBE-NODEPORTS"));
+    } finally {
+      backend.cleanup();
+    }
   }
 
   private static Map<IpFamily, ForwardingTable> build(ClusterSnapshot snapshot) {

@@ -25,6 +25,17 @@ public interface Backend {
    */
   String render(SyncRequest request) throws SyncException;
 
+  /**
+   * Whether what this backend committed is still in the kernel, checked cheaply (upstream's
+   * canary monitor): the sync engine calls it every syncPeriod between syncs. A backend that
+   * finds its rules gone (a firewall reload flushed them) forgets its state and returns false,
+   * and the engine then runs a full sync at once. Backends without such a check keep the
+   * default, true.
+   */
+  default boolean intact() throws SyncException {
+    return true;
+  }
+
   /** Removes everything this backend owns from the kernel (for {@code --cleanup}). */
   void cleanup() throws SyncException;
 }

@@ -4,6 +4,7 @@ import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
+import dev.kubeproxy.api.backend.BackendStats;
 import dev.kubeproxy.model.sync.SyncEvent;
 import dev.kubeproxy.model.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -57,6 +58,7 @@ public final class ProxyMetrics implements SyncListener {
   private final Gauge endpointChangesPending;
   private final Counter syncFailures;
   private final Counter conntrackDeleted;
+  private volatile BackendStats backendStats;
   private volatile NoLocalEndpoints noLocalEndpoints = new NoLocalEndpoints(0, 0);
   // Service ports counted by the no-local-endpoints gauge (guarded by this).
   private final Set<ServicePortKey> noLocalInternal = new HashSet<>();
@@ -138,6 +140,11 @@ public final class ProxyMetrics implements SyncListener {
     endpointChangesPending.set(pendingEndpointEvents);
   }
 
+  /** Publishes {@code stats} (the backend's own metrics, e.g. iptables rule counts) on every scrape. */
+  public void backendStats(BackendStats stats) {
+    backendStats = stats;
+  }
+
   /** Adds {@code count} conntrack entries the cleaner actually deleted. */
   public void conntrackEntriesDeleted(long count) {
     conntrackDeleted.inc(count);
@@ -211,6 +218,38 @@ public final class ProxyMetrics implements SyncListener {
         + NO_LOCAL_ENDPOINTS + "{traffic_policy=\"external\"} " + n.external() + "\n"
         + NO_LOCAL_ENDPOINTS + "{traffic_policy=\"internal\"} " + n.internal() + "\n";
     out.write(text.getBytes(StandardCharsets.UTF_8));
+    BackendStats stats = backendStats;
+    if (stats != null) {
+      out.write(backendText(stats).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The backend's metrics in Prometheus text format, names as upstream writes them. */
+  static String backendText(BackendStats stats) {
+    StringBuilder s = new StringBuilder();
+    for (BackendStats.Metric m : stats.metrics()) {
+      s.append("# HELP ").append(m.name()).append(' ').append(m.help()).append('\n');
+      s.append("# TYPE ").append(m.name()).append(' ')
+          .append(m.type() == BackendStats.Type.GAUGE ? "gauge" : "counter").append('\n');
+      for (BackendStats.Sample sample : m.samples()) {
+        s.append(m.name());
+        if (!sample.labels().isEmpty()) {
+          s.append('{');
+          String sep = "";
+          for (Map.Entry<String, String> l : sample.labels().entrySet()) {
+            s.append(sep).append(l.getKey()).append("=\"").append(l.getValue()).append('"');
+            sep = ",";
+          }
+          s.append('}');
+        }
+        s.append(' ').append(formatValue(sample.value())).append('\n');
+      }
+    }
+    return s.toString();
+  }
+
+  private static String formatValue(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
   }
 
   private record NoLocalEndpoints(int internal, int external) {}

@@ -52,6 +52,24 @@ class MetricsServerTest {
   }
 
   @Test
+  @DisplayName("/metrics also publishes the backend's own metrics (iptables rule counts) as it holds them at scrape time")
+  void publishesBackendStats() {
+    double[] rules = {7};
+    metrics.backendStats(() -> com.google.common.collect.ImmutableList.of(
+        new dev.kubeproxy.api.backend.BackendStats.Metric(
+            "kubeproxy_sync_proxy_rules_iptables_total", "Total number of iptables rules owned by kube-proxy",
+            dev.kubeproxy.api.backend.BackendStats.Type.GAUGE,
+            com.google.common.collect.ImmutableList.of(new dev.kubeproxy.api.backend.BackendStats.Sample(
+                com.google.common.collect.ImmutableMap.of("ip_family", "IPv4", "table", "nat"), rules[0])))));
+    assertThat(Http.get(server.address(), "/metrics").body())
+        .contains("# TYPE kubeproxy_sync_proxy_rules_iptables_total gauge\n"
+            + "kubeproxy_sync_proxy_rules_iptables_total{ip_family=\"IPv4\",table=\"nat\"} 7\n");
+    rules[0] = 9;
+    assertThat(Http.get(server.address(), "/metrics").body())
+        .contains("kubeproxy_sync_proxy_rules_iptables_total{ip_family=\"IPv4\",table=\"nat\"} 9\n");
+  }
+
+  @Test
   @DisplayName("/metrics exposes upstream's kubeproxy_* names in the text format, histograms from a 1 ms bucket")
   void exposesUpstreamNames() {
     HttpResponse<String> r = Http.get(server.address(), "/metrics");

@@ -57,8 +57,12 @@ public final class ServiceProxy {
   private final ConntrackCleaner cleaner;
   private final SyncListener listener;
   private final BoundedFrequencyRunner runner;
+  // Serializes backend calls: the monitor runs beside the runner, which never overlaps syncs.
+  private final Object backendLock = new Object();
+  private Scheduler.Cancellable monitorTimer;
+  private boolean monitorStopped;
 
-  // Sync state: touched only by sync(), which the runner never runs concurrently.
+  // Sync state: touched only under backendLock, by sync() and the monitor.
   private ClusterSnapshot committedSnapshot = ClusterSnapshot.EMPTY;
   private boolean needFullSync = true;
   private Instant lastFullSync;
@@ -115,11 +119,54 @@ public final class ServiceProxy {
   public void start() {
     runner.start();
     runner.run();
+    scheduleMonitor();
   }
 
-  /** Stops syncing; a sync in progress completes. */
+  /** Stops syncing and monitoring; a sync in progress completes. */
   public void stop() {
     runner.stop();
+    synchronized (backendLock) {
+      monitorStopped = true;
+      if (monitorTimer != null) {
+        monitorTimer.cancel();
+      }
+    }
+  }
+
+  private void scheduleMonitor() {
+    synchronized (backendLock) {
+      if (!monitorStopped) {
+        monitorTimer = scheduler.schedule(this::monitor, periods.syncPeriod());
+      }
+    }
+  }
+
+  /**
+   * Every syncPeriod: asks the backend whether its rules are still in place ({@link
+   * Backend#intact}); if not (or the check fails), the next sync is full and runs at once.
+   */
+  private void monitor() {
+    boolean intact;
+    synchronized (backendLock) {
+      if (monitorStopped) {
+        return;
+      }
+      try {
+        intact = backend.intact();
+      } catch (SyncException | RuntimeException e) {
+        log.warn("checking the {} rules failed; the next sync is full", backend.mode(), e);
+        intact = false;
+      }
+      if (!intact) {
+        needFullSync = true;
+      }
+    }
+    if (!intact) {
+      log.warn("the {} rules were removed from the kernel (a firewall reload?); syncing in full",
+          backend.mode());
+      runner.run();
+    }
+    scheduleMonitor();
   }
 
   /**
@@ -161,6 +208,12 @@ public final class ServiceProxy {
   }
 
   private boolean sync() {
+    synchronized (backendLock) {
+      return syncLocked();
+    }
+  }
+
+  private boolean syncLocked() {
     if (!source.ready()) {
       log.debug("not syncing: Services and EndpointSlices have not both been listed yet");
       return true;

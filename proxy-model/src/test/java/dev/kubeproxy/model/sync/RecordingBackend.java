@@ -11,6 +11,9 @@ import java.util.List;
 final class RecordingBackend implements Backend {
   final List<SyncRequest> requests = new ArrayList<>();
   int failures;
+  /** What {@link #intact} answers; each check is counted. */
+  boolean intact = true;
+  int intactChecks;
   /** Runs inside each sync call (to simulate events arriving or time passing mid-sync). */
   Runnable duringSync = () -> {};
 
@@ -33,6 +36,12 @@ final class RecordingBackend implements Backend {
   @Override
   public String render(SyncRequest request) {
     return request.changes().size() + " families";
+  }
+
+  @Override
+  public boolean intact() {
+    intactChecks++;
+    return intact;
   }
 
   @Override

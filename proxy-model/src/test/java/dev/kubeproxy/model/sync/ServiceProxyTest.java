@@ -72,6 +72,28 @@ class ServiceProxyTest {
   }
 
   @Test
+  @DisplayName("Every syncPeriod the backend's rules are checked; when they are gone the next sync is full and runs at once")
+  void monitorTurnsRemovedRulesIntoAFullSync() {
+    startWithTwoServices();
+    Duration syncPeriod = SyncPeriods.DEFAULTS.syncPeriod();
+    scheduler.advance(syncPeriod);
+    assertThat(backend.intactChecks).isEqualTo(1);
+    assertThat(backend.requests).as("intact: no sync").hasSize(1);
+
+    backend.intact = false;
+    scheduler.advance(syncPeriod);
+    assertThat(backend.intactChecks).isEqualTo(2);
+    assertThat(backend.requests).hasSize(2);
+    assertThat(backend.last().full()).isTrue();
+    assertThat(scheduler.now()).isEqualTo(t0.plus(syncPeriod.multipliedBy(2)));
+
+    backend.intact = true;
+    proxy.stop();
+    scheduler.advance(syncPeriod.multipliedBy(3));
+    assertThat(backend.intactChecks).as("stopped: no more checks").isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("Nothing is programmed until Services and EndpointSlices have both been listed")
   void noSyncBeforeInitialListing() {
     source.ready = false;
