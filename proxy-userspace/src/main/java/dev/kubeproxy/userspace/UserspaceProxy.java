@@ -2,8 +2,10 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.EndpointList;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.SessionAffinity;
@@ -71,6 +73,17 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
       listenersPerKey.remove(spec.key());
       counters.remove(spec.key());
     }
+  }
+
+  /** The specs of the open listeners of {@code family}. */
+  ImmutableSet<ListenerSpec> specs(IpFamily family) {
+    ImmutableSet.Builder<ListenerSpec> out = ImmutableSet.builder();
+    for (ListenerSpec spec : listeners.keySet()) {
+      if (spec.family() == family) {
+        out.add(spec);
+      }
+    }
+    return out.build();
   }
 
   /** The bound address of {@code spec}'s listener, or null if it has none. */

@@ -1,0 +1,116 @@
+package dev.kubeproxy.userspace;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.Frontend;
+import dev.kubeproxy.api.FrontendKind;
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.nftables.BaseChain;
+import dev.kubeproxy.nftables.NftOp;
+import dev.kubeproxy.nftables.NftRule;
+import dev.kubeproxy.nftables.NftTable;
+import dev.kubeproxy.nftables.NftTransaction;
+import dev.kubeproxy.nftables.NftType;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Node mode's nftables objects, in a table of their own ({@code kube-proxy-userspace} in
+ * {@code ip} and {@code ip6}) so they never collide with another mode's: two maps from a
+ * service frontend to a listener, and one rule each that DNATs new connections from pods
+ * (prerouting), from outside (prerouting) and from the node itself (output) to the node's own
+ * address and the listener's port.
+ *
+ * <p>DNAT to the node address rather than REDIRECT: REDIRECT in prerouting rewrites to the
+ * address of the incoming interface, and a pod's veth often has no IPv4 address (the lab's,
+ * Calico's), so REDIRECT would drop pod traffic; Java cannot open the transparent sockets TPROXY
+ * needs. Replies are un-DNATed by conntrack, so UDP clients see the service address.
+ */
+public final class RedirectRules {
+  public static final String TABLE = "kube-proxy-userspace";
+  /** {@code address . protocol . port : node address . listener port}: ClusterIP, ExternalIP, LB. */
+  public static final String SERVICE_PORTS = "service-ports";
+  /** {@code protocol . port : node address . listener port}: NodePorts on every local address. */
+  public static final String NODEPORT_PORTS = "nodeport-ports";
+  private static final String REDIRECTS = "redirects";
+  // Before the kube-proxy table's dstnat chains (-100), so a leftover of another mode never wins.
+  private static final int PRIORITY = -110;
+
+  private RedirectRules() {}
+
+  /** The table of {@code family}. */
+  public static NftTable table(IpFamily family) {
+    return new NftTable(family, TABLE);
+  }
+
+  /** Replaces whatever the table holds by the empty maps, chains and rules (one atomic transaction). */
+  static ImmutableList<NftOp> skeleton(IpFamily family) {
+    NftTable table = table(family);
+    String ip = family == IpFamily.V4 ? "ip" : "ip6";
+    String address = family == IpFamily.V4 ? "ipv4_addr" : "ipv6_addr";
+    String loopback = family == IpFamily.V4 ? "127.0.0.0/8" : "::1";
+    NftType value = NftType.type(address + " . inet_service");
+    return ImmutableList.of(
+        new NftOp.AddTable(table, null),
+        new NftOp.DeleteTable(table),
+        new NftOp.AddTable(table, "userspace proxy redirects"),
+        new NftOp.AddMap(table, SERVICE_PORTS, NftType.type(address + " . inet_proto . inet_service"), value,
+            null, "service frontend to listener"),
+        new NftOp.AddMap(table, NODEPORT_PORTS, NftType.type("inet_proto . inet_service"), value, null,
+            "NodePort to listener"),
+        new NftOp.AddChain(table, "prerouting", BaseChain.nat("prerouting", PRIORITY), null),
+        new NftOp.AddChain(table, "output", BaseChain.nat("output", PRIORITY), null),
+        new NftOp.AddChain(table, REDIRECTS, null, null),
+        new NftOp.AddRule(table, "prerouting", NftRule.of("jump " + REDIRECTS, "from pods and from outside")),
+        new NftOp.AddRule(table, "output", NftRule.of("jump " + REDIRECTS, "from the node itself")),
+        new NftOp.AddRule(table, REDIRECTS, NftRule.of(
+            "meta l4proto { tcp, udp } dnat to " + ip + " daddr . meta l4proto . th dport map @" + SERVICE_PORTS,
+            "ClusterIPs, ExternalIPs, LoadBalancer IPs")),
+        new NftOp.AddRule(table, REDIRECTS, NftRule.of(
+            ip + " daddr != " + loopback + " fib daddr type local meta l4proto { tcp, udp } dnat to "
+                + "meta l4proto . th dport map @" + NODEPORT_PORTS,
+            "NodePorts on local addresses")));
+  }
+
+  /** Deletes both families' tables; absent ones are fine. */
+  static NftTransaction cleanup() {
+    ImmutableList.Builder<NftOp> ops = ImmutableList.builder();
+    for (IpFamily family : IpFamily.values()) {
+      ops.add(new NftOp.AddTable(table(family), null), new NftOp.DeleteTable(table(family)));
+    }
+    return new NftTransaction(ops.build());
+  }
+
+  /**
+   * The redirects of {@code entry}'s frontends to {@code target} and the listener ports of each
+   * traffic kind ({@code ports}); a frontend whose traffic has no port gets none.
+   */
+  static ImmutableSet<Redirect> of(ServiceEntry entry, IpAddress target, Map<Traffic, Integer> ports) {
+    ImmutableSet.Builder<Redirect> out = ImmutableSet.builder();
+    String protocol = entry.key().protocol().name().toLowerCase(Locale.ROOT);
+    for (Frontend f : entry.frontends()) {
+      Integer port = ports.get(NodePlan.trafficOf(f.kind()));
+      if (port == null) {
+        continue;
+      }
+      String frontendPort = Integer.toString(f.port());
+      if (f.kind() == FrontendKind.NODE_PORT) {
+        out.add(new Redirect(NODEPORT_PORTS, ImmutableList.of(protocol, frontendPort), target, port));
+      } else {
+        out.add(new Redirect(
+            SERVICE_PORTS, ImmutableList.of(f.address().toString(), protocol, frontendPort), target, port));
+      }
+    }
+    return out.build();
+  }
+
+  static NftOp add(IpFamily family, Redirect r) {
+    return new NftOp.AddElement(table(family), r.map(), r.element());
+  }
+
+  static NftOp delete(IpFamily family, Redirect r) {
+    return new NftOp.DeleteElement(table(family), r.map(), r.key());
+  }
+}
