@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.backend.BackendProvider;
 import dev.kubeproxy.iptables.IptablesProvider;
 import dev.kubeproxy.nftables.NftablesProvider;
+import dev.kubeproxy.userspace.UserspaceProvider;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +15,8 @@ import java.util.Optional;
 public final class BackendRegistry {
   private static final ImmutableMap<String, BackendProvider> PROVIDERS = index(List.of(
       new NftablesProvider(),
-      new IptablesProvider()));
+      new IptablesProvider(),
+      new UserspaceProvider()));
 
   private BackendRegistry() {}
 

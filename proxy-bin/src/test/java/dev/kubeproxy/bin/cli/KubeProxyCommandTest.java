@@ -255,8 +255,7 @@ class KubeProxyCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "--proxy-mode|ipvs|--proxy-mode: mode 'ipvs' is not built into this version (built: nftables, iptables)",
-        "--proxy-mode|userspace|--proxy-mode: mode 'userspace' is not built",
+        "--proxy-mode|ipvs|--proxy-mode: mode 'ipvs' is not built into this version (built: nftables, iptables, userspace)",
         "--proxy-mode|kernelspace|--proxy-mode: unknown mode 'kernelspace'",
         "--cluster-cidr|10.0.0.0/33|--cluster-cidr: '10.0.0.0/33'",
         "--cluster-cidr|10.0.0.0/8,10.1.0.0/16|--cluster-cidr: at most one V4",
