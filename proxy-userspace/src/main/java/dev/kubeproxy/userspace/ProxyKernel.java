@@ -28,12 +28,12 @@ import org.slf4j.LoggerFactory;
 final class ProxyKernel implements BackendKernel<UserspaceTransaction, OpenListeners> {
   private static final Logger log = LoggerFactory.getLogger(ProxyKernel.class);
 
-  private final UserspaceProxy proxy;
+  private final Listeners proxy;
   private final NftKernel rules;
   private final Set<Integer> unavailable = ConcurrentHashMap.newKeySet();
 
   /** {@code rules} is null when embedded (no kernel rules at all). */
-  ProxyKernel(UserspaceProxy proxy, NftKernel rules) {
+  ProxyKernel(Listeners proxy, NftKernel rules) {
     this.proxy = proxy;
     this.rules = rules;
   }

@@ -2,17 +2,20 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.Frontend;
 import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.nftables.BaseChain;
+import dev.kubeproxy.nftables.NftElement;
 import dev.kubeproxy.nftables.NftOp;
 import dev.kubeproxy.nftables.NftRule;
 import dev.kubeproxy.nftables.NftTable;
 import dev.kubeproxy.nftables.NftTransaction;
 import dev.kubeproxy.nftables.NftType;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -21,7 +24,8 @@ import java.util.Map;
  * {@code ip} and {@code ip6}) so they never collide with another mode's: two maps from a
  * service frontend to a listener, and one rule each that DNATs new connections from pods
  * (prerouting), from outside (prerouting) and from the node itself (output) to the node's own
- * address and the listener's port.
+ * address and the listener's port; and a set of every ClusterIP, whose other ports are rejected
+ * (TCP reset, ICMP port unreachable) in the filter forward and output hooks.
  *
  * <p>DNAT to the node address rather than REDIRECT: REDIRECT in prerouting rewrites to the
  * address of the incoming interface, and a pod's veth often has no IPv4 address (the lab's,
@@ -34,7 +38,10 @@ public final class RedirectRules {
   public static final String SERVICE_PORTS = "service-ports";
   /** {@code protocol . port : node address . listener port}: NodePorts on every local address. */
   public static final String NODEPORT_PORTS = "nodeport-ports";
+  /** Every ClusterIP: a port of one that no redirect matched is rejected. */
+  public static final String CLUSTER_IPS = "cluster-ips";
   private static final String REDIRECTS = "redirects";
+  private static final String REJECT_UNKNOWN = "reject-unknown-port";
   // Before the kube-proxy table's dstnat chains (-100), so a leftover of another mode never wins.
   private static final int PRIORITY = -110;
 
@@ -45,13 +52,20 @@ public final class RedirectRules {
     return new NftTable(family, TABLE);
   }
 
-  /** Replaces whatever the table holds by the empty maps, chains and rules (one atomic transaction). */
-  static ImmutableList<NftOp> skeleton(IpFamily family) {
+  /**
+   * Replaces whatever the table holds by the empty maps, chains and rules (one atomic
+   * transaction); NodePorts answer on {@code nodePortCidrs}' local addresses, or on every local
+   * address but loopback when it is empty.
+   */
+  static ImmutableList<NftOp> skeleton(IpFamily family, List<Cidr> nodePortCidrs) {
     NftTable table = table(family);
     String ip = family == IpFamily.V4 ? "ip" : "ip6";
     String address = family == IpFamily.V4 ? "ipv4_addr" : "ipv6_addr";
     String loopback = family == IpFamily.V4 ? "127.0.0.0/8" : "::1";
     NftType value = NftType.type(address + " . inet_service");
+    String nodePortMatch = nodePortCidrs.isEmpty()
+        ? ip + " daddr != " + loopback
+        : ip + " daddr " + cidrSet(nodePortCidrs);
     return ImmutableList.of(
         new NftOp.AddTable(table, null),
         new NftOp.DeleteTable(table),
@@ -69,9 +83,37 @@ public final class RedirectRules {
             "meta l4proto { tcp, udp } dnat to " + ip + " daddr . meta l4proto . th dport map @" + SERVICE_PORTS,
             "ClusterIPs, ExternalIPs, LoadBalancer IPs")),
         new NftOp.AddRule(table, REDIRECTS, NftRule.of(
-            ip + " daddr != " + loopback + " fib daddr type local meta l4proto { tcp, udp } dnat to "
+            nodePortMatch + " fib daddr type local meta l4proto { tcp, udp } dnat to "
                 + "meta l4proto . th dport map @" + NODEPORT_PORTS,
-            "NodePorts on local addresses")));
+            "NodePorts on local addresses")),
+        new NftOp.AddSet(table, CLUSTER_IPS, NftType.type(address), null, 0, 0, "every ClusterIP"),
+        new NftOp.AddChain(table, "filter-forward", BaseChain.filter("forward", 0), null),
+        new NftOp.AddChain(table, "filter-output", BaseChain.filter("output", 0), null),
+        new NftOp.AddChain(table, REJECT_UNKNOWN, null, null),
+        new NftOp.AddRule(table, "filter-forward", NftRule.of(
+            ip + " daddr @" + CLUSTER_IPS + " jump " + REJECT_UNKNOWN, "from pods and from outside")),
+        new NftOp.AddRule(table, "filter-output", NftRule.of(
+            ip + " daddr @" + CLUSTER_IPS + " jump " + REJECT_UNKNOWN, "from the node itself")),
+        new NftOp.AddRule(table, REJECT_UNKNOWN, NftRule.of(
+            "meta l4proto tcp reject with tcp reset", "a ClusterIP port no redirect matched")),
+        new NftOp.AddRule(table, REJECT_UNKNOWN, NftRule.of("reject")));
+  }
+
+  private static String cidrSet(List<Cidr> cidrs) {
+    StringBuilder out = new StringBuilder("{ ");
+    for (int i = 0; i < cidrs.size(); i++) {
+      out.append(i == 0 ? "" : ", ").append(cidrs.get(i));
+    }
+    return out.append(" }").toString();
+  }
+
+  /** The {@code cluster-ips} element of {@code address}. */
+  static NftOp addClusterIp(IpFamily family, IpAddress address) {
+    return new NftOp.AddElement(table(family), CLUSTER_IPS, NftElement.of(address.toString()));
+  }
+
+  static NftOp deleteClusterIp(IpFamily family, IpAddress address) {
+    return new NftOp.DeleteElement(table(family), CLUSTER_IPS, ImmutableList.of(address.toString()));
   }
 
   /** Deletes both families' tables; absent ones are fine. */

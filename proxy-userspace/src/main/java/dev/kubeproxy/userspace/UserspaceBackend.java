@@ -43,6 +43,21 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
   }
 
+  private UserspaceBackend(UserspaceCompiler compiler, Listeners listeners, NftKernel rules, LongSupplier nanoClock) {
+    this.proxy = new UserspaceProxy(UserspaceConfig.defaults().withThreads(1), nanoClock);
+    this.kernel = new ProxyKernel(listeners, rules);
+    this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
+  }
+
+  /**
+   * Node mode whose listeners live in {@code listeners} rather than in this process (tests run
+   * them in the lab's node namespace); {@link #localAddresses()} and {@link #metrics()} are then
+   * empty.
+   */
+  static UserspaceBackend node(Listeners listeners, NftKernel rules, PortRange ports, LongSupplier nanoClock) {
+    return new UserspaceBackend(UserspaceCompiler.node(ports), listeners, rules, nanoClock);
+  }
+
   /** Embedded on {@code bindAddresses} (e.g. 127.0.0.1), ephemeral ports, default config. */
   public static UserspaceBackend embedded(List<IpAddress> bindAddresses) {
     return embedded(EmbeddedPlan.ephemeral(bindAddresses), UserspaceConfig.defaults());

@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Sets;
 import dev.kubeproxy.api.EndpointList;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServiceEntry;
@@ -61,7 +62,8 @@ public final class UserspaceCompiler
   public boolean compilesFully(TableChange change, boolean full, UserspaceState committed) {
     return full
         || committed == null
-        || !Objects.equals(committed.redirectTarget(), redirectTarget(change.next()));
+        || !Objects.equals(committed.redirectTarget(), redirectTarget(change.next()))
+        || !committed.nodePortCidrs().equals(change.next().nodePortAddresses());
   }
 
   @Override
@@ -131,14 +133,44 @@ public final class UserspaceCompiler
     }
     List<NftOp> rules = new ArrayList<>();
     if (nodeMode() && fully) {
-      rules.addAll(RedirectRules.skeleton(change.family()));
+      rules.addAll(RedirectRules.skeleton(change.family(), change.next().nodePortAddresses()));
+      for (IpAddress clusterIp : ImmutableList.sortedCopyOf(change.next().clusterIps())) {
+        rules.add(RedirectRules.addClusterIp(change.family(), clusterIp));
+      }
+    } else if (nodeMode()) {
+      clusterIpChanges(change, rules);
     }
     rules.addAll(deletes);
     rules.addAll(adds);
     UserspaceTransaction transaction =
         new UserspaceTransaction(
             ImmutableList.<ListenerOp>builder().addAll(closes).addAll(opens).build(), NftTransaction.of(rules));
-    return new Compiled<>(transaction, new UserspaceState(ImmutableMap.copyOf(after), target));
+    return new Compiled<>(
+        transaction,
+        new UserspaceState(ImmutableMap.copyOf(after), target, ImmutableList.copyOf(change.next().nodePortAddresses())));
+  }
+
+  /** The {@code cluster-ips} changes of a partial compile: ClusterIPs of changed keys gained or lost. */
+  private static void clusterIpChanges(TableChange change, List<NftOp> rules) {
+    Set<IpAddress> touched = new TreeSet<>();
+    for (ServicePortKey key : change.changedKeys()) {
+      for (ServiceEntry e : new ServiceEntry[] {change.previous().entry(key), change.next().entry(key)}) {
+        if (e != null) {
+          e.frontends().stream()
+              .filter(f -> f.kind() == FrontendKind.CLUSTER_IP)
+              .forEach(f -> touched.add(f.address()));
+        }
+      }
+    }
+    for (IpAddress a : touched) {
+      boolean before = change.previous().isClusterIp(a);
+      boolean after = change.next().isClusterIp(a);
+      if (before && !after) {
+        rules.add(RedirectRules.deleteClusterIp(change.family(), a));
+      } else if (after && !before) {
+        rules.add(RedirectRules.addClusterIp(change.family(), a));
+      }
+    }
   }
 
   /**

@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  * started with the first listener, and the counters of each service port that has one. Changed
  * from one thread (the sync thread); read from any.
  */
-final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
+final class UserspaceProxy implements Listeners, UserspaceMetrics, AutoCloseable {
   private final UserspaceConfig config;
   private final LongSupplier nanoClock;
   private Loops loops;
@@ -36,8 +36,8 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     this.nanoClock = nanoClock;
   }
 
-  /** Opens the listener of {@code spec}, or updates it to {@code endpoints} and {@code affinity}. */
-  void put(ListenerSpec spec, EndpointList endpoints, SessionAffinity affinity) throws IOException {
+  @Override
+  public void put(ListenerSpec spec, EndpointList endpoints, SessionAffinity affinity) throws IOException {
     Listener existing = listeners.get(spec);
     if (existing != null) {
       existing.apply(endpoints, affinity);
@@ -62,8 +62,8 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     }
   }
 
-  /** Closes the listener of {@code spec} and cuts its connections, if it exists. */
-  void remove(ListenerSpec spec) {
+  @Override
+  public void remove(ListenerSpec spec) {
     Listener listener = listeners.remove(spec);
     if (listener == null) {
       return;
@@ -75,8 +75,8 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     }
   }
 
-  /** The specs of the open listeners of {@code family}. */
-  ImmutableSet<ListenerSpec> specs(IpFamily family) {
+  @Override
+  public ImmutableSet<ListenerSpec> specs(IpFamily family) {
     ImmutableSet.Builder<ListenerSpec> out = ImmutableSet.builder();
     for (ListenerSpec spec : listeners.keySet()) {
       if (spec.family() == family) {

@@ -118,7 +118,9 @@ class UserspaceCompilerTest {
         .contains("open kube-system/dns:dns/UDP INTERNAL on 0.0.0.0:20002")
         .doesNotContain("delete table");
     assertThat(c.transaction().rules().ops())
-        .containsExactly(new NftOp.AddElement(RedirectRules.table(IpFamily.V4), RedirectRules.SERVICE_PORTS,
+        .containsExactly(
+            RedirectRules.addClusterIp(IpFamily.V4, ip("10.96.0.53")),
+            new NftOp.AddElement(RedirectRules.table(IpFamily.V4), RedirectRules.SERVICE_PORTS,
             new Redirect(RedirectRules.SERVICE_PORTS,
                 com.google.common.collect.ImmutableList.of("10.96.0.53", "udp", "53"), ip("192.0.2.1"), 20002)
                 .element()));
