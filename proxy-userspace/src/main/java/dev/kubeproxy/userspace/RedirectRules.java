@@ -2,6 +2,7 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.ImmutableSortedSet;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.Frontend;
 import dev.kubeproxy.api.FrontendKind;
@@ -25,7 +26,8 @@ import java.util.Map;
  * service frontend to a listener, and one rule each that DNATs new connections from pods
  * (prerouting), from outside (prerouting) and from the node itself (output) to the node's own
  * address and the listener's port; and a set of every ClusterIP, whose other ports are rejected
- * (TCP reset, ICMP port unreachable) in the filter forward and output hooks.
+ * (TCP reset, ICMP port unreachable) in the filter forward and output hooks; and before the
+ * redirects, a drop of LoadBalancer traffic from outside its {@code loadBalancerSourceRanges}.
  *
  * <p>DNAT to the node address rather than REDIRECT: REDIRECT in prerouting rewrites to the
  * address of the incoming interface, and a pod's veth often has no IPv4 address (the lab's,
@@ -40,10 +42,18 @@ public final class RedirectRules {
   public static final String NODEPORT_PORTS = "nodeport-ports";
   /** Every ClusterIP: a port of one that no redirect matched is rejected. */
   public static final String CLUSTER_IPS = "cluster-ips";
+  /** {@code address . protocol . port} of LoadBalancer frontends with source ranges. */
+  public static final String FIREWALL_FRONTENDS = "firewall-frontends";
+  /** {@code address . protocol . port . source CIDR}: who may reach a firewall frontend. */
+  public static final String FIREWALL_ALLOW = "firewall-allow";
+  /** The sets and maps whose elements belong to one service port. */
+  static final ImmutableSet<String> PER_SERVICE_SETS =
+      ImmutableSet.of(SERVICE_PORTS, NODEPORT_PORTS, FIREWALL_FRONTENDS, FIREWALL_ALLOW);
   private static final String REDIRECTS = "redirects";
   private static final String REJECT_UNKNOWN = "reject-unknown-port";
   // Before the kube-proxy table's dstnat chains (-100), so a leftover of another mode never wins.
   private static final int PRIORITY = -110;
+  private static final int FIREWALL_PRIORITY = -120;
 
   private RedirectRules() {}
 
@@ -87,6 +97,16 @@ public final class RedirectRules {
                 + "meta l4proto . th dport map @" + NODEPORT_PORTS,
             "NodePorts on local addresses")),
         new NftOp.AddSet(table, CLUSTER_IPS, NftType.type(address), null, 0, 0, "every ClusterIP"),
+        new NftOp.AddSet(table, FIREWALL_FRONTENDS, NftType.type(address + " . inet_proto . inet_service"),
+            null, 0, 0, "LoadBalancer frontends with source ranges"),
+        new NftOp.AddSet(table, FIREWALL_ALLOW,
+            NftType.type(address + " . inet_proto . inet_service . " + address),
+            ImmutableSortedSet.of("interval"), 0, 0, "allowed sources of firewall frontends"),
+        new NftOp.AddChain(table, "filter-prerouting", BaseChain.filter("prerouting", FIREWALL_PRIORITY), null),
+        new NftOp.AddRule(table, "filter-prerouting", NftRule.of(
+            ip + " daddr . meta l4proto . th dport @" + FIREWALL_FRONTENDS + " " + ip
+                + " daddr . meta l4proto . th dport . " + ip + " saddr != @" + FIREWALL_ALLOW + " drop",
+            "loadBalancerSourceRanges, before the redirects")),
         new NftOp.AddChain(table, "filter-forward", BaseChain.filter("forward", 0), null),
         new NftOp.AddChain(table, "filter-output", BaseChain.filter("output", 0), null),
         new NftOp.AddChain(table, REJECT_UNKNOWN, null, null),
@@ -126,11 +146,12 @@ public final class RedirectRules {
   }
 
   /**
-   * The redirects of {@code entry}'s frontends to {@code target} and the listener ports of each
-   * traffic kind ({@code ports}); a frontend whose traffic has no port gets none.
+   * The elements of {@code entry}: a redirect of each frontend to {@code target} and the listener
+   * port of its traffic kind ({@code ports}; a frontend whose traffic has no port gets none), and
+   * for LoadBalancer frontends with source ranges the firewall elements.
    */
-  static ImmutableSet<Redirect> of(ServiceEntry entry, IpAddress target, Map<Traffic, Integer> ports) {
-    ImmutableSet.Builder<Redirect> out = ImmutableSet.builder();
+  static ImmutableSet<RuleElement> of(ServiceEntry entry, IpAddress target, Map<Traffic, Integer> ports) {
+    ImmutableSet.Builder<RuleElement> out = ImmutableSet.builder();
     String protocol = entry.key().protocol().name().toLowerCase(Locale.ROOT);
     for (Frontend f : entry.frontends()) {
       Integer port = ports.get(NodePlan.trafficOf(f.kind()));
@@ -138,21 +159,32 @@ public final class RedirectRules {
         continue;
       }
       String frontendPort = Integer.toString(f.port());
+      ImmutableList<String> value = ImmutableList.of(target.toString(), Integer.toString(port));
       if (f.kind() == FrontendKind.NODE_PORT) {
-        out.add(new Redirect(NODEPORT_PORTS, ImmutableList.of(protocol, frontendPort), target, port));
-      } else {
-        out.add(new Redirect(
-            SERVICE_PORTS, ImmutableList.of(f.address().toString(), protocol, frontendPort), target, port));
+        out.add(new RuleElement(NODEPORT_PORTS,
+            NftElement.mapping(ImmutableList.of(protocol, frontendPort), value)));
+        continue;
+      }
+      ImmutableList<String> key = ImmutableList.of(f.address().toString(), protocol, frontendPort);
+      out.add(new RuleElement(SERVICE_PORTS, NftElement.mapping(key, value)));
+      if (f.kind() == FrontendKind.LOAD_BALANCER && !entry.firewallSources().isEmpty()) {
+        out.add(new RuleElement(FIREWALL_FRONTENDS, new NftElement(key, ImmutableList.of(), null)));
+        for (Cidr source : entry.firewallSources()) {
+          if (source.family() == entry.family()) {
+            out.add(new RuleElement(FIREWALL_ALLOW, new NftElement(
+                ImmutableList.<String>builder().addAll(key).add(source.toString()).build(), ImmutableList.of(), null)));
+          }
+        }
       }
     }
     return out.build();
   }
 
-  static NftOp add(IpFamily family, Redirect r) {
-    return new NftOp.AddElement(table(family), r.map(), r.element());
+  static NftOp add(IpFamily family, RuleElement e) {
+    return new NftOp.AddElement(table(family), e.set(), e.element());
   }
 
-  static NftOp delete(IpFamily family, Redirect r) {
-    return new NftOp.DeleteElement(table(family), r.map(), r.key());
+  static NftOp delete(IpFamily family, RuleElement e) {
+    return new NftOp.DeleteElement(table(family), e.set(), e.element().key());
   }
 }

@@ -114,15 +114,15 @@ public final class UserspaceCompiler
           closes.add(new ListenerOp.Close(gone));
         }
       }
-      ImmutableSet<Redirect> redirects =
+      ImmutableSet<RuleElement> redirects =
           nodeMode() && target != null && entry != null
               ? RedirectRules.of(entry, target, listenerPorts)
               : ImmutableSet.of();
-      Set<Redirect> hadRedirects = fully || had == null ? ImmutableSet.of() : had.redirects();
-      for (Redirect r : Sets.difference(hadRedirects, redirects)) {
+      Set<RuleElement> hadRedirects = fully || had == null ? ImmutableSet.of() : had.redirects();
+      for (RuleElement r : Sets.difference(hadRedirects, redirects)) {
         deletes.add(RedirectRules.delete(change.family(), r));
       }
-      for (Redirect r : Sets.difference(redirects, hadRedirects)) {
+      for (RuleElement r : Sets.difference(redirects, hadRedirects)) {
         adds.add(RedirectRules.add(change.family(), r));
       }
       if (listeners.isEmpty() && redirects.isEmpty()) {

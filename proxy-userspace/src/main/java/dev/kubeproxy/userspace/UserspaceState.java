@@ -22,7 +22,7 @@ public record UserspaceState(
   }
 
   /** One service port's listeners (by spec, as last opened or retargeted) and redirects. */
-  public record Programmed(ImmutableMap<ListenerSpec, ListenerOp> listeners, ImmutableSet<Redirect> redirects) {
+  public record Programmed(ImmutableMap<ListenerSpec, ListenerOp> listeners, ImmutableSet<RuleElement> redirects) {
     public Programmed {
       Objects.requireNonNull(listeners, "listeners");
       Objects.requireNonNull(redirects, "redirects");

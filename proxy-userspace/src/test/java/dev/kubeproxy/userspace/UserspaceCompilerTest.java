@@ -6,6 +6,7 @@ import static dev.kubeproxy.api.testing.TableFixtures.ip;
 import static dev.kubeproxy.api.testing.TableFixtures.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
@@ -14,6 +15,7 @@ import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.backend.kit.BackendCompiler.Compiled;
+import dev.kubeproxy.nftables.NftElement;
 import dev.kubeproxy.nftables.NftOp;
 import java.util.List;
 import java.util.Map;
@@ -121,9 +123,7 @@ class UserspaceCompilerTest {
         .containsExactly(
             RedirectRules.addClusterIp(IpFamily.V4, ip("10.96.0.53")),
             new NftOp.AddElement(RedirectRules.table(IpFamily.V4), RedirectRules.SERVICE_PORTS,
-            new Redirect(RedirectRules.SERVICE_PORTS,
-                com.google.common.collect.ImmutableList.of("10.96.0.53", "udp", "53"), ip("192.0.2.1"), 20002)
-                .element()));
+                NftElement.mapping(ImmutableList.of("10.96.0.53", "udp", "53"), ImmutableList.of("192.0.2.1", "20002"))));
   }
 
   @Test
@@ -151,5 +151,19 @@ class UserspaceCompilerTest {
     assertThat(text)
         .contains("INTERNAL on [::]:20005")
         .contains("fd00::10 . tcp . 80 : 2001:db8::1 . 20005");
+  }
+
+  @Test
+  void aLoadBalancerWithSourceRangesGetsFirewallElements() {
+    ServiceEntry lb = entry("default", "lb", "http", Protocol.TCP)
+        .clusterIp("10.96.0.40", 80).loadBalancer("198.51.100.40", 80).firewallSources("203.0.113.0/24")
+        .endpoints(endpoint("10.244.1.10", 8080)).build();
+
+    String text = node.render(Map.of(IpFamily.V4, full(node, nodeTable(lb)).transaction()));
+
+    assertThat(text)
+        .contains("198.51.100.40 . tcp . 80 . 203.0.113.0/24")
+        .contains("ip daddr . meta l4proto . th dport . ip saddr != @firewall-allow drop")
+        .contains("add element ip kube-proxy-userspace firewall-frontends { 198.51.100.40 . tcp . 80 }");
   }
 }
