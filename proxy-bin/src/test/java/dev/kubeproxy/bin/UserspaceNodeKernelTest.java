@@ -116,6 +116,13 @@ class UserspaceNodeKernelTest {
         lab.tcpRequests(lab.outsideNs(), null, NetnsLab.NODE_IP, NODE_PORT, BATCH, REQUEST_TIMEOUT));
     assertReachesBothFromNode("ExternalIP TCP from outside",
         lab.tcpRequests(lab.outsideNs(), null, EXTERNAL_IP, 80, BATCH, REQUEST_TIMEOUT));
+    String addresses = curl("http://" + METRICS + "/userspace/addresses");
+    java.util.regex.Matcher listener = java.util.regex.Pattern.compile("\"0\\.0\\.0\\.0:(\\d+)\"").matcher(addresses);
+    assertThat(listener.find()).as(addresses).isTrue();
+    Reply direct = lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_IP,
+        Integer.parseInt(listener.group(1)), REQUEST_TIMEOUT);
+    assertThat(direct.outcome()).as("a listener port straight from outside: %s", direct)
+        .isEqualTo(Reply.Outcome.TIMEOUT);
     assertThat(curl("http://" + METRICS + "/proxyMode")).isEqualTo("userspace");
     assertThat(curl("http://" + METRICS + "/metrics"))
         .contains("kubeproxy_userspace_connections_total{namespace=\"default\",service=\"web\",port=\"http\",protocol=\"TCP\"}");

@@ -27,7 +27,8 @@ import java.util.Map;
  * (prerouting), from outside (prerouting) and from the node itself (output) to the node's own
  * address and the listener's port; and a set of every ClusterIP, whose other ports are rejected
  * (TCP reset, ICMP port unreachable) in the filter forward and output hooks; and before the
- * redirects, a drop of LoadBalancer traffic from outside its {@code loadBalancerSourceRanges}.
+ * redirects, a drop of LoadBalancer traffic from outside its {@code loadBalancerSourceRanges};
+ * and in the input hook a drop of whatever reaches a listener port without a redirect.
  *
  * <p>DNAT to the node address rather than REDIRECT: REDIRECT in prerouting rewrites to the
  * address of the incoming interface, and a pod's veth often has no IPv4 address (the lab's,
@@ -67,7 +68,7 @@ public final class RedirectRules {
    * transaction); NodePorts answer on {@code nodePortCidrs}' local addresses, or on every local
    * address but loopback when it is empty.
    */
-  static ImmutableList<NftOp> skeleton(IpFamily family, List<Cidr> nodePortCidrs) {
+  static ImmutableList<NftOp> skeleton(IpFamily family, List<Cidr> nodePortCidrs, PortRange listenerPorts) {
     NftTable table = table(family);
     String ip = family == IpFamily.V4 ? "ip" : "ip6";
     String address = family == IpFamily.V4 ? "ipv4_addr" : "ipv6_addr";
@@ -116,7 +117,12 @@ public final class RedirectRules {
             ip + " daddr @" + CLUSTER_IPS + " jump " + REJECT_UNKNOWN, "from the node itself")),
         new NftOp.AddRule(table, REJECT_UNKNOWN, NftRule.of(
             "meta l4proto tcp reject with tcp reset", "a ClusterIP port no redirect matched")),
-        new NftOp.AddRule(table, REJECT_UNKNOWN, NftRule.of("reject")));
+        new NftOp.AddRule(table, REJECT_UNKNOWN, NftRule.of("reject")),
+        new NftOp.AddChain(table, "filter-input", BaseChain.filter("input", 0), null),
+        new NftOp.AddRule(table, "filter-input", NftRule.of(
+            "meta l4proto { tcp, udp } th dport " + listenerPorts.first() + "-" + listenerPorts.last()
+                + " ct status ! dnat drop",
+            "listeners only through the redirects, so no client bypasses source ranges")));
   }
 
   private static String cidrSet(List<Cidr> cidrs) {

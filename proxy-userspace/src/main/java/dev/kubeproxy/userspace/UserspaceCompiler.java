@@ -133,7 +133,7 @@ public final class UserspaceCompiler
     }
     List<NftOp> rules = new ArrayList<>();
     if (nodeMode() && fully) {
-      rules.addAll(RedirectRules.skeleton(change.family(), change.next().nodePortAddresses()));
+      rules.addAll(RedirectRules.skeleton(change.family(), change.next().nodePortAddresses(), nodePorts));
       for (IpAddress clusterIp : ImmutableList.sortedCopyOf(change.next().clusterIps())) {
         rules.add(RedirectRules.addClusterIp(change.family(), clusterIp));
       }
