@@ -161,7 +161,7 @@ public final class UserspaceBenchmark {
       Map<String, List<Double>> v = e.getValue();
       Map<String, List<Double>> h = values.get(haproxy);
       Map<String, List<Double>> d = values.get(dnat);
-      out.append(String.format("| %s | %.0f (%.2f× HAProxy) | %.0f / %.0f µs (+%.0f / +%.0f µs) | %.0f (%.2f×) | %.0f (%.2f×) | %.0f |%n",
+      out.append(String.format("| %s | %.0f (%.2f× HAProxy) | %.0f / %.0f µs (%+.0f / %+.0f µs) | %.0f (%.2f×) | %.0f (%.2f×) | %.0f |%n",
           e.getKey(),
           median(v, "conn/s"), median(v, "conn/s") / median(h, "conn/s"),
           median(v, "p50"), median(v, "p99"), median(v, "p50") - median(d, "p50"), median(v, "p99") - median(d, "p99"),
