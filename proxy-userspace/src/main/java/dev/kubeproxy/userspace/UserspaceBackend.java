@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The userspace backend (mode {@code userspace}): the proxy carries every connection itself.
@@ -31,6 +33,7 @@ import java.util.function.LongSupplier;
  */
 public final class UserspaceBackend implements Backend, AutoCloseable {
   public static final String MODE = "userspace";
+  private static final Logger log = LoggerFactory.getLogger(UserspaceBackend.class);
 
   private final UserspaceProxy proxy;
   private final ProxyKernel kernel;
@@ -114,7 +117,7 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     try {
       cleanup();
     } catch (SyncException e) {
-      org.slf4j.LoggerFactory.getLogger(UserspaceBackend.class).warn("cleanup failed: {}", e.getMessage());
+      log.warn("cleanup failed: {}", e.getMessage());
     }
   }
 
