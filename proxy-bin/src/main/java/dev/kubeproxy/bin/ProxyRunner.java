@@ -1,6 +1,8 @@
 package dev.kubeproxy.bin;
 
+import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendContext;
@@ -27,10 +29,13 @@ import dev.kubeproxy.model.sync.SyncEvent;
 import dev.kubeproxy.model.sync.SyncPeriods;
 import dev.kubeproxy.model.trace.Packet;
 import dev.kubeproxy.model.trace.Trace;
+import dev.kubeproxy.userspace.UserspaceBackend;
+import dev.kubeproxy.userspace.UserspaceProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,14 +59,25 @@ public final class ProxyRunner {
 
   private final PrintWriter out;
   private final PrintWriter err;
+  private final ImmutableList<IpAddress> userspaceBind;
 
   /**
    * @param out where {@code --dry-run} and {@code trace} print their results
    * @param err where the one-line failure reason goes
    */
   public ProxyRunner(PrintWriter out, PrintWriter err) {
+    this(out, err, List.of());
+  }
+
+  /**
+   * As {@link #ProxyRunner(PrintWriter, PrintWriter)}; a non-empty {@code userspaceBind}
+   * ({@code --userspace-bind}) runs the userspace mode embedded on those addresses: no
+   * privileges, no kernel rules.
+   */
+  public ProxyRunner(PrintWriter out, PrintWriter err, List<IpAddress> userspaceBind) {
     this.out = out;
     this.err = err;
+    this.userspaceBind = ImmutableList.copyOf(userspaceBind);
   }
 
   /**
@@ -69,7 +85,10 @@ public final class ProxyRunner {
    * loaded once), or null to use the API server. Returns the process exit code.
    */
   public int run(EffectiveConfig config, ManifestSource manifests) {
-    Optional<BackendProvider> provider = BackendRegistry.provider(config.mode());
+    Optional<BackendProvider> provider =
+        userspaceBind.isEmpty()
+            ? BackendRegistry.provider(config.mode())
+            : Optional.of(UserspaceProvider.embedded(userspaceBind));
     if (provider.isEmpty()) {
       return fail("mode '" + config.mode().flagValue() + "' is not built into this version (built: "
           + BackendRegistry.builtModes() + ")");
@@ -78,6 +97,13 @@ public final class ProxyRunner {
     CommandRunner commands = config.dryRun() ? DRY_RUN_COMMANDS : new ProcessCommandRunner();
     BackendContext context = BackendContext.ofHost(commands);
     Backend backend = provider.get().create(context);
+    ProxyMetrics metrics = ProxyMetrics.create();
+    if (backend instanceof UserspaceBackend userspace) {
+      metrics.attachUserspace(userspace);
+    }
+    if (backend instanceof BackendStats stats) {
+      metrics.backendStats(stats);
+    }
     if (config.cleanup()) {
       return cleanup(backend);
     }
@@ -91,10 +117,6 @@ public final class ProxyRunner {
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
-    ProxyMetrics metrics = ProxyMetrics.create();
-    if (backend instanceof BackendStats stats) {
-      metrics.backendStats(stats);
-    }
     SyncListeners listeners = new SyncListeners();
     listeners.add(lastSync::set);
     listeners.add(metrics);

@@ -86,7 +86,11 @@ final class TcpListener extends Listener implements EventLoop.Handler {
       TcpSplice splice = new TcpSplice(this, target, client);
       live.add(splice);
       counters.opened();
-      target.execute(splice::start);
+      if (target.inLoop()) {
+        splice.start(); // no cross-thread hand-off when the accepting loop serves it
+      } else {
+        target.execute(splice::start);
+      }
     }
   }
 

@@ -2,38 +2,31 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
-import com.google.common.collect.ImmutableSet;
-import com.google.common.collect.Sets;
-import dev.kubeproxy.api.EndpointList;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
-import dev.kubeproxy.api.backend.TableChange;
-import java.io.IOException;
+import dev.kubeproxy.api.backend.kit.KitBackend;
+import dev.kubeproxy.nftables.NftKernel;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The userspace backend (mode {@code userspace}): the proxy carries every connection itself
- * through listeners a {@link ListenerPlan} derives from each table entry. A partial sync
- * touches only the changed keys; a full one every key it holds or the table has. Embedded
- * ({@link #embedded}) it needs no privileges and no kernel rules, and tells the embedder where
- * each service port listens ({@link #localAddresses()}).
+ * The userspace backend (mode {@code userspace}): the proxy carries every connection itself.
+ * It is the backend kit ({@link KitBackend}) around {@link UserspaceCompiler}, whose
+ * transactions are listener operations, and {@link ProxyKernel}, which applies them to the
+ * in-process proxy (real and fake at once: it needs no privileges). Embedded ({@link
+ * #embedded}) it has no kernel rules at all and tells the embedder where each service port
+ * listens ({@link #localAddresses()}); on a node ({@link #node}) it also writes redirect rules
+ * in its own nftables table.
  *
  * <p>A sync that could not bind some listener applies everything else and then fails, naming
  * them; the next (full) sync retries them.
@@ -42,14 +35,30 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
   public static final String MODE = "userspace";
   private static final Logger log = LoggerFactory.getLogger(UserspaceBackend.class);
 
-  private final ListenerPlan plan;
   private final UserspaceProxy proxy;
-  private final Map<IpFamily, Map<ServicePortKey, ImmutableSet<ListenerSpec>>> programmed =
-      new EnumMap<>(IpFamily.class);
+  private final ProxyKernel kernel;
+  private final KitBackend<UserspaceState, UserspaceTransaction, OpenListeners> kit;
 
-  public UserspaceBackend(ListenerPlan plan, UserspaceConfig config, LongSupplier nanoClock) {
-    this.plan = plan;
+  private UserspaceBackend(
+      UserspaceCompiler compiler, NftKernel rules, UserspaceConfig config, LongSupplier nanoClock) {
     this.proxy = new UserspaceProxy(config, nanoClock);
+    this.kernel = new ProxyKernel(proxy, rules);
+    this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
+  }
+
+  private UserspaceBackend(UserspaceCompiler compiler, Listeners listeners, NftKernel rules, LongSupplier nanoClock) {
+    this.proxy = new UserspaceProxy(UserspaceConfig.defaults().withThreads(1), nanoClock);
+    this.kernel = new ProxyKernel(listeners, rules);
+    this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
+  }
+
+  /**
+   * Node mode whose listeners live in {@code listeners} rather than in this process (tests run
+   * them in the lab's node namespace); {@link #localAddresses()} and {@link #metrics()} are then
+   * empty.
+   */
+  static UserspaceBackend node(Listeners listeners, NftKernel rules, PortRange ports, LongSupplier nanoClock) {
+    return new UserspaceBackend(UserspaceCompiler.node(ports), listeners, rules, nanoClock);
   }
 
   /** Embedded on {@code bindAddresses} (e.g. 127.0.0.1), ephemeral ports, default config. */
@@ -57,8 +66,23 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     return embedded(EmbeddedPlan.ephemeral(bindAddresses), UserspaceConfig.defaults());
   }
 
-  public static UserspaceBackend embedded(EmbeddedPlan plan, UserspaceConfig config) {
-    return new UserspaceBackend(plan, config, System::nanoTime);
+  /** Embedded with {@code plan}'s listeners and no kernel rules: needs no privileges. */
+  public static UserspaceBackend embedded(ListenerPlan plan, UserspaceConfig config) {
+    return embedded(plan, config, System::nanoTime);
+  }
+
+  /** {@link #embedded(ListenerPlan, UserspaceConfig)} on {@code nanoClock} (affinity timeouts). */
+  public static UserspaceBackend embedded(ListenerPlan plan, UserspaceConfig config, LongSupplier nanoClock) {
+    return new UserspaceBackend(UserspaceCompiler.embedded(plan), null, config, nanoClock);
+  }
+
+  /**
+   * On a node: listeners on ports of {@code ports} and redirect rules in table {@code
+   * kube-proxy-userspace} written through {@code rules} (a {@code RealNftKernel} needs root).
+   */
+  public static UserspaceBackend node(
+      NftKernel rules, PortRange ports, UserspaceConfig config, LongSupplier nanoClock) {
+    return new UserspaceBackend(UserspaceCompiler.node(ports), rules, config, nanoClock);
   }
 
   @Override
@@ -68,101 +92,33 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
 
   @Override
   public synchronized SyncResult sync(SyncRequest request) throws SyncException {
-    int operations = 0;
-    List<String> failures = new ArrayList<>();
-    for (TableChange change : request.changes()) {
-      Map<ServicePortKey, ImmutableSet<ListenerSpec>> mine =
-          programmed.computeIfAbsent(change.family(), f -> new HashMap<>());
-      Set<ServicePortKey> keys =
-          request.full()
-              ? Sets.union(ImmutableSet.copyOf(mine.keySet()), change.next().entries().keySet())
-              : change.changedKeys();
-      for (ServicePortKey key : ImmutableList.copyOf(keys)) {
-        operations += syncKey(change, key, mine, failures);
-      }
-    }
-    if (!failures.isEmpty()) {
-      throw new SyncException("userspace listeners failed: " + String.join("; ", failures));
-    }
-    return new SyncResult(operations, 0);
-  }
-
-  private int syncKey(
-      TableChange change,
-      ServicePortKey key,
-      Map<ServicePortKey, ImmutableSet<ListenerSpec>> mine,
-      List<String> failures) {
-    ServiceEntry entry = change.next().entry(key);
-    ImmutableSet<ListenerSpec> wanted = entry == null ? ImmutableSet.of() : plan.listenersFor(entry);
-    ImmutableSet<ListenerSpec> had = mine.getOrDefault(key, ImmutableSet.of());
-    int operations = 0;
-    for (ListenerSpec gone : Sets.difference(had, wanted)) {
-      proxy.remove(gone);
-      operations++;
-    }
-    Set<ListenerSpec> kept = new LinkedHashSet<>();
-    for (ListenerSpec spec : wanted) {
-      boolean existed = had.contains(spec);
-      try {
-        proxy.put(spec, spec.traffic().endpointsOf(entry), entry.affinity());
-        kept.add(spec);
-        operations++;
-      } catch (IOException | RuntimeException e) {
-        log.warn("{}: {}", spec, e.toString());
-        failures.add(spec + ": " + e.getMessage());
-        if (existed) {
-          kept.add(spec); // still open, socket to be rebound by the next sync
-        }
-      }
-    }
-    if (kept.isEmpty()) {
-      mine.remove(key);
-    } else {
-      mine.put(key, ImmutableSet.copyOf(kept));
-    }
-    return operations;
+    return kit.sync(request);
   }
 
   /**
-   * The listeners a sync of {@code request} would open, one line each ({@code listen
-   * default/web:http/TCP INTERNAL on 127.0.0.1:0 -> 3 endpoints}); nothing is opened.
+   * What a sync of {@code request} would do, one line per listener operation ({@code open
+   * default/web:http/TCP INTERNAL on 127.0.0.1:0 -> 10.244.1.10:8080}), then in node mode the
+   * {@code nft -f -} input; nothing is opened or written.
    */
   @Override
-  public synchronized String render(SyncRequest request) {
-    StringBuilder out = new StringBuilder();
-    for (TableChange change : request.changes()) {
-      Set<ServicePortKey> keys = request.full()
-          ? change.next().entries().keySet()
-          : change.changedKeys();
-      for (ServicePortKey key : ImmutableList.sortedCopyOf(keys)) {
-        ServiceEntry entry = change.next().entry(key);
-        if (entry == null) {
-          out.append("close ").append(key).append('\n');
-          continue;
-        }
-        for (ListenerSpec spec : plan.listenersFor(entry)) {
-          EndpointList endpoints = spec.traffic().endpointsOf(entry);
-          out.append("listen ").append(spec).append(" -> ")
-              .append(endpoints.isEmpty()
-                  ? endpoints.ifEmpty().toString()
-                  : endpoints.endpoints().size() + " endpoints")
-              .append('\n');
-        }
-      }
-    }
-    return out.toString();
+  public synchronized String render(SyncRequest request) throws SyncException {
+    return kit.render(request);
   }
 
-  /** Closes every listener and cuts every connection. */
+  /** Closes every listener and cuts every connection; in node mode also deletes the redirect tables. */
   @Override
-  public synchronized void cleanup() {
-    proxy.close();
-    programmed.clear();
+  public synchronized void cleanup() throws SyncException {
+    kit.cleanup();
   }
 
+  /** Closes every listener (and in node mode removes the redirect rules), logging a failure. */
   @Override
   public void close() {
-    cleanup();
+    try {
+      cleanup();
+    } catch (SyncException e) {
+      log.warn("cleanup failed: {}", e.getMessage());
+    }
   }
 
   /** Where each service port listens now (several addresses with several bind addresses). */
@@ -171,16 +127,17 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
   }
 
   /** A local address of {@code key}'s listeners (IPv4 first), if it has one. */
-  public synchronized Optional<InetSocketAddress> localAddress(ServicePortKey key) {
-    for (Map<ServicePortKey, ImmutableSet<ListenerSpec>> family : programmed.values()) {
-      for (ListenerSpec spec : family.getOrDefault(key, ImmutableSet.of())) {
-        InetSocketAddress address = proxy.localAddress(spec);
-        if (address != null) {
-          return Optional.of(address);
-        }
+  public Optional<InetSocketAddress> localAddress(ServicePortKey key) {
+    ImmutableList<InetSocketAddress> addresses = proxy.localAddresses().get(key);
+    if (addresses == null || addresses.isEmpty()) {
+      return Optional.empty();
+    }
+    for (InetSocketAddress a : addresses) {
+      if (a.getAddress() instanceof Inet4Address) {
+        return Optional.of(a);
       }
     }
-    return Optional.empty();
+    return Optional.of(addresses.get(0));
   }
 
   /** {@link #localAddresses()} as JSON (see {@link LocalAddressesJson}). */
@@ -191,5 +148,10 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
   /** Per-service-port counters, read-only. */
   public UserspaceMetrics metrics() {
     return proxy;
+  }
+
+  /** What was committed for {@code family}, or null when the next sync will be full. */
+  UserspaceState committed(IpFamily family) {
+    return kit.committed(family);
   }
 }

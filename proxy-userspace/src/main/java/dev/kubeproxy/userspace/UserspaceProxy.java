@@ -2,8 +2,10 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.EndpointList;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.SessionAffinity;
@@ -21,7 +23,7 @@ import java.util.function.LongSupplier;
  * started with the first listener, and the counters of each service port that has one. Changed
  * from one thread (the sync thread); read from any.
  */
-final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
+final class UserspaceProxy implements Listeners, UserspaceMetrics, AutoCloseable {
   private final UserspaceConfig config;
   private final LongSupplier nanoClock;
   private Loops loops;
@@ -34,8 +36,8 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     this.nanoClock = nanoClock;
   }
 
-  /** Opens the listener of {@code spec}, or updates it to {@code endpoints} and {@code affinity}. */
-  void put(ListenerSpec spec, EndpointList endpoints, SessionAffinity affinity) throws IOException {
+  @Override
+  public void put(ListenerSpec spec, EndpointList endpoints, SessionAffinity affinity) throws IOException {
     Listener existing = listeners.get(spec);
     if (existing != null) {
       existing.apply(endpoints, affinity);
@@ -60,8 +62,8 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
     }
   }
 
-  /** Closes the listener of {@code spec} and cuts its connections, if it exists. */
-  void remove(ListenerSpec spec) {
+  @Override
+  public void remove(ListenerSpec spec) {
     Listener listener = listeners.remove(spec);
     if (listener == null) {
       return;
@@ -71,6 +73,17 @@ final class UserspaceProxy implements UserspaceMetrics, AutoCloseable {
       listenersPerKey.remove(spec.key());
       counters.remove(spec.key());
     }
+  }
+
+  @Override
+  public ImmutableSet<ListenerSpec> specs(IpFamily family) {
+    ImmutableSet.Builder<ListenerSpec> out = ImmutableSet.builder();
+    for (ListenerSpec spec : listeners.keySet()) {
+      if (spec.family() == family) {
+        out.add(spec);
+      }
+    }
+    return out.build();
   }
 
   /** The bound address of {@code spec}'s listener, or null if it has none. */

@@ -37,7 +37,7 @@ final class Harness implements AutoCloseable {
   private ForwardingTable table = ForwardingTable.empty(IpFamily.V4);
 
   Harness(UserspaceConfig config) {
-    this.backend = new UserspaceBackend(EmbeddedPlan.ephemeral(List.of(LOOPBACK)), config, nanos::get);
+    this.backend = UserspaceBackend.embedded(EmbeddedPlan.ephemeral(List.of(LOOPBACK)), config, nanos::get);
   }
 
   /** Upstream's dial timeouts, a short UDP idle timeout, two threads. */

@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin.cli;
 
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.bin.Main;
 import dev.kubeproxy.bin.ProxyRunner;
@@ -9,9 +10,12 @@ import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.config.FlagValues;
 import dev.kubeproxy.bin.config.Hostname;
 import dev.kubeproxy.bin.config.KubeProxyConfiguration;
+import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.manifest.ManifestSnapshot;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -23,7 +27,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code kube-proxy-java}: upstream kube-proxy's flags, plus offline manifests, --once and --dry-run. */
+/**
+ * {@code kube-proxy-java}: upstream kube-proxy's flags, plus offline manifests, --once, --dry-run
+ * and --userspace-bind.
+ */
 @Command(
     name = Main.NAME,
     mixinStandardHelpOptions = true,
@@ -42,8 +49,17 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(
       names = "--proxy-mode",
       paramLabel = "MODE",
-      description = "nftables (default), iptables or ipvs; userspace is not built yet and is refused.")
+      description = "nftables (default), iptables, ipvs, or userspace (root: listeners plus redirect rules in table"
+          + " kube-proxy-userspace).")
   String proxyMode;
+
+  @Option(
+      names = "--userspace-bind",
+      paramLabel = "ADDRESS[,ADDRESS]",
+      split = ",",
+      description = "Run the userspace mode embedded: one listener per service port on each address (ephemeral"
+          + " ports, listed at the metrics server's /userspace/addresses); no privileges, no kernel rules.")
+  List<String> userspaceBind;
 
   @Mixin NodeOptions node;
 
@@ -87,6 +103,13 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EffectiveConfig config = effectiveConfig();
+    List<IpAddress> bind = userspaceBind(config);
+    if (!bind.isEmpty()) {
+      config = new EffectiveConfig(
+          ProxyMode.USERSPACE, config.proxy(), config.healthzBindAddress(), config.metricsBindAddress(),
+          config.syncPeriod(), config.minSyncPeriod(), config.manifests(), config.kubeconfig(),
+          config.master(), config.once(), config.dryRun(), config.cleanup());
+    }
     ManifestSource manifests = null;
     if (config.manifests() != null) {
       manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
@@ -100,8 +123,32 @@ public final class KubeProxyCommand implements Callable<Integer> {
       config = config.withNodeFamilies(own);
     }
     log.info("configuration: {}", config.describe());
-    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr())
+    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr(), bind)
         .run(config, manifests);
+  }
+
+  /** The parsed {@code --userspace-bind} addresses (empty when unset); a usage error names the flag. */
+  private List<IpAddress> userspaceBind(EffectiveConfig config) {
+    if (userspaceBind == null || userspaceBind.isEmpty()) {
+      return List.of();
+    }
+    if (proxyMode != null && config.mode() != ProxyMode.USERSPACE) {
+      throw new ParameterException(spec.commandLine(),
+          "--userspace-bind: runs the userspace mode; --proxy-mode " + proxyMode + " contradicts it");
+    }
+    List<IpAddress> addresses = new ArrayList<>();
+    for (String value : userspaceBind) {
+      if (!IpAddress.isValid(value.strip())) {
+        throw new ParameterException(spec.commandLine(),
+            "--userspace-bind: '" + value + "' is not an IP address");
+      }
+      IpAddress address = IpAddress.parse(value.strip());
+      if (addresses.contains(address)) {
+        throw new ParameterException(spec.commandLine(), "--userspace-bind: " + value + " given twice");
+      }
+      addresses.add(address);
+    }
+    return addresses;
   }
 
   /** Merges flags and the config file; invalid values become a usage error naming the flag. */

@@ -5,6 +5,7 @@ import dev.kubeproxy.api.backend.BackendProvider;
 import dev.kubeproxy.iptables.IptablesProvider;
 import dev.kubeproxy.ipvs.IpvsProvider;
 import dev.kubeproxy.nftables.NftablesProvider;
+import dev.kubeproxy.userspace.UserspaceProvider;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,7 +17,8 @@ public final class BackendRegistry {
   private static final ImmutableMap<String, BackendProvider> PROVIDERS = index(List.of(
       new NftablesProvider(),
       new IptablesProvider(),
-      new IpvsProvider()));
+      new IpvsProvider(),
+      new UserspaceProvider()));
 
   private BackendRegistry() {}
 

@@ -11,11 +11,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The metrics server (upstream's 127.0.0.1:10249): {@code /metrics} in the Prometheus text
- * format, {@code /proxyMode} with the mode's name as plain text and {@code /healthz} with
- * "ok". Other paths get 404.
+ * format, {@code /proxyMode} with the mode's name as plain text, {@code /healthz} with "ok",
+ * and in userspace mode {@code /userspace/addresses}: where each service port listens, as JSON.
+ * Other paths get 404.
  */
 public final class MetricsServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 10249;
@@ -23,6 +25,7 @@ public final class MetricsServer implements AutoCloseable {
   public static final HostPort DEFAULT_ADDRESS = new HostPort(IpAddress.parse("127.0.0.1"), DEFAULT_PORT);
 
   private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String JSON = "application/json";
   private static final ImmutableMap<String, String> NOSNIFF =
       ImmutableMap.of("X-Content-Type-Options", "nosniff");
 
@@ -60,6 +63,14 @@ public final class MetricsServer implements AutoCloseable {
       }
       case "/proxyMode" -> HttpEndpoint.respond(exchange, 200, TEXT, proxyMode, NOSNIFF);
       case "/healthz" -> HttpEndpoint.respond(exchange, 200, TEXT, "ok", NOSNIFF);
+      case "/userspace/addresses" -> {
+        Optional<String> json = metrics.userspaceAddressesJson();
+        if (json.isPresent()) {
+          HttpEndpoint.respond(exchange, 200, JSON, json.get(), NOSNIFF);
+        } else {
+          HttpEndpoint.respond(exchange, 404, TEXT, "404 page not found\n", NOSNIFF);
+        }
+      }
       default -> HttpEndpoint.respond(exchange, 404, TEXT, "404 page not found\n", NOSNIFF);
     }
   }

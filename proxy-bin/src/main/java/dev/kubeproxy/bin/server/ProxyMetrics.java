@@ -7,6 +7,7 @@ import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.BackendStats;
 import dev.kubeproxy.model.sync.SyncEvent;
 import dev.kubeproxy.model.sync.SyncListener;
+import dev.kubeproxy.userspace.UserspaceBackend;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -60,6 +62,7 @@ public final class ProxyMetrics implements SyncListener {
   private final Counter conntrackDeleted;
   private volatile BackendStats backendStats;
   private volatile NoLocalEndpoints noLocalEndpoints = new NoLocalEndpoints(0, 0);
+  private volatile UserspaceBackend userspace;
   // Service ports counted by the no-local-endpoints gauge (guarded by this).
   private final Set<ServicePortKey> noLocalInternal = new HashSet<>();
   private final Set<ServicePortKey> noLocalExternal = new HashSet<>();
@@ -145,6 +148,20 @@ public final class ProxyMetrics implements SyncListener {
     backendStats = stats;
   }
 
+  /**
+   * Exports {@code backend}'s per-service-port counters as {@code kubeproxy_userspace_*} and
+   * its local addresses for the metrics server's {@code /userspace/addresses}.
+   */
+  public void attachUserspace(UserspaceBackend backend) {
+    this.userspace = Objects.requireNonNull(backend, "backend");
+  }
+
+  /** The userspace proxy's local address per service port as JSON, when one is attached. */
+  public Optional<String> userspaceAddressesJson() {
+    UserspaceBackend backend = userspace;
+    return backend == null ? Optional.empty() : Optional.of(backend.localAddressesJson());
+  }
+
   /** Adds {@code count} conntrack entries the cleaner actually deleted. */
   public void conntrackEntriesDeleted(long count) {
     conntrackDeleted.inc(count);
@@ -208,7 +225,10 @@ public final class ProxyMetrics implements SyncListener {
     noLocalEndpoints = new NoLocalEndpoints(noLocalInternal.size(), noLocalExternal.size());
   }
 
-  /** Writes every metric of the registry, then the no-local-endpoints gauge, as Prometheus text. */
+  /**
+   * Writes every metric of the registry, then the no-local-endpoints gauge and the userspace
+   * counters (when attached), as Prometheus text.
+   */
   public void writeTextFormat(OutputStream out) throws IOException {
     writer.write(out, registry.scrape());
     NoLocalEndpoints n = noLocalEndpoints;
@@ -221,6 +241,11 @@ public final class ProxyMetrics implements SyncListener {
     BackendStats stats = backendStats;
     if (stats != null) {
       out.write(backendText(stats).getBytes(StandardCharsets.UTF_8));
+    }
+    UserspaceBackend backend = userspace;
+    if (backend != null) {
+      out.write(UserspacePrometheusText.render(backend.metrics().snapshot())
+          .getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -255,7 +255,6 @@ class KubeProxyCommandTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "--proxy-mode|userspace|--proxy-mode: mode 'userspace' is not built into this version (built: nftables, iptables, ipvs)",
         "--proxy-mode|kernelspace|--proxy-mode: unknown mode 'kernelspace'",
         "--cluster-cidr|10.0.0.0/33|--cluster-cidr: '10.0.0.0/33'",
         "--cluster-cidr|10.0.0.0/8,10.1.0.0/16|--cluster-cidr: at most one V4",

@@ -1,0 +1,59 @@
+package dev.kubeproxy.userspace;
+
+import dev.kubeproxy.api.IpFamily;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * A userspace proxy in a child JVM, started by {@link RemoteListeners} inside a lab namespace
+ * ({@code ip netns exec}) so that its listeners and outgoing connections live there. One
+ * command line in ({@link ListenerCodec}), one answer out; it exits when stdin closes.
+ */
+public final class ListenerAgent {
+  public static final String READY = "ready";
+
+  private ListenerAgent() {}
+
+  public static void main(String[] args) throws IOException {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    UserspaceProxy proxy = new UserspaceProxy(UserspaceConfig.defaults().withThreads(2), System::nanoTime);
+    out.println(READY);
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      List<String> f = ListenerCodec.fields(line);
+      try {
+        switch (f.get(0)) {
+          case "put" -> {
+            int s = 1 + ListenerCodec.SPEC_FIELDS;
+            proxy.put(ListenerCodec.spec(f.subList(1, s)), ListenerCodec.endpoints(f.get(s), f.get(s + 1)),
+                ListenerCodec.affinity(f.get(s + 2), f.get(s + 3)));
+            out.println("ok");
+          }
+          case "remove" -> {
+            proxy.remove(ListenerCodec.spec(f.subList(1, 1 + ListenerCodec.SPEC_FIELDS)));
+            out.println("ok");
+          }
+          case "specs" -> {
+            StringBuilder answer = new StringBuilder("ok");
+            for (ListenerSpec spec : proxy.specs(IpFamily.valueOf(f.get(1)))) {
+              answer.append('\n').append(ListenerCodec.spec(spec));
+            }
+            out.println(answer.append("\nend"));
+          }
+          case "close" -> {
+            proxy.close();
+            out.println("ok");
+          }
+          default -> out.println("error unknown command " + f.get(0));
+        }
+      } catch (IOException | RuntimeException e) {
+        out.println("error " + String.valueOf(e.getMessage()).replace('\n', ' '));
+      }
+    }
+    proxy.close();
+  }
+}
