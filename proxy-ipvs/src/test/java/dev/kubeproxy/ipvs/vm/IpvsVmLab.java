@@ -2,6 +2,7 @@ package dev.kubeproxy.ipvs.vm;
 
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.Capability;
 import dev.kubeproxy.model.conformance.Exclusions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,16 @@ final class IpvsVmLab {
   static final BackendUnderTest BACKEND = IpvsUnderTest.INSTANCE;
 
   /** What IPVS cannot do as the suites assert it (proxy-ipvs/README.md, known differences). */
-  static final Exclusions EXCLUSIONS = Exclusions.none();
+  static final Exclusions EXCLUSIONS =
+      Exclusions.of(
+          Capability.NODE_PORT_ON_EVERY_LOCAL_ADDRESS,
+          "IPVS needs a virtual server per address: NodePorts are served on the table's node"
+              + " addresses only, not on every address the node has")
+          .and(
+              Capability.UDP_CONNTRACK_CLEANUP,
+              "IPVS deletes a removed UDP real server at once and, with expire_nodest_conn=1,"
+                  + " the flows it held: a UDP flow moves to the remaining endpoints without a"
+                  + " conntrack cleanup, so the suite's stuck flow never exists");
 
   private IpvsVm vm;
   private long start;
@@ -33,6 +43,11 @@ final class IpvsVmLab {
       throw new IllegalStateException("interrupted while booting the IPVS VM", e);
     }
     return lab.host(new GuestLabHost(vm));
+  }
+
+  /** This class's VM, once {@link #inVm} has booted it. */
+  IpvsVm vm() {
+    return vm;
   }
 
   /** Closes {@code lab} (while the VM still runs), then kills the VM; prints the class's time. */

@@ -17,5 +17,7 @@ public enum Capability {
   /** An established UDP flow follows new rules once its stale conntrack entry is deleted. */
   UDP_CONNTRACK_CLEANUP,
   /** A fresh backend's first full sync replaces live rules without failing a connection. */
-  HITLESS_RESTART
+  HITLESS_RESTART,
+  /** Without nodePortAddresses, a NodePort answers on every local address, not only node IPs. */
+  NODE_PORT_ON_EVERY_LOCAL_ADDRESS
 }
