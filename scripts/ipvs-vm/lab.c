@@ -123,7 +123,7 @@ static void failure(int e, char *out, size_t size) {
   switch (e) {
     case ETIMEDOUT: outcome = "TIMEOUT"; break;
     case ECONNREFUSED: outcome = "REFUSED"; break;
-    case EHOSTUNREACH: case ENETUNREACH: case EACCES: case EPERM: outcome = "UNREACHABLE"; break;
+    case EHOSTUNREACH: case ENETUNREACH: outcome = "UNREACHABLE"; break;
     case ECONNRESET: outcome = "RESET"; break;
     default: outcome = "ERROR";
   }
