@@ -26,7 +26,18 @@ final class IpvsVmLab {
               Capability.UDP_CONNTRACK_CLEANUP,
               "IPVS deletes a removed UDP real server at once and, with expire_nodest_conn=1,"
                   + " the flows it held: a UDP flow moves to the remaining endpoints without a"
-                  + " conntrack cleanup, so the suite's stuck flow never exists");
+                  + " conntrack cleanup, so the suite's stuck flow never exists")
+          .and(
+              Capability.DROP_FROM_NODE,
+              "IPVS takes the node's own packets in LOCAL_OUT, before the filter glue sees"
+                  + " them: to a ClusterIP with internalTrafficPolicy Local and no local endpoint"
+                  + " the node gets ICMP port unreachable, and a LoadBalancer IP answers it"
+                  + " whatever loadBalancerSourceRanges say")
+          .and(
+              Capability.EXTERNAL_LOCAL_SHORT_CIRCUIT,
+              "IPVS holds one real-server list per virtual service: with externalTrafficPolicy"
+                  + " Local a NodePort, ExternalIP or LoadBalancer IP has the local endpoints"
+                  + " only, for pods and the node too");
 
   private IpvsVm vm;
   private long start;
