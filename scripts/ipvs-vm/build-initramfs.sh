@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the IPVS test VM's initramfs at OUT and prints the path of the kernel it belongs to.
 # It holds busybox, iproute2's ip, ipvsadm, ipset, iptables (legacy and nft, with restore and
-# save), conntrack, socat, the guest agent (agent.c, linked statically), each with the
+# save), conntrack, socat, the guest agent (agent.c) and the lab's servers and clients
+# (lab.c), both linked statically, each with the
 # libraries ldd lists, Debian's cloud kernel modules for networking, and /init (init beside
 # this script). Cached: rebuilt only when the kernel version or these files change.
 # Usage: build-initramfs.sh OUT   (needs what scripts/install-test-deps.sh installs)
@@ -21,7 +22,7 @@ if [ -z "$kernel" ]; then
   exit 1
 fi
 kver=${kernel#/boot/vmlinuz-}
-key="$kver $(cat "$here/build-initramfs.sh" "$here/init" "$here/agent.c" | sha256sum | cut -d' ' -f1)"
+key="$kver $(cat "$here/build-initramfs.sh" "$here/init" "$here/agent.c" "$here/lab.c" | sha256sum | cut -d' ' -f1)"
 
 mkdir -p "$(dirname "$out")"
 exec 9>"$out.lock"
@@ -96,6 +97,7 @@ done
 ln -sf ../bin/busybox "$root/usr/sbin/modprobe" # the kernel's module loader path
 
 gcc -static -Os -Wall -Werror -o "$root/usr/sbin/kpj-agent" "$here/agent.c"
+gcc -static -Os -Wall -Werror -o "$root/usr/sbin/kpj-lab" "$here/lab.c"
 install -m 0755 "$here/init" "$root/init"
 
 for file in /etc/protocols /etc/services /etc/ethertypes; do

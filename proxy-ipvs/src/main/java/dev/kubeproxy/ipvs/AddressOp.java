@@ -19,15 +19,22 @@ public record AddressOp(boolean add, IpAddress address) {
     return new AddressOp(false, address);
   }
 
-  /** The line of {@code ip -batch -} that carries it out. */
+  /**
+   * The line of {@code ip -batch -} that carries it out. An IPv6 address is added deprecated
+   * ({@code preferred_lft 0}, and without duplicate address detection): it still receives, but the
+   * kernel never picks it as a source address, which it otherwise would for node traffic (and
+   * masquerade) towards pods whose addresses share a longer prefix with service IPs than with the
+   * node's (two ULAs, say); IPv4 has no such preference.
+   */
   public String line() {
-    int bits = address.family() == IpFamily.V4 ? 32 : 128;
+    boolean v4 = address.family() == IpFamily.V4;
     return "addr "
         + (add ? "add " : "del ")
         + address
         + "/"
-        + bits
+        + (v4 ? 32 : 128)
         + " dev "
-        + IpvsNames.DUMMY_DEVICE;
+        + IpvsNames.DUMMY_DEVICE
+        + (add && !v4 ? " nodad preferred_lft 0" : "");
   }
 }

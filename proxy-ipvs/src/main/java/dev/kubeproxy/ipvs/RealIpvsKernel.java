@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,7 +198,7 @@ public final class RealIpvsKernel implements IpvsKernel {
       IpFamily family,
       ImmutableSet.Builder<String> sets,
       ImmutableSet.Builder<IpsetEntry> members) {
-    Set<String> ours = new java.util.HashSet<>();
+    Set<String> ours = new HashSet<>();
     for (IpsetDef def : IpvsNames.sets(family)) {
       ours.add(def.name());
     }
@@ -231,36 +232,120 @@ public final class RealIpvsKernel implements IpvsKernel {
   /**
    * Removes everything of the mode, as upstream does, going on past what is already gone: the jumps
    * and glue chains, every IPVS virtual service ({@code ipvsadm -C}), the dummy device, then the
-   * ipsets (only once no rule refers to them).
+   * ipsets (only once no rule refers to them). What exists is listed first ({@code iptables-save},
+   * {@code ipset list -n}) and removed in one restore per tool, as every command costs (on a
+   * node, and far more under emulation); if a listing or a restore fails, each object is removed
+   * by its own command instead.
    */
   @Override
   public void cleanup() throws KernelException {
     List<String> failures = new ArrayList<>();
     for (IpFamily family : IpFamily.values()) {
       String iptables = IpvsNames.iptables(family);
-      for (GlueJump j : IpvsGlue.jumps()) {
-        List<String> argv =
-            new ArrayList<>(List.of(iptables, "-w", "-t", j.table(), "-D", j.chain()));
-        argv.addAll(j.args());
-        bestEffort(argv, failures);
-      }
-      for (String flag : List.of("-F", "-X")) {
-        for (String chain : IpvsNames.NAT_CHAINS) {
-          bestEffort(List.of(iptables, "-w", "-t", "nat", flag, chain), failures);
+      try {
+        String script = glueRemoval(runner.run(Command.of(iptables + "-save")).stdout());
+        if (!script.isEmpty()) {
+          runner.run(
+              Command.of(
+                  IpvsRenderer.iptablesRestore(family), script.getBytes(StandardCharsets.UTF_8)));
         }
-        for (String chain : IpvsNames.FILTER_CHAINS) {
-          bestEffort(List.of(iptables, "-w", "-t", "filter", flag, chain), failures);
-        }
+      } catch (CommandException e) {
+        failures.add(e.getMessage());
+        removeGlueOneByOne(iptables, failures);
       }
     }
     bestEffort(List.of("ipvsadm", "-C"), failures);
     bestEffort(List.of("ip", "link", "del", IpvsNames.DUMMY_DEVICE), failures);
-    for (IpFamily family : IpFamily.values()) {
-      for (IpsetDef def : IpvsNames.sets(family)) {
-        bestEffort(List.of("ipset", "destroy", def.name()), failures);
+    try {
+      String script = setRemoval(runner.run(Command.of("ipset", "list", "-n")).stdout());
+      if (!script.isEmpty()) {
+        runner.run(
+            Command.of(List.of("ipset", "restore"), script.getBytes(StandardCharsets.UTF_8)));
+      }
+    } catch (CommandException e) {
+      failures.add(e.getMessage());
+      for (IpFamily family : IpFamily.values()) {
+        for (IpsetDef def : IpvsNames.sets(family)) {
+          bestEffort(List.of("ipset", "destroy", def.name()), failures);
+        }
       }
     }
     log.debug("ipvs cleanup: {} steps found nothing to remove: {}", failures.size(), failures);
+  }
+
+  private void removeGlueOneByOne(String iptables, List<String> failures) {
+    for (GlueJump j : IpvsGlue.jumps()) {
+      List<String> argv = new ArrayList<>(List.of(iptables, "-w", "-t", j.table(), "-D", j.chain()));
+      argv.addAll(j.args());
+      bestEffort(argv, failures);
+    }
+    for (String flag : List.of("-F", "-X")) {
+      for (String chain : IpvsNames.NAT_CHAINS) {
+        bestEffort(List.of(iptables, "-w", "-t", "nat", flag, chain), failures);
+      }
+      for (String chain : IpvsNames.FILTER_CHAINS) {
+        bestEffort(List.of(iptables, "-w", "-t", "filter", flag, chain), failures);
+      }
+    }
+  }
+
+  /**
+   * The {@code iptables-restore --noflush} input that removes, from an {@code iptables-save}
+   * listing, our jumps and glue chains that it holds: per table, each glue chain flushed (a
+   * declaration), each jump deleted, then each chain deleted; empty when nothing is there.
+   */
+  static String glueRemoval(String save) {
+    Map<String, List<String>> chains = new LinkedHashMap<>();
+    Map<String, List<String>> jumps = new LinkedHashMap<>();
+    Map<String, Set<String>> ours =
+        Map.of(
+            "nat", Set.copyOf(IpvsNames.NAT_CHAINS),
+            "filter", Set.copyOf(IpvsNames.FILTER_CHAINS));
+    Set<String> jumpLines = new HashSet<>();
+    for (GlueJump j : IpvsGlue.jumps()) {
+      jumpLines.add(j.table() + " -A " + j.chain() + " " + IpvsRenderer.join(j.args()));
+    }
+    String table = "";
+    for (String line : save.lines().map(String::strip).toList()) {
+      if (line.startsWith("*")) {
+        table = line.substring(1);
+      } else if (line.startsWith(":") && ours.containsKey(table)) {
+        String chain = line.substring(1).split("\\s+")[0];
+        if (ours.get(table).contains(chain)) {
+          chains.computeIfAbsent(table, t -> new ArrayList<>()).add(chain);
+        }
+      } else if (jumpLines.contains(table + " " + line)) {
+        jumps.computeIfAbsent(table, t -> new ArrayList<>()).add("-D" + line.substring(2));
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String t : List.of("nat", "filter")) {
+      List<String> c = chains.getOrDefault(t, List.of());
+      List<String> j = jumps.getOrDefault(t, List.of());
+      if (c.isEmpty() && j.isEmpty()) {
+        continue;
+      }
+      out.append('*').append(t).append('\n');
+      c.forEach(chain -> out.append(':').append(chain).append(" - [0:0]\n"));
+      j.forEach(jump -> out.append(jump).append('\n'));
+      c.forEach(chain -> out.append("-X ").append(chain).append('\n'));
+      out.append("COMMIT\n");
+    }
+    return out.toString();
+  }
+
+  /** The {@code ipset restore} input that destroys those of our sets {@code ipset list -n} names. */
+  static String setRemoval(String names) {
+    Set<String> present = Set.copyOf(names.lines().map(String::strip).toList());
+    StringBuilder out = new StringBuilder();
+    for (IpFamily family : IpFamily.values()) {
+      for (IpsetDef def : IpvsNames.sets(family)) {
+        if (present.contains(def.name())) {
+          out.append("destroy ").append(def.name()).append('\n');
+        }
+      }
+    }
+    return out.toString();
   }
 
   private void bestEffort(List<String> argv, List<String> failures) {

@@ -73,6 +73,9 @@ class IpvsTransactionTest {
         .isEqualTo("addr add 10.96.0.10/32 dev kube-ipvs0");
     assertThat(AddressOp.delete(IpAddress.parse("fd00:96::10")).line())
         .isEqualTo("addr del fd00:96::10/128 dev kube-ipvs0");
+    assertThat(AddressOp.add(IpAddress.parse("fd00:96::10")).line())
+        .as("IPv6 service addresses are never picked as a source")
+        .isEqualTo("addr add fd00:96::10/128 dev kube-ipvs0 nodad preferred_lft 0");
   }
 
   @Test

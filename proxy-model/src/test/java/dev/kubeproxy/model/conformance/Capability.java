@@ -10,6 +10,8 @@ public enum Capability {
   REJECT,
   /** What must be dropped (Local policy, no local endpoint; source out of range) times out. */
   DROP,
+  /** The same holds for what the node itself sends (filtered before its packets leave it). */
+  DROP_FROM_NODE,
   /** An endpoint sees the client's own address wherever no masquerade is due (pods, eTP=Local). */
   SOURCE_PRESERVED,
   /** Each new connection restarts the client's ClientIP affinity timeout. */
@@ -17,5 +19,12 @@ public enum Capability {
   /** An established UDP flow follows new rules once its stale conntrack entry is deleted. */
   UDP_CONNTRACK_CLEANUP,
   /** A fresh backend's first full sync replaces live rules without failing a connection. */
-  HITLESS_RESTART
+  HITLESS_RESTART,
+  /**
+   * Pods and the node reaching an externalTrafficPolicy Local frontend (NodePort, ExternalIP,
+   * LoadBalancer IP) get the cluster-wide endpoints, as from inside the cluster.
+   */
+  EXTERNAL_LOCAL_SHORT_CIRCUIT,
+  /** Without nodePortAddresses, a NodePort answers on every local address, not only node IPs. */
+  NODE_PORT_ON_EVERY_LOCAL_ADDRESS
 }

@@ -243,6 +243,47 @@ public abstract class PolicyConformanceSuite extends LabSuite {
   }
 
   @Test
+  @DisplayName("eTP=Local from a pod: the ExternalIP short-circuits to every endpoint")
+  @Requires(Capability.EXTERNAL_LOCAL_SHORT_CIRCUIT)
+  void externalLocalFromAPodReachesEveryEndpoint() throws Exception {
+    cluster.apply(localExternal("local-sc"), slice("local-sc", IpFamily.V4, epA, epR));
+
+    List<Reply> fromPod = lab.tcpRequests(client.netns(), null, EXTERNAL_IP, PORT, 40, ANSWER);
+
+    assertThat(servers(fromPod)).isEqualTo(names(epA, epR));
+  }
+
+  @Test
+  @DisplayName("the node's own packets are dropped too: iTP=Local without local endpoint, LB ranges")
+  @Requires(Capability.DROP_FROM_NODE)
+  void nodeTrafficIsDroppedToo() throws Exception {
+    cluster.apply(
+        service("itp-node", "10.96.1.22").internalTrafficPolicy("Local").build(),
+        slice("itp-node", IpFamily.V4, epR),
+        Service.builder(LabCluster.NAMESPACE, "fw-node")
+            .type("LoadBalancer")
+            .clusterIp("10.96.1.41")
+            .port("tcp", "TCP", PORT, 30092)
+            .loadBalancerIngress(LB_IP.toString())
+            .loadBalancerSourceRange(NetnsLab.outsideClientIp(IpFamily.V4, 0) + "/32")
+            .build(),
+        slice("fw-node", IpFamily.V4, epA, epR));
+
+    Reply noLocal =
+        lab.tcpRequest(lab.nodeNs(), IpAddress.parse("10.96.1.22"), PORT, DROP_WAIT);
+    Reply outOfRange = lab.tcpRequest(lab.nodeNs(), NetnsLab.NODE_IP, LB_IP, PORT, DROP_WAIT);
+
+    // Dropped in the node's OUTPUT path, a connect fails at once with EPERM instead.
+    for (Reply reply : List.of(noLocal, outOfRange)) {
+      assertThat(
+              reply.outcome() == Outcome.TIMEOUT
+                  || reply.text().contains("Operation not permitted"))
+          .as("%s", reply)
+          .isTrue();
+    }
+  }
+
+  @Test
   @DisplayName("terminating fallback: with no ready endpoint, serving terminating ones get traffic")
   void terminatingFallback() throws Exception {
     var slice = LabCluster.sliceBuilder("draining", IpFamily.V4);

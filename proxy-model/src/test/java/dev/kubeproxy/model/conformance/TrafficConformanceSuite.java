@@ -157,14 +157,22 @@ public abstract class TrafficConformanceSuite extends LabSuite {
 
     List<Reply> tcp = lab.tcpRequests(lab.outsideNs(), null, node, 30080, 30, ANSWER);
     List<Reply> udp = lab.udpRequests(lab.outsideNs(), null, 0, node, 30080, 30, ANSWER);
-    // Without nodePortAddresses every local address is a NodePort address.
-    Reply secondary =
-        lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_SECONDARY_IP, 30080, ANSWER);
 
     assertThat(servers(tcp)).isEqualTo(names(epA, epR));
     assertThat(servers(udp)).isEqualTo(names(epA, epR));
     assertThat(tcp).allMatch(r -> r.seenSource().equals(node));
     assertThat(udp).allMatch(r -> r.seenSource().equals(node));
+  }
+
+  @Test
+  @DisplayName("Without nodePortAddresses every local address is a NodePort address")
+  @Requires(Capability.NODE_PORT_ON_EVERY_LOCAL_ADDRESS)
+  void nodePortOnEveryLocalAddress() throws Exception {
+    cluster.apply(nodePortService(), slice("np", IpFamily.V4, epA, epR));
+
+    Reply secondary =
+        lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_SECONDARY_IP, 30080, ANSWER);
+
     assertThat(secondary.outcome()).as("%s", secondary).isEqualTo(Outcome.ANSWERED);
   }
 

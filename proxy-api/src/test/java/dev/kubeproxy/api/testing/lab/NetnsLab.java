@@ -13,29 +13,20 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandResult;
 import dev.kubeproxy.api.command.CommandRunner;
-import dev.kubeproxy.api.command.ProcessCommandRunner;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -80,10 +71,12 @@ import java.util.regex.Pattern;
  * deletes them (also from a shutdown hook), and {@link #cleanupLeftovers()} deletes those a dead
  * JVM left behind.
  *
- * <p>Each namespace that serves or sends test traffic runs one {@link LabAgent} JVM (pods, node
- * and outside start theirs in parallel during {@link Builder#build()}, the remote node's on first
- * use); servers answer {@code NAME SOURCE-IP}, so a test sees which endpoint answered and
- * whether the client was masqueraded.
+ * <p>Each namespace that serves or sends test traffic has one agent (pods, node and outside
+ * start theirs in parallel during {@link Builder#build()}, the remote node's on first use); on
+ * this machine it is a {@link LabAgent} JVM, on another {@link LabHost} (a VM's guest) whatever
+ * that host runs. Servers answer {@code NAME SOURCE-IP}, so a test sees which endpoint answered
+ * and whether the client was masqueraded. Leftover cleanup and the shutdown hook apply to labs
+ * on this machine only.
  */
 public final class NetnsLab implements AutoCloseable {
   /** The node's address on its external link: NodePort and node-source tests use it. */
@@ -120,7 +113,6 @@ public final class NetnsLab implements AutoCloseable {
   private static final Set<NetnsLab> OPEN = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Duration AGENT_START_TIMEOUT = Duration.ofSeconds(20);
 
   private final String prefix;
   private final String node;
@@ -128,12 +120,16 @@ public final class NetnsLab implements AutoCloseable {
   private final String remoteNode;
   private final ImmutableMap<String, Pod> pods;
   private final ImmutableList<String> namespaces;
-  private final CommandRunner runner = new ProcessCommandRunner();
-  private final Map<String, Agent> agents = new ConcurrentHashMap<>();
+  private final LabHost host;
+  private final CommandRunner runner;
+  private final Map<String, LabHost.Agent> agents = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ExecutorService executor;
 
-  private NetnsLab(String prefix, List<String> localPods, List<String> remotePods) {
+  private NetnsLab(
+      LabHost host, String prefix, List<String> localPods, List<String> remotePods) {
+    this.host = host;
+    this.runner = host.runner();
     this.prefix = prefix;
     this.node = prefix + "node";
     this.outside = prefix + "outside";
@@ -180,8 +176,15 @@ public final class NetnsLab implements AutoCloseable {
   public static final class Builder {
     private final List<String> localPods = new ArrayList<>();
     private final List<String> remotePods = new ArrayList<>();
+    private LabHost host = LabHost.local();
 
     private Builder() {}
+
+    /** Builds the lab on {@code host} instead of this machine (e.g. in a VM's guest). */
+    public Builder host(LabHost host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
 
     /** A pod on the lab's node (a client, or a local endpoint). */
     public Builder localPod(String name) {
@@ -212,10 +215,14 @@ public final class NetnsLab implements AutoCloseable {
      * @throws CommandException when an {@code ip} or {@code sysctl} command fails
      */
     public NetnsLab build() throws CommandException {
-      cleanupLeftovers();
-      NetnsLab lab = new NetnsLab(newPrefix(), localPods, remotePods);
-      installShutdownHook();
-      OPEN.add(lab);
+      if (host.isLocal()) {
+        cleanupLeftovers();
+      }
+      NetnsLab lab = new NetnsLab(host, newPrefix(), localPods, remotePods);
+      if (host.isLocal()) {
+        installShutdownHook();
+        OPEN.add(lab);
+      }
       try {
         lab.create();
         return lab;
@@ -597,9 +604,9 @@ public final class NetnsLab implements AutoCloseable {
     checkState(answer.equals("ok"), "lab agent: %s", answer);
   }
 
-  private Agent agent(String ns) {
+  private LabHost.Agent agent(String ns) {
     checkOwned(ns);
-    return agents.computeIfAbsent(ns, this::startAgent);
+    return agents.computeIfAbsent(ns, n -> host.startAgent(n, agentName(n)));
   }
 
   private String agentName(String ns) {
@@ -615,122 +622,6 @@ public final class NetnsLab implements AutoCloseable {
     return ns.substring((prefix + "pod-").length());
   }
 
-  private Agent startAgent(String ns) {
-    try {
-      Path classes =
-          Path.of(LabAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      Path log = Files.createTempFile(ns + "-agent", ".log");
-      List<String> argv =
-          List.of(
-              "ip", "netns", "exec", ns,
-              java.toString(),
-              "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData",
-              "-cp", classes.toString(),
-              LabAgent.class.getName(),
-              agentName(ns));
-      Process process =
-          new ProcessBuilder(argv)
-              .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
-      Agent agent = new Agent(ns, process, log);
-      agent.awaitReady();
-      return agent;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the lab agent in " + ns, e);
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** A running {@link LabAgent}: one request line in, one answer line out. */
-  private static final class Agent {
-    private final String ns;
-    private final Process process;
-    private final Path log;
-    private final OutputStream stdin;
-    private final BufferedReader stdout;
-
-    Agent(String ns, Process process, Path log) {
-      this.ns = ns;
-      this.process = process;
-      this.log = log;
-      this.stdin = process.getOutputStream();
-      this.stdout =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    }
-
-    void awaitReady() throws IOException {
-      // A thread of its own: the common pool may have one thread, and agents start in parallel.
-      CompletableFuture<String> first =
-          CompletableFuture.supplyAsync(
-              this::readLine,
-              runnable -> {
-                Thread t = new Thread(runnable, ns + "-agent-start");
-                t.setDaemon(true);
-                t.start();
-              });
-      String line;
-      try {
-        line = first.get(AGENT_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        line = null;
-      }
-      if (!LabAgent.READY.equals(line)) {
-        String log = logText();
-        kill();
-        awaitExit();
-        throw new IOException("lab agent in " + ns + " did not start (" + line + "): " + log);
-      }
-    }
-
-    synchronized String call(String request) {
-      try {
-        stdin.write((request + "\n").getBytes(StandardCharsets.UTF_8));
-        stdin.flush();
-      } catch (IOException e) {
-        throw new UncheckedIOException("lab agent in " + ns + " is gone: " + logText(), e);
-      }
-      String answer = readLine();
-      checkState(answer != null, "lab agent in %s exited: %s", ns, logText());
-      return answer;
-    }
-
-    private String readLine() {
-      try {
-        return stdout.readLine();
-      } catch (IOException e) {
-        return null;
-      }
-    }
-
-    private String logText() {
-      try {
-        return Files.readString(log);
-      } catch (IOException e) {
-        return "(no log)";
-      }
-    }
-
-    void kill() {
-      process.destroyForcibly();
-    }
-
-    void awaitExit() {
-      try {
-        process.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      try {
-        Files.deleteIfExists(log);
-      } catch (IOException e) {
-        // A temp file; harmless if it stays.
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- teardown
 
   /**
@@ -743,11 +634,10 @@ public final class NetnsLab implements AutoCloseable {
       return;
     }
     try {
-      // Kill all first, then wait: agents keep no state worth a graceful exit.
-      agents.values().forEach(Agent::kill);
-      agents.values().forEach(Agent::awaitExit);
+      // Agents keep no state worth a graceful exit.
+      agents.values().forEach(LabHost.Agent::close);
       agents.clear();
-      deleteNamespaces(runner, namespaces);
+      deleteNamespaces(host, namespaces);
     } finally {
       executor.shutdownNow();
       OPEN.remove(this);
@@ -766,9 +656,9 @@ public final class NetnsLab implements AutoCloseable {
    * @return the names deleted
    */
   public static List<String> cleanupLeftovers() {
-    CommandRunner runner = new ProcessCommandRunner();
+    LabHost local = LabHost.local();
     List<String> stale = new ArrayList<>();
-    for (String ns : listNamespaces(runner)) {
+    for (String ns : listNamespaces(local.runner())) {
       Matcher m = OWNED_NAME.matcher(ns);
       if (m.matches()) {
         long pid = Long.parseLong(m.group(1));
@@ -782,14 +672,14 @@ public final class NetnsLab implements AutoCloseable {
       }
     }
     if (!stale.isEmpty()) {
-      deleteNamespaces(runner, stale);
+      deleteNamespaces(local, stale);
     }
     return stale;
   }
 
   /** The names {@code ip netns list} shows. */
   public static List<String> listNamespaces() {
-    return listNamespaces(new ProcessCommandRunner());
+    return listNamespaces(LabHost.local().runner());
   }
 
   private static List<String> listNamespaces(CommandRunner runner) {
@@ -807,16 +697,19 @@ public final class NetnsLab implements AutoCloseable {
     }
   }
 
-  private static void deleteNamespaces(CommandRunner runner, List<String> names) {
+  private static void deleteNamespaces(LabHost host, List<String> names) {
+    CommandRunner runner = host.runner();
     // A namespace lives on while a process runs in it: kill stragglers before deleting.
     for (String ns : names) {
       try {
         String pids = runner.run(Command.of("ip", "netns", "pids", ns)).stdout();
+        List<Long> found = new ArrayList<>();
         for (String pid : pids.split("\\s+")) {
           if (!pid.isBlank()) {
-            ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+            found.add(Long.parseLong(pid));
           }
         }
+        host.kill(found);
       } catch (CommandException e) {
         // Already gone, or never created: the delete below reports real problems.
       }

@@ -1,0 +1,34 @@
+package dev.kubeproxy.ipvs.vm;
+
+import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.Exclusions;
+import dev.kubeproxy.model.conformance.TrafficConformanceSuite;
+import org.junit.jupiter.api.AfterAll;
+
+/** The traffic conformance suite on the IPVS backend, in one IPVS VM for the class. */
+@KernelTest
+class IpvsTrafficKernelTest extends TrafficConformanceSuite {
+  private final IpvsVmLab vm = new IpvsVmLab();
+
+  @Override
+  protected BackendUnderTest backendUnderTest() {
+    return IpvsVmLab.BACKEND;
+  }
+
+  @Override
+  protected Exclusions exclusions() {
+    return IpvsVmLab.EXCLUSIONS;
+  }
+
+  @Override
+  protected NetnsLab.Builder labBuilder() {
+    return vm.inVm(super.labBuilder());
+  }
+
+  @AfterAll
+  void killVm() {
+    vm.close(lab, getClass());
+  }
+}
