@@ -112,7 +112,8 @@ public final class KubeProxyCommand implements Callable<Integer> {
     }
     ManifestSource manifests = null;
     if (config.manifests() != null) {
-      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
+      // Embedded, the endpoints are often local servers on loopback.
+      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName(), !bind.isEmpty());
       ManifestSnapshot snapshot = manifests.load();
       Node own = snapshot.node(config.proxy().nodeName());
       log.info(

@@ -92,8 +92,20 @@ public final class KubernetesConverter {
    * defaults in the builder.
    */
   public static EndpointSlice endpointSlice(V1EndpointSlice slice) {
+    return endpointSlice(slice, false);
+  }
+
+  /**
+   * As {@link #endpointSlice(V1EndpointSlice)}; {@code allowLoopback} admits loopback endpoint
+   * addresses (the API server refuses them; a userspace proxy embedded on a workstation, fed
+   * local manifests, needs them).
+   */
+  public static EndpointSlice endpointSlice(V1EndpointSlice slice, boolean allowLoopback) {
     V1ObjectMeta meta = metadata(slice.getMetadata());
     EndpointSlice.Builder b = EndpointSlice.builder(meta.getNamespace(), meta.getName());
+    if (allowLoopback) {
+      b.allowLoopback();
+    }
     labels(meta).forEach(b::label);
     b.addressType(slice.getAddressType());
     for (DiscoveryV1EndpointPort port : nullToEmpty(slice.getPorts())) {

@@ -60,10 +60,19 @@ final class ManifestReader {
 
   private final StrictBinding binding = new StrictBinding();
 
-  private ManifestReader() {}
+  private final boolean allowLoopbackEndpoints;
+
+  private ManifestReader(boolean allowLoopbackEndpoints) {
+    this.allowLoopbackEndpoints = allowLoopbackEndpoints;
+  }
 
   static ManifestReader create() {
-    return new ManifestReader();
+    return new ManifestReader(false);
+  }
+
+  /** A reader that also admits loopback endpoint addresses (embedded userspace mode). */
+  static ManifestReader allowingLoopbackEndpoints() {
+    return new ManifestReader(true);
   }
 
   /** Reads every manifest file of {@code directory}; throws if the directory is unreadable. */
@@ -296,7 +305,8 @@ final class ManifestReader {
 
   private void readSlice(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "EndpointSlice", namespacedId(map), V1EndpointSlice.class,
-        KubernetesConverter::endpointSlice, s -> acc.slice(file, where, s), acc.rejectedSlices,
+        slice -> KubernetesConverter.endpointSlice(slice, allowLoopbackEndpoints),
+        s -> acc.slice(file, where, s), acc.rejectedSlices,
         acc);
   }
 

@@ -36,7 +36,7 @@ public final class ManifestSource {
 
   private final Path directory;
   private final String nodeName;
-  private final ManifestReader reader = ManifestReader.create();
+  private final ManifestReader reader;
 
   // What the tracker holds now; guarded by this.
   private Map<NamespacedName, Service> fedServices = Map.of();
@@ -52,8 +52,18 @@ public final class ManifestSource {
    * @param nodeName this proxy's node: the one Node object fed to the tracker
    */
   public ManifestSource(Path directory, String nodeName) {
+    this(directory, nodeName, false);
+  }
+
+  /**
+   * @param allowLoopbackEndpoints admit loopback endpoint addresses, for the userspace proxy
+   *     embedded on a workstation ({@code --userspace-bind}); the API server refuses them
+   */
+  public ManifestSource(Path directory, String nodeName, boolean allowLoopbackEndpoints) {
     this.directory = checkNotNull(directory, "directory");
     this.nodeName = checkNotNull(nodeName, "nodeName");
+    this.reader = allowLoopbackEndpoints
+        ? ManifestReader.allowingLoopbackEndpoints() : ManifestReader.create();
   }
 
   public Path directory() {
