@@ -260,6 +260,7 @@ class BinaryKernelTest {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
+            "--proxy-mode", "nftables",
             "--manifests", manifests.toString(),
             "--hostname-override", NODE,
             "--node-ip", NetnsLab.NODE_IP.toString(),

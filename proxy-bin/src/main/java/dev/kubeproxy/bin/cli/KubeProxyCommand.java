@@ -42,10 +42,12 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(
       names = "--proxy-mode",
       paramLabel = "MODE",
-      description = "nftables (default) or iptables; ipvs and userspace are not built yet and are refused.")
+      description = "iptables (default, as upstream on Linux) or nftables; ipvs and userspace are not built yet and are refused.")
   String proxyMode;
 
   @Mixin NodeOptions node;
+
+  @Mixin UpstreamOptions upstream;
 
   @Option(
       names = "--bind-address",
@@ -71,8 +73,13 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "URL", description = "API server address (overrides the kubeconfig's).")
   String master;
 
-  @Option(names = "--cleanup", description = "Remove every rule this proxy owns, then exit.")
-  boolean cleanup;
+  @Option(
+      names = "--cleanup",
+      arity = "0..1",
+      fallbackValue = "true",
+      paramLabel = "BOOL",
+      description = "Remove every rule this proxy owns, then exit.")
+  Boolean cleanup;
 
   @Option(names = "--once", description = "Sync once, then exit (0 on success, non-zero with the reason on failure).")
   boolean once;
@@ -106,12 +113,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   /** Merges flags and the config file; invalid values become a usage error naming the flag. */
   public EffectiveConfig effectiveConfig() {
-    FlagValues flags =
-        new FlagValues(
-            proxyMode, node.hostnameOverride, node.clusterCidr, node.detectLocalMode,
-            node.bridgeInterface, node.interfaceNamePrefix, node.nodePortAddresses,
-            node.masqueradeAll, bindAddress, healthzBindAddress, metricsBindAddress, kubeconfig,
-            master, node.nodeIps, node.manifests, once, dryRun, cleanup);
+    FlagValues flags = ParsedFlags.of(spec);
     return resolve(spec, node, flags, hostname);
   }
 
@@ -121,11 +123,12 @@ public final class KubeProxyCommand implements Callable<Integer> {
     try {
       KubeProxyConfiguration file =
           node.config == null ? KubeProxyConfiguration.EMPTY : KubeProxyConfiguration.load(node.config);
-      file.warnings().forEach(log::warn);
       if (node.manifests != null && !Files.isDirectory(node.manifests)) {
         throw new ConfigException("--manifests: " + node.manifests + " is not a directory");
       }
-      return ConfigResolver.resolve(flags, file, hostname);
+      EffectiveConfig config = ConfigResolver.resolve(flags, file, hostname);
+      config.warnings().forEach(log::warn);
+      return config;
     } catch (ConfigException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
