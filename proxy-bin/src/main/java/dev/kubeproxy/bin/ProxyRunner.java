@@ -11,8 +11,13 @@ import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.api.command.ProcessCommandRunner;
 import dev.kubeproxy.bin.cli.TraceRequest;
 import dev.kubeproxy.bin.config.BackendRegistry;
+import dev.kubeproxy.bin.config.ConfigFileWatch;
+import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.manifest.ManifestSource;
+import dev.kubeproxy.bin.node.HostNodeFiles;
+import dev.kubeproxy.bin.node.NodeFiles;
+import dev.kubeproxy.bin.node.NodeSetup;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.bin.server.Servers;
 import dev.kubeproxy.model.ChangeTracker;
@@ -27,10 +32,14 @@ import dev.kubeproxy.model.trace.Packet;
 import dev.kubeproxy.model.trace.Trace;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -50,16 +59,25 @@ public final class ProxyRunner {
         throw new CommandException(command, "--dry-run runs no command", null);
       };
 
+  private static final Duration CONFIG_FILE_POLL = Duration.ofSeconds(2);
+
   private final PrintWriter out;
   private final PrintWriter err;
+  private final NodeFiles nodeFiles;
 
   /**
    * @param out where {@code --dry-run} and {@code trace} print their results
    * @param err where the one-line failure reason goes
    */
   public ProxyRunner(PrintWriter out, PrintWriter err) {
+    this(out, err, new HostNodeFiles());
+  }
+
+  /** As {@link #ProxyRunner(PrintWriter, PrintWriter)}, with node setup writing to {@code nodeFiles}. */
+  public ProxyRunner(PrintWriter out, PrintWriter err, NodeFiles nodeFiles) {
     this.out = out;
     this.err = err;
+    this.nodeFiles = nodeFiles;
   }
 
   /**
@@ -67,6 +85,13 @@ public final class ProxyRunner {
    * loaded once), or null to use the API server. Returns the process exit code.
    */
   public int run(EffectiveConfig config, ManifestSource manifests) {
+    if (config.switches().writeConfigTo() != null) {
+      return writeConfig(config);
+    }
+    if (config.switches().initOnly()) {
+      // As upstream's --init-only: the setup that needs full root, then exit.
+      return setUpNode(config) ? 0 : 1;
+    }
     Optional<BackendProvider> provider = BackendRegistry.provider(config.mode());
     if (provider.isEmpty()) {
       return fail("mode '" + config.mode().flagValue() + "' is not built into this version (built: "
@@ -85,6 +110,10 @@ public final class ProxyRunner {
       Optional<String> problem = provider.get().preflight(context);
       if (problem.isPresent()) {
         return fail(problem.get());
+      }
+      // A long-running proxy tunes the node first, as upstream; --once only syncs.
+      if (!config.once() && !setUpNode(config)) {
+        return 1;
       }
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
@@ -141,8 +170,13 @@ public final class ProxyRunner {
       Runnable changed,
       BooleanSupplier nodeEligible) {
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean configChanged = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-    try (Servers servers = Servers.start(config, proxy, metrics)) {
+    try (Servers servers = Servers.start(config, proxy, metrics);
+        ConfigFileWatch watch = watchConfigFile(config, () -> {
+          configChanged.set(true);
+          stopped.countDown();
+        })) {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables(), event.changedKeys()));
       listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
       proxy.start();
@@ -158,7 +192,37 @@ public final class ProxyRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return 0;
+    // As upstream: a changed config file ends the process, to be restarted with the new one.
+    return configChanged.get() ? fail(ConfigFileWatch.UPDATED) : 0;
+  }
+
+  private static ConfigFileWatch watchConfigFile(EffectiveConfig config, Runnable changed)
+      throws IOException {
+    return config.configFile() == null
+        ? null
+        : ConfigFileWatch.start(config.configFile(), CONFIG_FILE_POLL, changed);
+  }
+
+  /** Node setup (oom_score_adj, conntrack sysctls); false, with the reason printed, when it fails. */
+  private boolean setUpNode(EffectiveConfig config) {
+    try {
+      new NodeSetup(nodeFiles).apply(config.nodeSetup());
+      return true;
+    } catch (IOException e) {
+      fail("node setup failed: " + e.getMessage());
+      return false;
+    }
+  }
+
+  private int writeConfig(EffectiveConfig config) {
+    Path to = config.switches().writeConfigTo();
+    try {
+      Files.writeString(to, ConfigWriter.toYaml(config), StandardCharsets.UTF_8);
+      log.info("Wrote configuration to {}", to);
+      return 0;
+    } catch (IOException e) {
+      return fail("--write-config-to: cannot write " + to + ": " + e.getMessage());
+    }
   }
 
   /**

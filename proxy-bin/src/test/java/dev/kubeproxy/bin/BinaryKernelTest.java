@@ -177,12 +177,21 @@ class BinaryKernelTest {
     Http mode = curl("http://" + METRICS + "/proxyMode");
     assertThat(mode.body().strip()).isEqualTo("nftables");
 
+    // nftables mode defaults --nodeport-addresses to primary (as upstream), so the health
+    // servers listen on the node's primary IP (they listened on 127.0.0.1 too with "all").
     Http local =
-        awaitHttp("http://127.0.0.1:" + LOCAL_HEALTH_PORT + "/", h -> h.code() == 200);
+        awaitHttp("http://" + NetnsLab.NODE_IP + ":" + LOCAL_HEALTH_PORT + "/", h -> h.code() == 200);
     assertThat(local.body()).contains("\"localEndpoints\":1").contains("\"name\":\"lb-local\"");
-    Http remote = awaitHttp("http://127.0.0.1:" + REMOTE_HEALTH_PORT + "/", h -> h.code() > 0);
+    Http remote =
+        awaitHttp("http://" + NetnsLab.NODE_IP + ":" + REMOTE_HEALTH_PORT + "/", h -> h.code() > 0);
     assertThat(remote.code()).as("%s", remote).isEqualTo(503);
     assertThat(remote.body()).contains("\"localEndpoints\":0");
+    // Node setup ran in the lab's node namespace: the per-namespace conntrack timeouts are
+    // upstream's defaults there (nf_conntrack_max is left alone: see binaryArgs).
+    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
+        .stdout().strip()).isEqualTo("86400");
+    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_close_wait")
+        .stdout().strip()).isEqualTo("3600");
 
     Pod client = lab.pod("client");
     List<Reply> before =
@@ -261,6 +270,9 @@ class BinaryKernelTest {
     args.addAll(
         List.of(
             "--proxy-mode", "nftables",
+            // nf_conntrack_max and the hash size are not per network namespace on every
+            // kernel: a test never sets them.
+            "--conntrack-max-per-core", "0",
             "--manifests", manifests.toString(),
             "--hostname-override", NODE,
             "--node-ip", NetnsLab.NODE_IP.toString(),

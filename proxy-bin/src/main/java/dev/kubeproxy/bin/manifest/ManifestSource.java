@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ public final class ManifestSource {
 
   private final Path directory;
   private final String nodeName;
+  private final UnaryOperator<Node> nodeView;
   private final ManifestReader reader = ManifestReader.create();
 
   // What the tracker holds now; guarded by this.
@@ -52,8 +54,17 @@ public final class ManifestSource {
    * @param nodeName this proxy's node: the one Node object fed to the tracker
    */
   public ManifestSource(Path directory, String nodeName) {
+    this(directory, nodeName, UnaryOperator.identity());
+  }
+
+  /**
+   * @param nodeView how this proxy sees its Node before the tracker gets it (e.g. a
+   *     {@code --bind-address} replacing its primary IP)
+   */
+  public ManifestSource(Path directory, String nodeName, UnaryOperator<Node> nodeView) {
     this.directory = checkNotNull(directory, "directory");
     this.nodeName = checkNotNull(nodeName, "nodeName");
+    this.nodeView = checkNotNull(nodeView, "nodeView");
   }
 
   public Path directory() {
@@ -98,7 +109,7 @@ public final class ManifestSource {
         kept(snapshot.slices(), fedSlices, snapshot.rejectedSlices());
     feedDifference(slices, fedSlices, tracker::upsertEndpointSlice, tracker::deleteEndpointSlice);
 
-    Node node = snapshot.node(nodeName);
+    Node node = nodeView.apply(snapshot.node(nodeName));
     if (node == null && snapshot.rejectedNodes().contains(nodeName)) {
       node = fedNode;
     }

@@ -4,6 +4,8 @@ import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.io.IOException;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null)
@@ -11,6 +13,7 @@ import java.time.Clock;
  * answer ({@code --nodeport-addresses} as resolved for the node; every address when unset).
  */
 public final class Servers implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Servers.class);
   private final HealthzServer healthz;
   private final MetricsServer metrics;
   private final ServiceHealthServers serviceHealth;
@@ -27,13 +30,21 @@ public final class Servers implements AutoCloseable {
     MetricsServer metrics = null;
     try {
       if (config.healthzBindAddress() != null) {
-        healthz =
-            HealthzServer.start(
-                config.healthzBindAddress(), proxy::status, config.syncPeriod(),
-                Clock.systemUTC(), proxyMetrics.registry());
+        try {
+          healthz =
+              HealthzServer.start(
+                  config.healthzBindAddress(), proxy::status, config.syncPeriod(),
+                  Clock.systemUTC(), proxyMetrics.registry());
+        } catch (IOException e) {
+          softFail(config, "healthz", config.healthzBindAddress(), e);
+        }
       }
       if (config.metricsBindAddress() != null) {
-        metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
+        try {
+          metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
+        } catch (IOException e) {
+          softFail(config, "metrics", config.metricsBindAddress(), e);
+        }
       }
       ServiceHealthServers serviceHealth =
           ServiceHealthServers.following(
@@ -46,6 +57,19 @@ public final class Servers implements AutoCloseable {
       closeQuietly(metrics);
       throw e;
     }
+  }
+
+  /**
+   * A server that cannot bind stops the start only with {@code bindAddressHardFail}; otherwise
+   * it is logged and the proxy runs without it, as upstream.
+   */
+  private static void softFail(EffectiveConfig config, String server, Object address, IOException e)
+      throws IOException {
+    if (config.bindAddressHardFail()) {
+      throw new IOException(server + " server on " + address + ": " + e.getMessage(), e);
+    }
+    log.error("{} server failed to bind {}: {}; running without it (bindAddressHardFail is off)",
+        server, address, e.getMessage());
   }
 
   /** Tells healthz whether the node may take traffic (no-op when healthz is off). */
