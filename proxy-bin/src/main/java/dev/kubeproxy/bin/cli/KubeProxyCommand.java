@@ -10,7 +10,10 @@ import dev.kubeproxy.bin.config.FlagValues;
 import dev.kubeproxy.bin.config.Hostname;
 import dev.kubeproxy.bin.config.KubeProxyConfiguration;
 import dev.kubeproxy.bin.manifest.ManifestSnapshot;
+import dev.kubeproxy.bin.log.LogOutput;
 import dev.kubeproxy.bin.manifest.ManifestSource;
+import dev.kubeproxy.bin.node.HostNodeFiles;
+import dev.kubeproxy.bin.node.NodeFiles;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -91,12 +94,16 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   public Supplier<String> hostname = Hostname::os;
 
+  /** Where node setup reads and writes kernel files; tests put a fake here. */
+  public NodeFiles nodeFiles = new HostNodeFiles();
+
   @Override
   public Integer call() {
     EffectiveConfig config = effectiveConfig();
+    start(config);
     ManifestSource manifests = null;
     if (config.manifests() != null) {
-      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
+      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName(), config::withBindAddress);
       ManifestSnapshot snapshot = manifests.load();
       Node own = snapshot.node(config.proxy().nodeName());
       log.info(
@@ -107,8 +114,14 @@ public final class KubeProxyCommand implements Callable<Integer> {
       config = config.withNodeFamilies(own);
     }
     log.info("configuration: {}", config.describe());
-    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr())
+    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr(), nodeFiles)
         .run(config, manifests);
+  }
+
+  /** Applies -v and --logging-format, then logs each warning of resolving once. */
+  static void start(EffectiveConfig config) {
+    LogOutput.apply(config.logging());
+    config.warnings().forEach(log::warn);
   }
 
   /** Merges flags and the config file; invalid values become a usage error naming the flag. */
@@ -126,9 +139,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
       if (node.manifests != null && !Files.isDirectory(node.manifests)) {
         throw new ConfigException("--manifests: " + node.manifests + " is not a directory");
       }
-      EffectiveConfig config = ConfigResolver.resolve(flags, file, hostname);
-      config.warnings().forEach(log::warn);
-      return config;
+      return ConfigResolver.resolve(flags, file, hostname);
     } catch (ConfigException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

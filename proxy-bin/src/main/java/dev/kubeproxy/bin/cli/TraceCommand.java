@@ -52,6 +52,7 @@ final class TraceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EffectiveConfig config = effectiveConfig();
+    KubeProxyCommand.start(config);
     TraceRequest request = request();
     ManifestSource manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
     config = config.withNodeFamilies(manifests.load().node(config.proxy().nodeName()));
