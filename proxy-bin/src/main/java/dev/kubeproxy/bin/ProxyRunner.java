@@ -118,7 +118,7 @@ public final class ProxyRunner {
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
-    ProxyMetrics metrics = ProxyMetrics.create();
+    ProxyMetrics metrics = ProxyMetrics.create(config.mode().flagValue(), config.proxy().families());
     SyncListeners listeners = new SyncListeners();
     listeners.add(lastSync::set);
     listeners.add(metrics);

@@ -403,6 +403,8 @@ class KubeProxyCommandTest {
   void versionAndHelp() {
     assertThat(run("--version")).isZero();
     assertThat(out.toString()).startsWith("kube-proxy-java ");
+    // The version filtered in at build time (it read "(unknown version)" after the package move).
+    assertThat(out.toString().strip()).matches("kube-proxy-java \\d+\\.\\d+\\.\\d+.*");
     assertThat(run("--help")).isZero();
     assertThat(out.toString())
         .contains(
