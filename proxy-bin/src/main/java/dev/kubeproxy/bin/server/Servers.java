@@ -1,9 +1,12 @@
 package dev.kubeproxy.bin.server;
 
+import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,14 +37,15 @@ public final class Servers implements AutoCloseable {
           healthz =
               HealthzServer.start(
                   config.healthzBindAddress(), proxy::status, config.syncPeriod(),
-                  Clock.systemUTC(), proxyMetrics.registry());
+                  Clock.systemUTC(), proxyMetrics.registry(), config.proxy().families());
         } catch (IOException e) {
           softFail(config, "healthz", config.healthzBindAddress(), e);
         }
       }
       if (config.metricsBindAddress() != null) {
         try {
-          metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(), proxyMetrics);
+          metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(),
+              proxyMetrics, configz(config), proxy::healthy);
         } catch (IOException e) {
           softFail(config, "metrics", config.metricsBindAddress(), e);
         }
@@ -57,6 +61,14 @@ public final class Servers implements AutoCloseable {
       closeQuietly(metrics);
       throw e;
     }
+  }
+
+  /** The effective configuration as /configz serves it: v1alpha1 names without apiVersion/kind. */
+  private static Map<String, Object> configz(EffectiveConfig config) {
+    Map<String, Object> fields = new LinkedHashMap<>(ConfigWriter.toMap(config));
+    fields.remove("apiVersion");
+    fields.remove("kind");
+    return fields;
   }
 
   /**
@@ -77,6 +89,16 @@ public final class Servers implements AutoCloseable {
     if (healthz != null) {
       healthz.nodeEligible(eligible);
     }
+  }
+
+  /** The health server, or null when it is off or could not bind. */
+  public HealthzServer healthz() {
+    return healthz;
+  }
+
+  /** The metrics server, or null when it is off or could not bind. */
+  public MetricsServer metrics() {
+    return metrics;
   }
 
   public ServiceHealthServers serviceHealth() {

@@ -250,6 +250,31 @@ class MetricsServerTest {
     assertThat(text).doesNotContain("nftables_sync_failures_total");
   }
 
+  @Test
+  @DisplayName("/configz serves the effective configuration under kubeproxy.config.k8s.io; /metrics/slis the proxy's health check")
+  void configzAndSlis() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean healthy = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.Map<String, Object> config = new java.util.LinkedHashMap<>();
+    config.put("mode", "nftables");
+    config.put("nodePortAddresses", List.of("primary"));
+    try (MetricsServer full = MetricsServer.start(HostPort.parse("127.0.0.1:0", 0), "nftables",
+        new ProxyMetrics(new PrometheusRegistry(), clock), config, healthy::get)) {
+      HttpResponse<String> configz = Http.get(full.address(), "/configz");
+      assertThat(configz.statusCode()).isEqualTo(200);
+      assertThat(configz.headers().firstValue("Content-Type")).hasValue("application/json");
+      assertThat(configz.body())
+          .isEqualTo("{\"kubeproxy.config.k8s.io\":{\"mode\":\"nftables\",\"nodePortAddresses\":[\"primary\"]}}");
+
+      String ok = Http.get(full.address(), "/metrics/slis").body();
+      healthy.set(false);
+      String bad = Http.get(full.address(), "/metrics/slis").body();
+      assertThat(sample(ok, "kubernetes_healthcheck{name=\"proxy\",type=\"healthz\"}")).isEqualTo(1);
+      assertThat(sample(bad, "kubernetes_healthcheck{name=\"proxy\",type=\"healthz\"}")).isEqualTo(0);
+      assertThat(sample(bad, "kubernetes_healthchecks_total{name=\"proxy\",status=\"success\",type=\"healthz\"}")).isEqualTo(1);
+      assertThat(sample(bad, "kubernetes_healthchecks_total{name=\"proxy\",status=\"error\",type=\"healthz\"}")).isEqualTo(1);
+    }
+  }
+
   private static double sample(String text, String series) {
     for (String line : text.split("\n")) {
       if (line.startsWith(series + " ")) {
