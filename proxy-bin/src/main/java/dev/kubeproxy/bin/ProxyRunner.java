@@ -14,6 +14,7 @@ import dev.kubeproxy.bin.config.BackendRegistry;
 import dev.kubeproxy.bin.config.ConfigFileWatch;
 import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.node.HostNodeFiles;
 import dev.kubeproxy.bin.node.NodeFiles;
@@ -102,7 +103,7 @@ public final class ProxyRunner {
     BackendContext context = BackendContext.ofHost(commands);
     Backend backend = provider.get().create(context);
     if (config.cleanup()) {
-      return cleanup(backend);
+      return cleanup(config, backend, context);
     }
     if (config.dryRun()) {
       backend = new DryRunBackend(backend, out);
@@ -115,6 +116,7 @@ public final class ProxyRunner {
       if (!config.once() && !setUpNode(config)) {
         return 1;
       }
+      removeOtherModesLeftovers(config.mode(), context);
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
@@ -238,13 +240,39 @@ public final class ProxyRunner {
     return !node.beingDeleted();
   }
 
-  private int cleanup(Backend backend) {
+  /**
+   * {@code --cleanup}: this mode's rules, then every other built mode's, as upstream's cleanup
+   * removes all modes' state; fails when this mode's cleanup fails.
+   */
+  private int cleanup(EffectiveConfig config, Backend backend, BackendContext context) {
     try {
       backend.cleanup();
       log.info("removed the {} rules", backend.mode());
-      return 0;
     } catch (SyncException e) {
       return fail("cleanup failed: " + firstLine(e.getMessage()));
+    }
+    for (BackendProvider other : BackendRegistry.others(config.mode())) {
+      cleanUp(other, context);
+    }
+    return 0;
+  }
+
+  /**
+   * As upstream's {@code platformCleanup} on start: nftables mode removes what the iptables-based
+   * modes (iptables, ipvs) left behind, and they remove nftables' table; failures are logged.
+   */
+  private static void removeOtherModesLeftovers(ProxyMode mode, BackendContext context) {
+    for (BackendProvider other : BackendRegistry.leftoversToRemove(mode)) {
+      cleanUp(other, context);
+    }
+  }
+
+  private static void cleanUp(BackendProvider provider, BackendContext context) {
+    try {
+      provider.create(context).cleanup();
+      log.info("removed {} leftovers", provider.mode());
+    } catch (SyncException | RuntimeException e) {
+      log.warn("could not remove {} leftovers: {}", provider.mode(), firstLine(e.getMessage()));
     }
   }
 

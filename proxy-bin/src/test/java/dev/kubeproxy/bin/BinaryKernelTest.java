@@ -232,6 +232,47 @@ class BinaryKernelTest {
     assertThat(reply.answered()).as("ClusterIP after cleanup: %s", reply).isFalse();
   }
 
+  @Test
+  @DisplayName(
+      "on start nftables mode removes upstream-style iptables leftovers (KUBE-* chains and their"
+          + " jumps, whose stale DNAT would steal the ClusterIP) as upstream's platformCleanup"
+          + " does, leaves other iptables rules alone, and ClusterIP traffic reaches the endpoints")
+  void startRemovesIptablesLeftovers() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b"));
+    // What upstream's iptables mode leaves behind for the web ClusterIP: a DNAT to a dead pod.
+    String leftovers = String.join("\n",
+        "*nat",
+        ":KUBE-SERVICES - [0:0]",
+        ":KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]",
+        ":KUBE-SEP-BBBBBBBBBBBBBBBB - [0:0]",
+        ":KUBE-POSTROUTING - [0:0]",
+        ":KUBE-MARK-MASQ - [0:0]",
+        ":NOT-OURS - [0:0]",
+        "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+        "-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+        "-A POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING",
+        "-A KUBE-SERVICES -d " + WEB_IP + "/32 -p tcp -m comment --comment \"default/web:http cluster IP\""
+            + " -m tcp --dport 80 -j KUBE-SVC-AAAAAAAAAAAAAAAA",
+        "-A KUBE-SVC-AAAAAAAAAAAAAAAA -j KUBE-SEP-BBBBBBBBBBBBBBBB",
+        "-A KUBE-SEP-BBBBBBBBBBBBBBBB -p tcp -m tcp -j DNAT --to-destination 10.244.9.9:8080",
+        "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000",
+        "-A NOT-OURS -j RETURN",
+        "COMMIT",
+        "");
+    lab.nodeRunner().run(Command.of(List.of("iptables-restore", "--noflush"),
+        leftovers.getBytes(UTF_8)));
+    assertThat(lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout()).contains("KUBE-SEP-");
+
+    Run run = runInNode("--once");
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    String nat = lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout();
+    assertThat(nat).as("nat after start").doesNotContain("KUBE-").contains(":NOT-OURS");
+    Pod client = lab.pod("client");
+    List<Reply> tcp = lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    assertThat(servers(tcp)).as("TCP %s; %s", tcp, run).containsExactly("ep-a", "ep-b");
+  }
+
   // ---------------------------------------------------------------- the binary
 
   /** How a finished run of the binary ended. */

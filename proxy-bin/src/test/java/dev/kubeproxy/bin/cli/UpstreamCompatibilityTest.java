@@ -242,6 +242,21 @@ class UpstreamCompatibilityTest {
     assertThat(err.toString()).contains(expected);
   }
 
+  @Test
+  @DisplayName("leftovers removed on start as upstream's platformCleanup: nftables removes iptables(-based) modes', iptables removes nftables'; --cleanup covers every other built mode")
+  void leftoverModes() {
+    java.util.function.Function<java.util.List<dev.kubeproxy.api.backend.BackendProvider>, java.util.List<String>> modes =
+        list -> list.stream().map(dev.kubeproxy.api.backend.BackendProvider::mode).toList();
+
+    assertThat(modes.apply(dev.kubeproxy.bin.config.BackendRegistry.leftoversToRemove(ProxyMode.NFTABLES)))
+        .containsExactly("iptables");
+    assertThat(modes.apply(dev.kubeproxy.bin.config.BackendRegistry.leftoversToRemove(ProxyMode.IPTABLES)))
+        .containsExactly("nftables");
+    assertThat(modes.apply(dev.kubeproxy.bin.config.BackendRegistry.others(ProxyMode.NFTABLES)))
+        .containsExactly("iptables");
+    assertThat(dev.kubeproxy.bin.config.BackendRegistry.leftoversToRemove(ProxyMode.USERSPACE)).isEmpty();
+  }
+
   /**
    * Every flag of upstream's {@code kube-proxy --help} (v1.34/v1.35, Linux) with a typical value;
    * {@code null} marks a switch given without a value.
