@@ -15,6 +15,9 @@ import dev.kubeproxy.bin.config.ConfigFileWatch;
 import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.config.ProxyMode;
+import dev.kubeproxy.bin.kube.KubernetesNodeEvents;
+import dev.kubeproxy.bin.kube.KubernetesSource;
+import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.node.HostNodeFiles;
 import dev.kubeproxy.bin.node.NodeFiles;
@@ -38,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,8 +95,9 @@ public final class ProxyRunner {
     }
     if (config.switches().initOnly()) {
       // As upstream's --init-only: the setup that needs full root, then exit.
-      return setUpNode(config) ? 0 : 1;
+      return setUpNode(config, NodeEvents.NONE) ? 0 : 1;
     }
+    NodeEvents events = NodeEvents.NONE;
     Optional<BackendProvider> provider = BackendRegistry.provider(config.mode());
     if (provider.isEmpty()) {
       return fail("mode '" + config.mode().flagValue() + "' is not built into this version (built: "
@@ -113,8 +118,11 @@ public final class ProxyRunner {
         return fail(problem.get());
       }
       // A long-running proxy tunes the node first, as upstream; --once only syncs.
-      if (!config.once() && !setUpNode(config)) {
-        return 1;
+      if (!config.once()) {
+        events = nodeEvents(config);
+        if (!setUpNode(config, events)) {
+          return 1;
+        }
       }
       removeOtherModesLeftovers(config.mode(), context);
     }
@@ -145,7 +153,7 @@ public final class ProxyRunner {
           }
           return syncOnce(proxy, lastSync);
         }
-        return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker));
+        return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker), events);
       } catch (IOException e) {
         return fail(firstLine(e.getMessage()));
       } catch (InterruptedException e) {
@@ -170,11 +178,12 @@ public final class ProxyRunner {
       ProxyMetrics metrics,
       SyncListeners listeners,
       Runnable changed,
-      BooleanSupplier nodeEligible) {
+      BooleanSupplier nodeEligible,
+      NodeEvents events) {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean configChanged = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-    try (Servers servers = Servers.start(config, proxy, metrics);
+    try (Servers servers = Servers.start(config, proxy, metrics, events);
         ConfigFileWatch watch = watchConfigFile(config, () -> {
           configChanged.set(true);
           stopped.countDown();
@@ -182,6 +191,7 @@ public final class ProxyRunner {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables(), event.changedKeys()));
       listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
       proxy.start();
+      events.record(NodeEvents.NORMAL, "Starting", NodeEvents.START, null);
       try {
         changed.run();
         log.info("syncing; stop with SIGTERM");
@@ -205,10 +215,31 @@ public final class ProxyRunner {
         : ConfigFileWatch.start(config.configFile(), CONFIG_FILE_POLL, changed);
   }
 
-  /** Node setup (oom_score_adj, conntrack sysctls); false, with the reason printed, when it fails. */
-  private boolean setUpNode(EffectiveConfig config) {
+  /**
+   * Events about this Node through the API server (none with manifests); the client is made
+   * again by the event source, which reports a bad kubeconfig or master itself.
+   */
+  private static NodeEvents nodeEvents(EffectiveConfig config) {
+    if (config.manifests() != null) {
+      return NodeEvents.NONE;
+    }
     try {
-      new NodeSetup(nodeFiles).apply(config.nodeSetup());
+      return new KubernetesNodeEvents(
+          KubernetesSource.apiClient(config.kubeconfig(), config.master()), config.proxy().nodeName(),
+          Clock.systemUTC());
+    } catch (IOException | RuntimeException e) {
+      return NodeEvents.NONE;
+    }
+  }
+
+  /** Node setup (oom_score_adj, conntrack sysctls); false, with the reason printed, when it fails. */
+  private boolean setUpNode(EffectiveConfig config, NodeEvents events) {
+    try {
+      List<String> warnings = new NodeSetup(nodeFiles).apply(config.nodeSetup());
+      if (warnings.contains(NodeSetup.READ_ONLY_SYS)) {
+        // Upstream's event for a read-only /sys: reason readOnlySysFS.
+        events.record(NodeEvents.WARNING, "readOnlySysFS", NodeEvents.START, "CRI error: " + NodeSetup.READ_ONLY_SYS);
+      }
       return true;
     } catch (IOException e) {
       fail("node setup failed: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.kubeproxy.bin.server;
 
 import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.io.IOException;
 import java.time.Clock;
@@ -29,6 +30,13 @@ public final class Servers implements AutoCloseable {
 
   public static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics)
       throws IOException {
+    return start(config, proxy, proxyMetrics, NodeEvents.NONE);
+  }
+
+  /** As {@link #start(EffectiveConfig, ServiceProxy, ProxyMetrics)}, a server that cannot bind also recorded as upstream's warning event. */
+  public static Servers start(
+      EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics, NodeEvents events)
+      throws IOException {
     HealthzServer healthz = null;
     MetricsServer metrics = null;
     try {
@@ -40,6 +48,7 @@ public final class Servers implements AutoCloseable {
                   Clock.systemUTC(), proxyMetrics.registry(), config.proxy().families());
         } catch (IOException e) {
           softFail(config, "healthz", config.healthzBindAddress(), e);
+          events.record(NodeEvents.WARNING, "FailedToStartProxierHealthcheck", NodeEvents.START, e.getMessage());
         }
       }
       if (config.metricsBindAddress() != null) {
@@ -48,6 +57,7 @@ public final class Servers implements AutoCloseable {
               proxyMetrics, configz(config), proxy::healthy);
         } catch (IOException e) {
           softFail(config, "metrics", config.metricsBindAddress(), e);
+          events.record(NodeEvents.WARNING, "FailedToStartMetricServer", NodeEvents.START, e.getMessage());
         }
       }
       ServiceHealthServers serviceHealth =

@@ -43,8 +43,11 @@ class ServersTest {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         ExecutorScheduler scheduler = ExecutorScheduler.singleThread("test-sync")) {
       EffectiveConfig soft = config(busy.getLocalPort(), "false");
-      try (Servers servers = Servers.start(soft, proxy(soft, scheduler), ProxyMetrics.create())) {
+      java.util.List<String> events = new java.util.ArrayList<>();
+      try (Servers servers = Servers.start(soft, proxy(soft, scheduler), ProxyMetrics.create(),
+          (type, reason, action, note) -> events.add(type + " " + reason + " " + action))) {
         assertThat(servers.healthz()).isNull();
+        assertThat(events).containsExactly("Warning FailedToStartProxierHealthcheck StartKubeProxy");
         assertThat(servers.metrics()).isNotNull();
         String configz = Http.get(servers.metrics().address(), "/configz").body();
         assertThat(configz).startsWith("{\"kubeproxy.config.k8s.io\":{")
