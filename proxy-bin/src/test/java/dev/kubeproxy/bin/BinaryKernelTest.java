@@ -273,6 +273,48 @@ class BinaryKernelTest {
     assertThat(servers(tcp)).as("TCP %s; %s", tcp, run).containsExactly("ep-a", "ep-b");
   }
 
+  @Test
+  @DisplayName(
+      "kubeadm's config file (every field at its zero value; nftables mode) starts the binary"
+          + " with upstream's defaults: healthz on :10256 and metrics on 127.0.0.1:10249 answer,"
+          + " /configz shows the effective configuration, and a change of the watched file ends"
+          + " the process, as upstream")
+  void kubeadmConfigFileStarts() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    String kubeadm;
+    try (var in = getClass().getResourceAsStream("/config/kubeadm-zero.yaml")) {
+      kubeadm = new String(in.readAllBytes(), UTF_8);
+    }
+    // A test never sets nf_conntrack_max (not per network namespace on every kernel).
+    String text = kubeadm.replace("mode: \"\"", "mode: \"nftables\"")
+        .replace("  maxPerCore: null", "  maxPerCore: 0");
+    Path config = Files.createTempFile("kube-proxy-config", ".conf");
+    try {
+      Files.writeString(config, text);
+      running = start(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(),
+          List.of("--config", config.toString(), "--hostname-override", NODE,
+              "--manifests", manifests.toString(), "--node-ip", NetnsLab.NODE_IP.toString()));
+
+      Http healthz = awaitHttp("http://127.0.0.1:10256/healthz", h -> h.code() == 200);
+      assertThat(healthz.body()).contains("\"healthy\":true").contains("\"IPv4\"");
+      Http metrics = awaitHttp("http://127.0.0.1:10249/metrics",
+          h -> h.body().matches("(?s).*kubeproxy_sync_proxy_rules_duration_seconds_count\\{ip_family=\"IPv4\"\\} [1-9].*"));
+      assertThat(metrics.code()).isEqualTo(200);
+      Http configz = curl("http://127.0.0.1:10249/configz");
+      assertThat(configz.body()).contains("\"mode\":\"nftables\"").contains("\"syncPeriod\":\"30s\"")
+          .contains("\"healthzBindAddress\":\"0.0.0.0:10256\"");
+      assertThat(lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout())
+          .contains(WEB_IP.toString());
+
+      Files.writeString(config, text.replace("oomScoreAdj: null", "oomScoreAdj: -998"));
+      assertThat(running.process().waitFor(20, TimeUnit.SECONDS)).as("exits after the change").isTrue();
+      assertThat(running.process().exitValue()).isEqualTo(1);
+      assertThat(running.log()).contains("content of the proxy server's configuration file was updated");
+    } finally {
+      Files.deleteIfExists(config);
+    }
+  }
+
   // ---------------------------------------------------------------- the binary
 
   /** How a finished run of the binary ended. */
