@@ -45,22 +45,22 @@ final class UpstreamOptions {
   @Option(names = "--ipvs-min-sync-period", paramLabel = "DURATION", description = "Shortest time between syncs in ipvs mode.")
   String ipvsMinSyncPeriod;
 
-  @Option(names = "--ipvs-scheduler", paramLabel = "NAME", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-scheduler", paramLabel = "NAME", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   String ipvsScheduler;
 
-  @Option(names = "--ipvs-exclude-cidrs", paramLabel = "CIDR[,CIDR]", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-exclude-cidrs", paramLabel = "CIDR[,CIDR]", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   String ipvsExcludeCidrs;
 
-  @Option(names = "--ipvs-strict-arp", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-strict-arp", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   Boolean ipvsStrictArp;
 
-  @Option(names = "--ipvs-tcp-timeout", paramLabel = "DURATION", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-tcp-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   String ipvsTcpTimeout;
 
-  @Option(names = "--ipvs-tcpfin-timeout", paramLabel = "DURATION", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-tcpfin-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   String ipvsTcpFinTimeout;
 
-  @Option(names = "--ipvs-udp-timeout", paramLabel = "DURATION", description = "Accepted and ignored (ipvs mode is not built).")
+  @Option(names = "--ipvs-udp-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
   String ipvsUdpTimeout;
 
   @Option(names = "--oom-score-adj", paramLabel = "N", description = "This process's oom_score_adj, -1000..1000 (default -999).")
