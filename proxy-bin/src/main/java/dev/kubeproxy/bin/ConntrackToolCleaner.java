@@ -35,7 +35,7 @@ final class ConntrackToolCleaner implements ConntrackCleaner {
       try {
         Matcher deleted = DELETED.matcher(runner.run(flow.command()).stderr());
         if (deleted.find()) {
-          metrics.conntrackEntriesDeleted(Long.parseLong(deleted.group(1)));
+          metrics.conntrackEntriesDeleted(flow.family(), Long.parseLong(deleted.group(1)));
         }
         log.debug("deleted conntrack flows {}", flow);
       } catch (CommandException e) {

@@ -42,7 +42,8 @@ abstract class EventSource implements AutoCloseable {
             KubernetesSource.apiClient(config.kubeconfig(), config.master()),
             tracker,
             config.proxy().nodeName(),
-            changed);
+            changed,
+            config::withBindAddress);
     return new EventSource() {
       @Override
       boolean awaitInitialListing(Duration timeout) throws InterruptedException {

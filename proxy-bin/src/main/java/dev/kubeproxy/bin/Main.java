@@ -24,6 +24,8 @@ public final class Main {
    */
   public static CommandLine commandLine(KubeProxyCommand command) {
     CommandLine cl = new CommandLine(command);
+    // As Go's pflag: a flag given twice takes its last value.
+    cl.setOverwrittenOptionsAllowed(true);
     cl.setParameterExceptionHandler(
         (e, args) -> {
           PrintWriter err = e.getCommandLine().getErr();

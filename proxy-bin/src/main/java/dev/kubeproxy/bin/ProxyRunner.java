@@ -14,9 +14,18 @@ import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.api.command.ProcessCommandRunner;
 import dev.kubeproxy.bin.cli.TraceRequest;
 import dev.kubeproxy.bin.config.BackendRegistry;
+import dev.kubeproxy.bin.config.ConfigFileWatch;
+import dev.kubeproxy.bin.config.ConfigWriter;
 import dev.kubeproxy.bin.config.EffectiveConfig;
+import dev.kubeproxy.bin.config.ProxyMode;
+import dev.kubeproxy.bin.kube.KubernetesNodeEvents;
+import dev.kubeproxy.bin.kube.KubernetesSource;
+import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.manifest.ObjectOutcomes;
+import dev.kubeproxy.bin.node.HostNodeFiles;
+import dev.kubeproxy.bin.node.NodeFiles;
+import dev.kubeproxy.bin.node.NodeSetup;
 import dev.kubeproxy.bin.server.ProxyMetrics;
 import dev.kubeproxy.bin.server.Servers;
 import dev.kubeproxy.model.ChangeTracker;
@@ -33,11 +42,15 @@ import dev.kubeproxy.userspace.UserspaceBackend;
 import dev.kubeproxy.userspace.UserspaceProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -57,16 +70,19 @@ public final class ProxyRunner {
         throw new CommandException(command, "--dry-run runs no command", null);
       };
 
+  private static final Duration CONFIG_FILE_POLL = Duration.ofSeconds(2);
+
   private final PrintWriter out;
   private final PrintWriter err;
   private final ImmutableList<IpAddress> userspaceBind;
+  private final NodeFiles nodeFiles;
 
   /**
    * @param out where {@code --dry-run} and {@code trace} print their results
    * @param err where the one-line failure reason goes
    */
   public ProxyRunner(PrintWriter out, PrintWriter err) {
-    this(out, err, List.of());
+    this(out, err, List.of(), new HostNodeFiles());
   }
 
   /**
@@ -75,9 +91,21 @@ public final class ProxyRunner {
    * privileges, no kernel rules.
    */
   public ProxyRunner(PrintWriter out, PrintWriter err, List<IpAddress> userspaceBind) {
+    this(out, err, userspaceBind, new HostNodeFiles());
+  }
+
+  /** As {@link #ProxyRunner(PrintWriter, PrintWriter)}, with node setup writing to {@code nodeFiles}. */
+  public ProxyRunner(PrintWriter out, PrintWriter err, NodeFiles nodeFiles) {
+    this(out, err, List.of(), nodeFiles);
+  }
+
+  /** The runner with every dependency given. */
+  public ProxyRunner(
+      PrintWriter out, PrintWriter err, List<IpAddress> userspaceBind, NodeFiles nodeFiles) {
     this.out = out;
     this.err = err;
     this.userspaceBind = ImmutableList.copyOf(userspaceBind);
+    this.nodeFiles = nodeFiles;
   }
 
   /**
@@ -85,6 +113,14 @@ public final class ProxyRunner {
    * loaded once), or null to use the API server. Returns the process exit code.
    */
   public int run(EffectiveConfig config, ManifestSource manifests) {
+    if (config.switches().writeConfigTo() != null) {
+      return writeConfig(config);
+    }
+    if (config.switches().initOnly()) {
+      // As upstream's --init-only: the setup that needs full root, then exit.
+      return setUpNode(config, NodeEvents.NONE) ? 0 : 1;
+    }
+    NodeEvents events = NodeEvents.NONE;
     Optional<BackendProvider> provider =
         userspaceBind.isEmpty()
             ? BackendRegistry.provider(config.mode())
@@ -97,7 +133,7 @@ public final class ProxyRunner {
     CommandRunner commands = config.dryRun() ? DRY_RUN_COMMANDS : new ProcessCommandRunner();
     BackendContext context = BackendContext.ofHost(commands);
     Backend backend = provider.get().create(context);
-    ProxyMetrics metrics = ProxyMetrics.create();
+    ProxyMetrics metrics = ProxyMetrics.create(config.mode().flagValue(), config.proxy().families());
     if (backend instanceof UserspaceBackend userspace) {
       metrics.attachUserspace(userspace);
     }
@@ -105,7 +141,7 @@ public final class ProxyRunner {
       metrics.backendStats(stats);
     }
     if (config.cleanup()) {
-      return cleanup(backend);
+      return cleanup(config, backend, context);
     }
     if (config.dryRun()) {
       backend = new DryRunBackend(backend, out);
@@ -114,6 +150,14 @@ public final class ProxyRunner {
       if (problem.isPresent()) {
         return fail(problem.get());
       }
+      // A long-running proxy tunes the node first, as upstream; --once only syncs.
+      if (!config.once()) {
+        events = nodeEvents(config);
+        if (!setUpNode(config, events)) {
+          return 1;
+        }
+      }
+      removeOtherModesLeftovers(config.mode(), context);
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();
@@ -148,7 +192,7 @@ public final class ProxyRunner {
           }
           return code;
         }
-        return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker));
+        return runUntilStopped(config, proxy, metrics, listeners, changed, () -> nodeEligible(config, tracker), events);
       } catch (IOException e) {
         return fail(firstLine(e.getMessage()));
       } catch (InterruptedException e) {
@@ -173,13 +217,20 @@ public final class ProxyRunner {
       ProxyMetrics metrics,
       SyncListeners listeners,
       Runnable changed,
-      BooleanSupplier nodeEligible) {
+      BooleanSupplier nodeEligible,
+      NodeEvents events) {
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean configChanged = new AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-    try (Servers servers = Servers.start(config, proxy, metrics)) {
+    try (Servers servers = Servers.start(config, proxy, metrics, events);
+        ConfigFileWatch watch = watchConfigFile(config, () -> {
+          configChanged.set(true);
+          stopped.countDown();
+        })) {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables(), event.changedKeys()));
       listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
       proxy.start();
+      events.record(NodeEvents.NORMAL, "Starting", NodeEvents.START, null);
       try {
         changed.run();
         log.info("syncing; stop with SIGTERM");
@@ -192,7 +243,58 @@ public final class ProxyRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return 0;
+    // As upstream: a changed config file ends the process, to be restarted with the new one.
+    return configChanged.get() ? fail(ConfigFileWatch.UPDATED) : 0;
+  }
+
+  private static ConfigFileWatch watchConfigFile(EffectiveConfig config, Runnable changed)
+      throws IOException {
+    return config.configFile() == null
+        ? null
+        : ConfigFileWatch.start(config.configFile(), CONFIG_FILE_POLL, changed);
+  }
+
+  /**
+   * Events about this Node through the API server (none with manifests); the client is made
+   * again by the event source, which reports a bad kubeconfig or master itself.
+   */
+  private static NodeEvents nodeEvents(EffectiveConfig config) {
+    if (config.manifests() != null) {
+      return NodeEvents.NONE;
+    }
+    try {
+      return new KubernetesNodeEvents(
+          KubernetesSource.apiClient(config.kubeconfig(), config.master()), config.proxy().nodeName(),
+          Clock.systemUTC());
+    } catch (IOException | RuntimeException e) {
+      return NodeEvents.NONE;
+    }
+  }
+
+  /** Node setup (oom_score_adj, conntrack sysctls); false, with the reason printed, when it fails. */
+  private boolean setUpNode(EffectiveConfig config, NodeEvents events) {
+    try {
+      List<String> warnings = new NodeSetup(nodeFiles).apply(config.nodeSetup());
+      if (warnings.contains(NodeSetup.READ_ONLY_SYS)) {
+        // Upstream's event for a read-only /sys: reason readOnlySysFS.
+        events.record(NodeEvents.WARNING, "readOnlySysFS", NodeEvents.START, "CRI error: " + NodeSetup.READ_ONLY_SYS);
+      }
+      return true;
+    } catch (IOException e) {
+      fail("node setup failed: " + e.getMessage());
+      return false;
+    }
+  }
+
+  private int writeConfig(EffectiveConfig config) {
+    Path to = config.switches().writeConfigTo();
+    try {
+      Files.writeString(to, ConfigWriter.toYaml(config), StandardCharsets.UTF_8);
+      log.info("Wrote configuration to {}", to);
+      return 0;
+    } catch (IOException e) {
+      return fail("--write-config-to: cannot write " + to + ": " + e.getMessage());
+    }
   }
 
   /**
@@ -208,13 +310,39 @@ public final class ProxyRunner {
     return !node.beingDeleted();
   }
 
-  private int cleanup(Backend backend) {
+  /**
+   * {@code --cleanup}: this mode's rules, then every other built mode's, as upstream's cleanup
+   * removes all modes' state; fails when this mode's cleanup fails.
+   */
+  private int cleanup(EffectiveConfig config, Backend backend, BackendContext context) {
     try {
       backend.cleanup();
       log.info("removed the {} rules", backend.mode());
-      return 0;
     } catch (SyncException e) {
       return fail("cleanup failed: " + firstLine(e.getMessage()));
+    }
+    for (BackendProvider other : BackendRegistry.others(config.mode())) {
+      cleanUp(other, context);
+    }
+    return 0;
+  }
+
+  /**
+   * As upstream's {@code platformCleanup} on start: nftables mode removes what the iptables-based
+   * modes (iptables, ipvs) left behind, and they remove nftables' table; failures are logged.
+   */
+  private static void removeOtherModesLeftovers(ProxyMode mode, BackendContext context) {
+    for (BackendProvider other : BackendRegistry.leftoversToRemove(mode)) {
+      cleanUp(other, context);
+    }
+  }
+
+  private static void cleanUp(BackendProvider provider, BackendContext context) {
+    try {
+      provider.create(context).cleanup();
+      log.info("removed {} leftovers", provider.mode());
+    } catch (SyncException | RuntimeException e) {
+      log.warn("could not remove {} leftovers: {}", provider.mode(), firstLine(e.getMessage()));
     }
   }
 

@@ -177,12 +177,21 @@ class BinaryKernelTest {
     Http mode = curl("http://" + METRICS + "/proxyMode");
     assertThat(mode.body().strip()).isEqualTo("nftables");
 
+    // nftables mode defaults --nodeport-addresses to primary (as upstream), so the health
+    // servers listen on the node's primary IP (they listened on 127.0.0.1 too with "all").
     Http local =
-        awaitHttp("http://127.0.0.1:" + LOCAL_HEALTH_PORT + "/", h -> h.code() == 200);
+        awaitHttp("http://" + NetnsLab.NODE_IP + ":" + LOCAL_HEALTH_PORT + "/", h -> h.code() == 200);
     assertThat(local.body()).contains("\"localEndpoints\":1").contains("\"name\":\"lb-local\"");
-    Http remote = awaitHttp("http://127.0.0.1:" + REMOTE_HEALTH_PORT + "/", h -> h.code() > 0);
+    Http remote =
+        awaitHttp("http://" + NetnsLab.NODE_IP + ":" + REMOTE_HEALTH_PORT + "/", h -> h.code() > 0);
     assertThat(remote.code()).as("%s", remote).isEqualTo(503);
     assertThat(remote.body()).contains("\"localEndpoints\":0");
+    // Node setup ran in the lab's node namespace: the per-namespace conntrack timeouts are
+    // upstream's defaults there (nf_conntrack_max is left alone: see binaryArgs).
+    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
+        .stdout().strip()).isEqualTo("86400");
+    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_close_wait")
+        .stdout().strip()).isEqualTo("3600");
 
     Pod client = lab.pod("client");
     List<Reply> before =
@@ -223,6 +232,89 @@ class BinaryKernelTest {
     assertThat(reply.answered()).as("ClusterIP after cleanup: %s", reply).isFalse();
   }
 
+  @Test
+  @DisplayName(
+      "on start nftables mode removes upstream-style iptables leftovers (KUBE-* chains and their"
+          + " jumps, whose stale DNAT would steal the ClusterIP) as upstream's platformCleanup"
+          + " does, leaves other iptables rules alone, and ClusterIP traffic reaches the endpoints")
+  void startRemovesIptablesLeftovers() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b"));
+    // What upstream's iptables mode leaves behind for the web ClusterIP: a DNAT to a dead pod.
+    String leftovers = String.join("\n",
+        "*nat",
+        ":KUBE-SERVICES - [0:0]",
+        ":KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]",
+        ":KUBE-SEP-BBBBBBBBBBBBBBBB - [0:0]",
+        ":KUBE-POSTROUTING - [0:0]",
+        ":KUBE-MARK-MASQ - [0:0]",
+        ":NOT-OURS - [0:0]",
+        "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+        "-A OUTPUT -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
+        "-A POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING",
+        "-A KUBE-SERVICES -d " + WEB_IP + "/32 -p tcp -m comment --comment \"default/web:http cluster IP\""
+            + " -m tcp --dport 80 -j KUBE-SVC-AAAAAAAAAAAAAAAA",
+        "-A KUBE-SVC-AAAAAAAAAAAAAAAA -j KUBE-SEP-BBBBBBBBBBBBBBBB",
+        "-A KUBE-SEP-BBBBBBBBBBBBBBBB -p tcp -m tcp -j DNAT --to-destination 10.244.9.9:8080",
+        "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000",
+        "-A NOT-OURS -j RETURN",
+        "COMMIT",
+        "");
+    lab.nodeRunner().run(Command.of(List.of("iptables-restore", "--noflush"),
+        leftovers.getBytes(UTF_8)));
+    assertThat(lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout()).contains("KUBE-SEP-");
+
+    Run run = runInNode("--once");
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    String nat = lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout();
+    assertThat(nat).as("nat after start").doesNotContain("KUBE-").contains(":NOT-OURS");
+    Pod client = lab.pod("client");
+    List<Reply> tcp = lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    assertThat(servers(tcp)).as("TCP %s; %s", tcp, run).containsExactly("ep-a", "ep-b");
+  }
+
+  @Test
+  @DisplayName(
+      "kubeadm's config file (every field at its zero value; nftables mode) starts the binary"
+          + " with upstream's defaults: healthz on :10256 and metrics on 127.0.0.1:10249 answer,"
+          + " /configz shows the effective configuration, and a change of the watched file ends"
+          + " the process, as upstream")
+  void kubeadmConfigFileStarts() throws Exception {
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    String kubeadm;
+    try (var in = getClass().getResourceAsStream("/config/kubeadm-zero.yaml")) {
+      kubeadm = new String(in.readAllBytes(), UTF_8);
+    }
+    // A test never sets nf_conntrack_max (not per network namespace on every kernel).
+    String text = kubeadm.replace("mode: \"\"", "mode: \"nftables\"")
+        .replace("  maxPerCore: null", "  maxPerCore: 0");
+    Path config = Files.createTempFile("kube-proxy-config", ".conf");
+    try {
+      Files.writeString(config, text);
+      running = start(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(),
+          List.of("--config", config.toString(), "--hostname-override", NODE,
+              "--manifests", manifests.toString(), "--node-ip", NetnsLab.NODE_IP.toString()));
+
+      Http healthz = awaitHttp("http://127.0.0.1:10256/healthz", h -> h.code() == 200);
+      assertThat(healthz.body()).contains("\"healthy\":true").contains("\"IPv4\"");
+      Http metrics = awaitHttp("http://127.0.0.1:10249/metrics",
+          h -> h.body().matches("(?s).*kubeproxy_sync_proxy_rules_duration_seconds_count\\{ip_family=\"IPv4\"\\} [1-9].*"));
+      assertThat(metrics.code()).isEqualTo(200);
+      Http configz = curl("http://127.0.0.1:10249/configz");
+      assertThat(configz.body()).contains("\"mode\":\"nftables\"").contains("\"syncPeriod\":\"30s\"")
+          .contains("\"healthzBindAddress\":\"0.0.0.0:10256\"");
+      assertThat(lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout())
+          .contains(WEB_IP.toString());
+
+      Files.writeString(config, text.replace("oomScoreAdj: null", "oomScoreAdj: -998"));
+      assertThat(running.process().waitFor(20, TimeUnit.SECONDS)).as("exits after the change").isTrue();
+      assertThat(running.process().exitValue()).isEqualTo(1);
+      assertThat(running.log()).contains("content of the proxy server's configuration file was updated");
+    } finally {
+      Files.deleteIfExists(config);
+    }
+  }
+
   // ---------------------------------------------------------------- the binary
 
   /** How a finished run of the binary ended. */
@@ -260,6 +352,10 @@ class BinaryKernelTest {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
+            "--proxy-mode", "nftables",
+            // nf_conntrack_max and the hash size are not per network namespace on every
+            // kernel: a test never sets them.
+            "--conntrack-max-per-core", "0",
             "--manifests", manifests.toString(),
             "--hostname-override", NODE,
             "--node-ip", NetnsLab.NODE_IP.toString(),

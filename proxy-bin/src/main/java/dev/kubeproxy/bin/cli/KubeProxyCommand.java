@@ -12,7 +12,10 @@ import dev.kubeproxy.bin.config.Hostname;
 import dev.kubeproxy.bin.config.KubeProxyConfiguration;
 import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.manifest.ManifestSnapshot;
+import dev.kubeproxy.bin.log.LogOutput;
 import dev.kubeproxy.bin.manifest.ManifestSource;
+import dev.kubeproxy.bin.node.HostNodeFiles;
+import dev.kubeproxy.bin.node.NodeFiles;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +52,8 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(
       names = "--proxy-mode",
       paramLabel = "MODE",
-      description = "nftables (default), iptables, ipvs, or userspace (root: listeners plus redirect rules in table"
-          + " kube-proxy-userspace).")
+      description = "iptables (default, as upstream on Linux), nftables, ipvs, or userspace (root:"
+          + " listeners plus redirect rules in table kube-proxy-userspace).")
   String proxyMode;
 
   @Option(
@@ -62,6 +65,8 @@ public final class KubeProxyCommand implements Callable<Integer> {
   List<String> userspaceBind;
 
   @Mixin NodeOptions node;
+
+  @Mixin UpstreamOptions upstream;
 
   @Option(
       names = "--bind-address",
@@ -87,8 +92,13 @@ public final class KubeProxyCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "URL", description = "API server address (overrides the kubeconfig's).")
   String master;
 
-  @Option(names = "--cleanup", description = "Remove every rule this proxy owns, then exit.")
-  boolean cleanup;
+  @Option(
+      names = "--cleanup",
+      arity = "0..1",
+      fallbackValue = "true",
+      paramLabel = "BOOL",
+      description = "Remove every rule this proxy owns, then exit.")
+  Boolean cleanup;
 
   @Option(names = "--once", description = "Sync once, then exit (0 on success, non-zero with the reason on failure).")
   boolean once;
@@ -100,20 +110,22 @@ public final class KubeProxyCommand implements Callable<Integer> {
 
   public Supplier<String> hostname = Hostname::os;
 
+  /** Where node setup reads and writes kernel files; tests put a fake here. */
+  public NodeFiles nodeFiles = new HostNodeFiles();
+
   @Override
   public Integer call() {
     EffectiveConfig config = effectiveConfig();
+    start(config);
     List<IpAddress> bind = userspaceBind(config);
     if (!bind.isEmpty()) {
-      config = new EffectiveConfig(
-          ProxyMode.USERSPACE, config.proxy(), config.healthzBindAddress(), config.metricsBindAddress(),
-          config.syncPeriod(), config.minSyncPeriod(), config.manifests(), config.kubeconfig(),
-          config.master(), config.once(), config.dryRun(), config.cleanup());
+      config = config.withMode(ProxyMode.USERSPACE);
     }
     ManifestSource manifests = null;
     if (config.manifests() != null) {
       // Embedded, the endpoints are often local servers on loopback.
-      manifests = new ManifestSource(config.manifests(), config.proxy().nodeName(), !bind.isEmpty());
+      manifests = new ManifestSource(
+          config.manifests(), config.proxy().nodeName(), config::withBindAddress, !bind.isEmpty());
       ManifestSnapshot snapshot = manifests.load();
       Node own = snapshot.node(config.proxy().nodeName());
       log.info(
@@ -124,7 +136,7 @@ public final class KubeProxyCommand implements Callable<Integer> {
       config = config.withNodeFamilies(own);
     }
     log.info("configuration: {}", config.describe());
-    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr(), bind)
+    return new ProxyRunner(spec.commandLine().getOut(), spec.commandLine().getErr(), bind, nodeFiles)
         .run(config, manifests);
   }
 
@@ -152,14 +164,15 @@ public final class KubeProxyCommand implements Callable<Integer> {
     return addresses;
   }
 
+  /** Applies -v and --logging-format, then logs each warning of resolving once. */
+  static void start(EffectiveConfig config) {
+    LogOutput.apply(config.logging());
+    config.warnings().forEach(log::warn);
+  }
+
   /** Merges flags and the config file; invalid values become a usage error naming the flag. */
   public EffectiveConfig effectiveConfig() {
-    FlagValues flags =
-        new FlagValues(
-            proxyMode, node.hostnameOverride, node.clusterCidr, node.detectLocalMode,
-            node.bridgeInterface, node.interfaceNamePrefix, node.nodePortAddresses,
-            node.masqueradeAll, bindAddress, healthzBindAddress, metricsBindAddress, kubeconfig,
-            master, node.nodeIps, node.manifests, once, dryRun, cleanup);
+    FlagValues flags = ParsedFlags.of(spec);
     return resolve(spec, node, flags, hostname);
   }
 
@@ -169,7 +182,6 @@ public final class KubeProxyCommand implements Callable<Integer> {
     try {
       KubeProxyConfiguration file =
           node.config == null ? KubeProxyConfiguration.EMPTY : KubeProxyConfiguration.load(node.config);
-      file.warnings().forEach(log::warn);
       if (node.manifests != null && !Files.isDirectory(node.manifests)) {
         throw new ConfigException("--manifests: " + node.manifests + " is not a directory");
       }

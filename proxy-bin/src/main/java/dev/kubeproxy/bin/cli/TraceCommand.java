@@ -5,7 +5,6 @@ import dev.kubeproxy.bin.ProxyRunner;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.config.FlagValues;
 import dev.kubeproxy.bin.config.Hostname;
-import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -53,6 +52,7 @@ final class TraceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EffectiveConfig config = effectiveConfig();
+    KubeProxyCommand.start(config);
     TraceRequest request = request();
     ManifestSource manifests = new ManifestSource(config.manifests(), config.proxy().nodeName());
     config = config.withNodeFamilies(manifests.load().node(config.proxy().nodeName()));
@@ -64,13 +64,8 @@ final class TraceCommand implements Callable<Integer> {
     if (node.manifests == null) {
       throw new ParameterException(spec.commandLine(), "Missing required option: '--manifests=DIR'");
     }
-    // The trace asks the model, which is the same for every mode: the mode is not consulted.
-    FlagValues flags =
-        new FlagValues(
-            ProxyMode.NFTABLES.flagValue(), node.hostnameOverride, node.clusterCidr,
-            node.detectLocalMode, node.bridgeInterface, node.interfaceNamePrefix,
-            node.nodePortAddresses, node.masqueradeAll, null, null, null, null, null, node.nodeIps,
-            node.manifests, false, false, false);
+    // The trace asks the model, which is the same for every mode; the mode only picks defaults.
+    FlagValues flags = ParsedFlags.of(spec);
     return KubeProxyCommand.resolve(spec, node, flags, hostname);
   }
 

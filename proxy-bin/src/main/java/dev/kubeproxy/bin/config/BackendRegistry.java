@@ -27,6 +27,26 @@ public final class BackendRegistry {
     return Optional.ofNullable(PROVIDERS.get(mode.flagValue()));
   }
 
+  /** Every built mode's provider but {@code mode}'s, in registration order. */
+  public static List<BackendProvider> others(ProxyMode mode) {
+    return PROVIDERS.values().stream().filter(p -> !p.mode().equals(mode.flagValue())).toList();
+  }
+
+  /**
+   * The built modes whose leftovers a start in {@code mode} removes, as upstream's
+   * {@code platformCleanup}: nftables removes the iptables-based modes' (iptables, ipvs); those
+   * remove nftables'; other modes remove nothing.
+   */
+  public static List<BackendProvider> leftoversToRemove(ProxyMode mode) {
+    List<ProxyMode> targets =
+        switch (mode) {
+          case NFTABLES -> List.of(ProxyMode.IPTABLES, ProxyMode.IPVS);
+          case IPTABLES, IPVS -> List.of(ProxyMode.NFTABLES);
+          default -> List.of();
+        };
+    return targets.stream().map(BackendRegistry::provider).flatMap(Optional::stream).toList();
+  }
+
   /** The names of the built modes, e.g. {@code nftables}, in registration order. */
   public static String builtModes() {
     return String.join(", ", PROVIDERS.keySet());

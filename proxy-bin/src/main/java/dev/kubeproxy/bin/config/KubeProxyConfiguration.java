@@ -17,10 +17,14 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * The fields of an upstream {@code kubeproxy.config.k8s.io/v1alpha1} KubeProxyConfiguration
- * file that this proxy uses; null means "not set in the file". Other upstream fields are
- * accepted and ignored; fields upstream does not know are listed in {@link #warnings()}.
- * {@code origin} is the file name that messages about its fields cite.
+ * An upstream {@code kubeproxy.config.k8s.io/v1alpha1} KubeProxyConfiguration file as this proxy
+ * reads it. As upstream, a zero value ({@code ""}, {@code 0}, {@code 0s}, {@code null}, an empty
+ * list) means "use the default" and is held here as null; upstream's pointer fields
+ * ({@code masqueradeBit}, {@code localhostNodePorts}, {@code oomScoreAdj}, {@code conntrack.maxPerCore},
+ * {@code conntrack.min}, the two TCP conntrack timeouts) keep an explicit {@code 0} because
+ * upstream gives it a meaning. Upstream fields this proxy does not honour are listed in
+ * {@link #ignoredFields()} when set to a non-zero value; fields upstream does not know are in
+ * {@link #warnings()}. {@code origin} is the file name that messages cite.
  */
 public record KubeProxyConfiguration(
     String mode,
@@ -29,14 +33,21 @@ public record KubeProxyConfiguration(
     String bindAddress,
     String healthzBindAddress,
     String metricsBindAddress,
+    boolean bindAddressHardFail,
     ImmutableList<String> nodePortAddresses,
     String detectLocalMode,
     String bridgeInterface,
     String interfaceNamePrefix,
     ModeSettings iptables,
     ModeSettings nftables,
+    ModeSettings ipvs,
     ImmutableMap<String, Boolean> featureGates,
     String kubeconfig,
+    Integer oomScoreAdj,
+    ConntrackFields conntrack,
+    Integer verbosity,
+    String loggingFormat,
+    ImmutableList<String> ignoredFields,
     ImmutableList<String> warnings,
     String origin) {
 
@@ -46,17 +57,38 @@ public record KubeProxyConfiguration(
   /** No file: every field unset. */
   public static final KubeProxyConfiguration EMPTY =
       new KubeProxyConfiguration(
-          null, null, null, null, null, null, null, null, null, null, ModeSettings.UNSET,
-          ModeSettings.UNSET, ImmutableMap.of(), null, ImmutableList.of(), "(none)");
+          null, null, null, null, null, null, false, null, null, null, null, ModeSettings.UNSET,
+          ModeSettings.UNSET, ModeSettings.UNSET, ImmutableMap.of(), null, null,
+          ConntrackFields.UNSET, null, null, ImmutableList.of(), ImmutableList.of(), "(none)");
 
-  /** The per-mode section ({@code iptables:} / {@code nftables:}); null fields are unset. */
+  /**
+   * A mode's own section ({@code iptables:}, {@code nftables:}, {@code ipvs:}); null fields are
+   * unset. {@code localhostNodePorts} exists in the iptables section only.
+   */
   public record ModeSettings(
-      Boolean masqueradeAll, Integer masqueradeBit, Duration syncPeriod, Duration minSyncPeriod) {
-    public static final ModeSettings UNSET = new ModeSettings(null, null, null, null);
+      Boolean masqueradeAll,
+      Integer masqueradeBit,
+      Duration syncPeriod,
+      Duration minSyncPeriod,
+      Boolean localhostNodePorts) {
+    public static final ModeSettings UNSET = new ModeSettings(null, null, null, null, null);
+  }
+
+  /** The {@code conntrack:} section; null fields are unset. */
+  public record ConntrackFields(
+      Integer maxPerCore,
+      Integer min,
+      Duration tcpEstablishedTimeout,
+      Duration tcpCloseWaitTimeout,
+      boolean tcpBeLiberal,
+      Duration udpTimeout,
+      Duration udpStreamTimeout) {
+    public static final ConntrackFields UNSET =
+        new ConntrackFields(null, null, null, null, false, null, null);
   }
 
   // Upstream v1alpha1 fields (dotted paths); anything else is reported as unknown.
-  private static final ImmutableSet<String> KNOWN =
+  static final ImmutableSet<String> KNOWN =
       ImmutableSet.of(
           "apiVersion", "kind", "featureGates", "clientConnection", "clientConnection.kubeconfig",
           "clientConnection.acceptContentTypes", "clientConnection.contentType",
@@ -76,6 +108,19 @@ public record KubeProxyConfiguration(
           "configSyncPeriod", "portRange");
   // Fields whose contents are free-form maps (or Windows-only) and are not checked further.
   private static final ImmutableSet<String> OPAQUE = ImmutableSet.of("featureGates", "logging", "winkernel");
+
+  /**
+   * Upstream fields this proxy accepts but does not act on; each is named in one warning when
+   * the file sets it to a non-zero value. (The ipvs section is read in ipvs mode, when built.)
+   */
+  static final ImmutableList<String> NOT_HONOURED =
+      ImmutableList.of(
+          "clientConnection.acceptContentTypes", "clientConnection.contentType",
+          "clientConnection.qps", "clientConnection.burst", "enableProfiling",
+          "showHiddenMetricsForVersion", "ipvs.scheduler", "ipvs.excludeCIDRs", "ipvs.strictARP",
+          "ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout", "winkernel",
+          "configSyncPeriod", "portRange", "logging.flushFrequency", "logging.vmodule",
+          "logging.options");
 
   /** Reads and parses {@code file}; errors name the file and the field. */
   public static KubeProxyConfiguration load(Path file) {
@@ -110,8 +155,14 @@ public record KubeProxyConfiguration(
     }
     List<String> warnings = new ArrayList<>();
     unknownFields(root, "", origin, warnings);
+    ImmutableList<String> ignored =
+        NOT_HONOURED.stream()
+            .filter(path -> !Zero.isZero(Zero.at(root, path)))
+            .collect(ImmutableList.toImmutableList());
     Map<?, ?> detectLocal = f.map(root, "detectLocal");
     Map<?, ?> clientConnection = f.map(root, "clientConnection");
+    Map<?, ?> logging = f.map(root, "logging");
+    Map<?, ?> conntrack = f.map(root, "conntrack");
     return new KubeProxyConfiguration(
         f.string(root, "mode"),
         f.string(root, "clusterCIDR"),
@@ -119,14 +170,28 @@ public record KubeProxyConfiguration(
         f.string(root, "bindAddress"),
         f.string(root, "healthzBindAddress"),
         f.string(root, "metricsBindAddress"),
+        Boolean.TRUE.equals(f.bool(root, "bindAddressHardFail")),
         f.stringList(root, "nodePortAddresses"),
         f.string(root, "detectLocalMode"),
         f.string(detectLocal, "detectLocal.bridgeInterface"),
         f.string(detectLocal, "detectLocal.interfaceNamePrefix"),
         f.mode(root, "iptables"),
         f.mode(root, "nftables"),
+        f.mode(root, "ipvs"),
         f.boolMap(root, "featureGates"),
         f.string(clientConnection, "clientConnection.kubeconfig"),
+        f.pointerInteger(root, "oomScoreAdj"),
+        new ConntrackFields(
+            f.pointerInteger(conntrack, "conntrack.maxPerCore"),
+            f.pointerInteger(conntrack, "conntrack.min"),
+            f.pointerDuration(conntrack, "conntrack.tcpEstablishedTimeout"),
+            f.pointerDuration(conntrack, "conntrack.tcpCloseWaitTimeout"),
+            Boolean.TRUE.equals(f.bool(conntrack, "conntrack.tcpBeLiberal")),
+            f.duration(conntrack, "conntrack.udpTimeout"),
+            f.duration(conntrack, "conntrack.udpStreamTimeout")),
+        f.integer(logging, "logging.verbosity"),
+        f.string(logging, "logging.format"),
+        ignored,
         ImmutableList.copyOf(warnings),
         origin);
   }
@@ -162,19 +227,35 @@ public record KubeProxyConfiguration(
       throw wrongType(path, expected, v);
     }
 
+    /** A string field; {@code ""} is unset. */
     String string(Map<?, ?> map, String path) {
-      return typed(map, path, String.class, "a string");
+      String s = typed(map, path, String.class, "a string");
+      return s == null || s.isEmpty() ? null : s;
     }
 
     Boolean bool(Map<?, ?> map, String path) {
       return typed(map, path, Boolean.class, "true or false");
     }
 
+    /** A plain integer field; {@code 0} is unset. */
     Integer integer(Map<?, ?> map, String path) {
+      Integer i = pointerInteger(map, path);
+      return i == null || i == 0 ? null : i;
+    }
+
+    /** An integer upstream holds by pointer: only {@code null} is unset. */
+    Integer pointerInteger(Map<?, ?> map, String path) {
       return typed(map, path, Integer.class, "an integer");
     }
 
+    /** A plain duration field; {@code 0s} is unset. */
     Duration duration(Map<?, ?> map, String path) {
+      Duration d = pointerDuration(map, path);
+      return d == null || d.isZero() ? null : d;
+    }
+
+    /** A duration upstream holds by pointer: only {@code null} is unset. */
+    Duration pointerDuration(Map<?, ?> map, String path) {
       Object v = get(map, path);
       if (v == null) {
         return null;
@@ -186,6 +267,9 @@ public record KubeProxyConfiguration(
           throw new ConfigException("config file " + origin + ": field '" + path + "': " + e.getMessage());
         }
       }
+      if (v instanceof Integer i && i == 0) {
+        return Duration.ZERO;
+      }
       throw wrongType(path, "a duration such as \"30s\"", v);
     }
 
@@ -193,13 +277,16 @@ public record KubeProxyConfiguration(
       return typed(map, path, Map.class, "a mapping");
     }
 
+    /** A list of strings; an empty list is unset. */
     ImmutableList<String> stringList(Map<?, ?> map, String path) {
       Object v = get(map, path);
       if (v == null) {
         return null;
       }
       if (v instanceof List<?> list && list.stream().allMatch(String.class::isInstance)) {
-        return list.stream().map(String.class::cast).collect(ImmutableList.toImmutableList());
+        return list.isEmpty()
+            ? null
+            : list.stream().map(String.class::cast).collect(ImmutableList.toImmutableList());
       }
       throw wrongType(path, "a list of strings", v);
     }
@@ -223,9 +310,10 @@ public record KubeProxyConfiguration(
       Map<?, ?> m = map(root, section);
       return new ModeSettings(
           bool(m, section + ".masqueradeAll"),
-          integer(m, section + ".masqueradeBit"),
+          pointerInteger(m, section + ".masqueradeBit"),
           duration(m, section + ".syncPeriod"),
-          duration(m, section + ".minSyncPeriod"));
+          duration(m, section + ".minSyncPeriod"),
+          bool(m, section + ".localhostNodePorts"));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin.kube;
 
+import dev.kubeproxy.api.Node;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Strings.isNullOrEmpty;
 
@@ -31,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +76,8 @@ public final class KubernetesSource implements AutoCloseable {
   private volatile boolean nodeSynced;
 
   private KubernetesSource(
-      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff) {
+      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
+      UnaryOperator<Node> nodeView) {
     this.tracker = tracker;
     this.onChange = onChange;
     CoreV1Api core = new CoreV1Api(client);
@@ -132,7 +135,8 @@ public final class KubernetesSource implements AutoCloseable {
             V1NodeList.class,
             backoff,
             ObjectFeed.Sink.of(
-                n -> tracker.updateNode(KubernetesConverter.node(n)), n -> tracker.updateNode(null)));
+                n -> tracker.updateNode(nodeView.apply(KubernetesConverter.node(n))),
+                n -> tracker.updateNode(null)));
     syncGate =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -149,16 +153,34 @@ public final class KubernetesSource implements AutoCloseable {
    */
   public static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange) {
-    return start(client, tracker, nodeName, onChange, Backoff.DEFAULT_PROTOTYPE);
+    return start(client, tracker, nodeName, onChange, Backoff.DEFAULT_PROTOTYPE, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #start(ApiClient, ChangeTracker, String, Runnable)}, with {@code nodeView} applied
+   * to this proxy's Node before the tracker gets it (e.g. a {@code --bind-address} replacing its
+   * primary IP).
+   */
+  public static KubernetesSource start(
+      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange,
+      UnaryOperator<Node> nodeView) {
+    return start(client, tracker, nodeName, onChange, Backoff.DEFAULT_PROTOTYPE, nodeView);
   }
 
   static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff) {
+    return start(client, tracker, nodeName, onChange, backoff, UnaryOperator.identity());
+  }
+
+  static KubernetesSource start(
+      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
+      UnaryOperator<Node> nodeView) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(tracker, "tracker");
     checkArgument(!isNullOrEmpty(nodeName), "nodeName must not be empty");
     Objects.requireNonNull(onChange, "onChange");
-    KubernetesSource source = new KubernetesSource(client, tracker, nodeName, onChange, backoff);
+    KubernetesSource source =
+        new KubernetesSource(client, tracker, nodeName, onChange, backoff, Objects.requireNonNull(nodeView));
     source.services.informer.run();
     source.slices.informer.run();
     source.node.informer.run();

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ public final class ManifestSource {
 
   private final Path directory;
   private final String nodeName;
+  private final UnaryOperator<Node> nodeView;
   private final ManifestReader reader;
 
   // What the tracker holds now; guarded by this.
@@ -52,16 +54,25 @@ public final class ManifestSource {
    * @param nodeName this proxy's node: the one Node object fed to the tracker
    */
   public ManifestSource(Path directory, String nodeName) {
-    this(directory, nodeName, false);
+    this(directory, nodeName, UnaryOperator.identity(), false);
+  }
+
+  /** A source whose Node is seen through {@code nodeView}; loopback endpoints refused. */
+  public ManifestSource(Path directory, String nodeName, UnaryOperator<Node> nodeView) {
+    this(directory, nodeName, nodeView, false);
   }
 
   /**
+   * @param nodeView how this proxy sees its Node before the tracker gets it (e.g. a
+   *     {@code --bind-address} replacing its primary IP)
    * @param allowLoopbackEndpoints admit loopback endpoint addresses, for the userspace proxy
    *     embedded on a workstation ({@code --userspace-bind}); the API server refuses them
    */
-  public ManifestSource(Path directory, String nodeName, boolean allowLoopbackEndpoints) {
+  public ManifestSource(Path directory, String nodeName, UnaryOperator<Node> nodeView,
+      boolean allowLoopbackEndpoints) {
     this.directory = checkNotNull(directory, "directory");
     this.nodeName = checkNotNull(nodeName, "nodeName");
+    this.nodeView = checkNotNull(nodeView, "nodeView");
     this.reader = allowLoopbackEndpoints
         ? ManifestReader.allowingLoopbackEndpoints() : ManifestReader.create();
   }
@@ -108,7 +119,7 @@ public final class ManifestSource {
         kept(snapshot.slices(), fedSlices, snapshot.rejectedSlices());
     feedDifference(slices, fedSlices, tracker::upsertEndpointSlice, tracker::deleteEndpointSlice);
 
-    Node node = snapshot.node(nodeName);
+    Node node = nodeView.apply(snapshot.node(nodeName));
     if (node == null && snapshot.rejectedNodes().contains(nodeName)) {
       node = fedNode;
     }

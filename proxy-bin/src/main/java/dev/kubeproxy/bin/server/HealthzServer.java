@@ -2,9 +2,11 @@ package dev.kubeproxy.bin.server;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.sun.net.httpserver.HttpExchange;
 import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.bin.config.HostPort;
 import dev.kubeproxy.model.sync.SyncStatus;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -14,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -32,6 +36,7 @@ public final class HealthzServer implements AutoCloseable {
   private static final String NEVER = "0001-01-01T00:00:00Z";
 
   private final Supplier<SyncStatus> status;
+  private final ImmutableList<IpFamily> families;
   private final Duration syncPeriod;
   private final Clock clock;
   private final Counter healthzTotal;
@@ -40,8 +45,9 @@ public final class HealthzServer implements AutoCloseable {
   private HttpEndpoint endpoint;
 
   private HealthzServer(Supplier<SyncStatus> status, Duration syncPeriod, Clock clock,
-      PrometheusRegistry registry) {
+      PrometheusRegistry registry, Collection<IpFamily> families) {
     this.status = Objects.requireNonNull(status, "status");
+    this.families = families.stream().sorted().collect(ImmutableList.toImmutableList());
     this.syncPeriod = Objects.requireNonNull(syncPeriod, "syncPeriod");
     checkArgument(!syncPeriod.isNegative() && !syncPeriod.isZero(), "syncPeriod must be positive");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -64,7 +70,18 @@ public final class HealthzServer implements AutoCloseable {
    */
   public static HealthzServer start(HostPort address, Supplier<SyncStatus> status,
       Duration syncPeriod, Clock clock, PrometheusRegistry registry) throws IOException {
-    HealthzServer server = new HealthzServer(status, syncPeriod, clock, registry);
+    return start(address, status, syncPeriod, clock, registry, List.of());
+  }
+
+  /**
+   * As {@link #start(HostPort, Supplier, Duration, Clock, PrometheusRegistry)}, the body also
+   * carrying upstream's per-family {@code status} ({@code {"IPv4":{"lastUpdated":..,"healthy":..}}})
+   * for {@code families}; one sync here serves every family, so they share one status.
+   */
+  public static HealthzServer start(HostPort address, Supplier<SyncStatus> status,
+      Duration syncPeriod, Clock clock, PrometheusRegistry registry, Collection<IpFamily> families)
+      throws IOException {
+    HealthzServer server = new HealthzServer(status, syncPeriod, clock, registry, families);
     try {
       server.endpoint = HttpEndpoint.start(
           new InetSocketAddress(address.address().toInetAddress(), address.port()),
@@ -101,14 +118,25 @@ public final class HealthzServer implements AutoCloseable {
     boolean healthy = s.healthy(now, syncPeriod);
     boolean eligible = nodeEligible;
     int code = healthy && (!healthz || eligible) ? 200 : 503;
+    String lastUpdated =
+        Json.quote(s.lastSuccessfulSync() == null ? NEVER : s.lastSuccessfulSync().toString());
     StringBuilder body = new StringBuilder()
-        .append("{\"lastUpdated\":")
-        .append(Json.quote(s.lastSuccessfulSync() == null ? NEVER : s.lastSuccessfulSync().toString()))
+        .append("{\"lastUpdated\":").append(lastUpdated)
         .append(",\"currentTime\":").append(Json.quote(now.toString()));
     if (healthz) {
       body.append(",\"nodeEligible\":").append(eligible);
     }
-    body.append(",\"healthy\":").append(healthy).append('}');
+    body.append(",\"healthy\":").append(healthy);
+    if (!families.isEmpty()) {
+      body.append(",\"status\":{");
+      for (int i = 0; i < families.size(); i++) {
+        body.append(i == 0 ? "" : ",").append(Json.quote(families.get(i) == IpFamily.V4 ? "IPv4" : "IPv6"))
+            .append(":{\"lastUpdated\":").append(lastUpdated)
+            .append(",\"healthy\":").append(healthy).append('}');
+      }
+      body.append('}');
+    }
+    body.append('}');
     (healthz ? healthzTotal : livezTotal).labelValues(Integer.toString(code)).inc();
     HttpEndpoint.respond(exchange, code, "application/json", body.toString(),
         ImmutableMap.of("X-Content-Type-Options", "nosniff"));

@@ -66,11 +66,12 @@ class KubeProxyCommandTest {
   }
 
   @Test
-  @DisplayName("no flags: upstream defaults (node = lowercased OS host name, IPv4, mark bit 14, 30s/1s, healthz 0.0.0.0:10256, metrics 127.0.0.1:10249)")
+  @DisplayName("no flags: upstream defaults (iptables mode, node = lowercased OS host name, IPv4, mark bit 14, 30s/1s, healthz 0.0.0.0:10256, metrics 127.0.0.1:10249)")
   void defaults() {
     EffectiveConfig c = resolve();
 
-    assertThat(c.mode()).isEqualTo(ProxyMode.NFTABLES);
+    // Upstream's default mode on Linux is iptables (it was nftables here before iptables was built).
+    assertThat(c.mode()).isEqualTo(ProxyMode.IPTABLES);
     assertThat(c.proxy().nodeName()).isEqualTo("os-host");
     assertThat(c.proxy().families()).containsExactly(IpFamily.V4);
     assertThat(c.proxy().masqueradeBit()).isEqualTo(14);
@@ -219,8 +220,8 @@ class KubeProxyCommandTest {
   }
 
   @Test
-  @DisplayName("flags override the config file, field by field, as upstream")
-  void flagsOverrideFile() throws IOException {
+  @DisplayName("the config file replaces the flags, except --hostname-override and this proxy's own flags, as upstream; the replaced flags are named in a warning")
+  void fileReplacesFlags() throws IOException {
     Path file =
         configFile(
             """
@@ -228,7 +229,7 @@ class KubeProxyCommandTest {
             hostnameOverride: from-file
             healthzBindAddress: 0.0.0.0:10266
             nodePortAddresses: [10.0.0.0/8]
-            nftables:
+            iptables:
               masqueradeAll: true
               syncPeriod: 10s
             """);
@@ -239,15 +240,38 @@ class KubeProxyCommandTest {
             "--hostname-override", "from-flag",
             "--cluster-cidr", "10.100.0.0/16",
             "--masquerade-all=false",
+            "--nodeport-addresses", "192.0.2.0/24",
+            "--node-ip", "192.0.2.5",
+            "--manifests", dir.toString());
+
+    // Upstream: --hostname-override wins over the file; other upstream flags are ignored.
+    // (Before, every flag overrode the file field by field; upstream's options.go does not.)
+    assertThat(c.proxy().nodeName()).isEqualTo("from-flag");
+    assertThat(c.proxy().clusterCidrs()).containsExactly(Cidr.parse("10.244.0.0/16"));
+    assertThat(c.proxy().masqueradeAll()).isTrue();
+    assertThat(c.proxy().nodePortAddresses().toStrings()).containsExactly("10.0.0.0/8");
+    assertThat(c.healthzBindAddress()).hasToString("0.0.0.0:10266");
+    assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(10));
+    // This proxy's own flags keep working beside the file.
+    assertThat(c.proxy().nodeIps()).containsExactly(IpAddress.parse("192.0.2.5"));
+    assertThat(c.manifests()).isEqualTo(dir);
+    assertThat(c.warnings())
+        .anySatisfy(w -> assertThat(w).contains("replaces the flags")
+            .contains("--cluster-cidr", "--masquerade-all", "--nodeport-addresses")
+            .doesNotContain("--hostname-override").doesNotContain("--node-ip"));
+  }
+
+  @Test
+  @DisplayName("without a config file, flags still override nothing but the defaults: every flag lands")
+  void flagsWithoutFile() {
+    EffectiveConfig c =
+        resolve("--cluster-cidr", "10.100.0.0/16", "--masquerade-all=false",
             "--nodeport-addresses", "192.0.2.0/24");
 
-    assertThat(c.proxy().nodeName()).isEqualTo("from-flag");
     assertThat(c.proxy().clusterCidrs()).containsExactly(Cidr.parse("10.100.0.0/16"));
     assertThat(c.proxy().masqueradeAll()).isFalse();
     assertThat(c.proxy().nodePortAddresses().toStrings()).containsExactly("192.0.2.0/24");
-    // Not overridden: still from the file.
-    assertThat(c.healthzBindAddress()).hasToString("0.0.0.0:10266");
-    assertThat(c.syncPeriod()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.warnings()).isEmpty();
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -331,8 +355,9 @@ class KubeProxyCommandTest {
   @DisplayName("--dry-run prints the nft transaction for the examples and exits 0 without touching the kernel")
   void dryRunPrintsRules() {
     int code =
-        run("--manifests", ExamplesTest.EXAMPLES.toString(), "--hostname-override", "node-1",
-            "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/48", "--dry-run");
+        run("--proxy-mode", "nftables", "--manifests", ExamplesTest.EXAMPLES.toString(),
+            "--hostname-override", "node-1", "--cluster-cidr", "10.244.0.0/16,fd00:10:244::/48",
+            "--dry-run");
 
     assertThat(code).as(err.toString()).isZero();
     String rules = out.toString();
@@ -376,6 +401,8 @@ class KubeProxyCommandTest {
   void versionAndHelp() {
     assertThat(run("--version")).isZero();
     assertThat(out.toString()).startsWith("kube-proxy-java ");
+    // The version filtered in at build time (it read "(unknown version)" after the package move).
+    assertThat(out.toString().strip()).matches("kube-proxy-java \\d+\\.\\d+\\.\\d+.*");
     assertThat(run("--help")).isZero();
     assertThat(out.toString())
         .contains(

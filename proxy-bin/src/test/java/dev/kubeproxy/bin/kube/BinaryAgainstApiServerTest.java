@@ -45,7 +45,7 @@ class BinaryAgainstApiServerTest {
     api.apply(service("idle", "10.96.7.8", 81));
 
     int code =
-        run("--master", api.url(), "--hostname-override", KubernetesSourceTest.NODE,
+        run("--proxy-mode", "nftables", "--master", api.url(), "--hostname-override", KubernetesSourceTest.NODE,
             "--node-ip", "192.0.2.1", "--dry-run");
 
     assertThat(code).as(err.toString()).isZero();

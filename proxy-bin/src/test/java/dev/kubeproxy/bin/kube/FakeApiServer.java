@@ -102,6 +102,7 @@ public final class FakeApiServer implements AutoCloseable {
           });
   private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
   private final List<String> requests = new ArrayList<>();
+  private final List<JsonObject> events = new ArrayList<>();
   private final Map<Resource, CountDownLatch> heldLists = new ConcurrentHashMap<>();
 
   // Guarded by lock.
@@ -210,6 +211,13 @@ public final class FakeApiServer implements AutoCloseable {
   }
 
   /** Every request so far as {@code METHOD path?decoded-query}, oldest first. */
+  /** The events.k8s.io/v1 Events POSTed so far, in order. */
+  public List<JsonObject> events() {
+    synchronized (events) {
+      return List.copyOf(events);
+    }
+  }
+
   public List<String> requests() {
     synchronized (requests) {
       return List.copyOf(requests);
@@ -314,6 +322,15 @@ public final class FakeApiServer implements AutoCloseable {
       String path = exchange.getRequestURI().getPath();
       synchronized (requests) {
         requests.add(exchange.getRequestMethod() + " " + path + (query.isEmpty() ? "" : "?" + query));
+      }
+      if (exchange.getRequestMethod().equals("POST")
+          && path.matches("/apis/events\\.k8s\\.io/v1/namespaces/[^/]+/events")) {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        synchronized (events) {
+          events.add(JsonParser.parseString(body).getAsJsonObject());
+        }
+        respond(exchange, 201, body);
+        return;
       }
       Resource resource = null;
       for (Resource r : Resource.values()) {

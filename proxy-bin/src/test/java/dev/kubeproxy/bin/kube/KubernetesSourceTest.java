@@ -148,7 +148,9 @@ class KubernetesSourceTest {
     assertThat(snapshot.services().keySet()).containsExactlyInAnyOrder(WEB, API);
     List<String> warnings = log.lines().filter(l -> l.contains("default/bad")).toList();
     assertThat(warnings).hasSize(1);
-    assertThat(warnings.get(0)).contains("WARN").contains("Service default/bad").contains("clusterIP");
+    // A klog-like warning line: W, then the date (slf4j-simple's "[WARN]" before the klog format).
+    assertThat(warnings.get(0)).matches("(?s)^W\\d{4} \\d{2}:\\d{2}:\\d{2}\\.\\d{6} .*")
+        .contains("Service default/bad").contains("clusterIP");
 
     fake.apply(service("web", "not-an-ip-either", 8080));
     fake.apply(service("api", "10.0.0.11", 81));
@@ -413,7 +415,7 @@ class KubernetesSourceTest {
     void run() throws IOException;
   }
 
-  /** Runs {@code body} with System.err captured (slf4j-simple logs there) and returns it. */
+  /** Runs {@code body} with System.err captured (the binary logs there) and returns it. */
   private static String captureStderr(IoRunnable body) throws IOException {
     PrintStream original = System.err;
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();

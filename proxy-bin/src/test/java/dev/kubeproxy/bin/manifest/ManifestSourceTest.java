@@ -225,6 +225,20 @@ class ManifestSourceTest {
   }
 
   @Test
+  @DisplayName("the node view (a --bind-address replacing the primary IP) applies to the Node the tracker gets")
+  void nodeView() throws IOException {
+    write("n.yaml", node("node-1", "192.0.2.1"));
+    ChangeTracker tracker = mock(ChangeTracker.class);
+    dev.kubeproxy.api.IpAddress bind = dev.kubeproxy.api.IpAddress.parse("192.0.2.99");
+
+    new ManifestSource(dir, "node-1", n -> n == null ? null : new dev.kubeproxy.api.Node(
+        n.name(), com.google.common.collect.ImmutableList.of(bind), n.labels(), n.podCidrs()))
+        .feed(tracker);
+
+    verify(tracker).updateNode(argThat(n -> n.addresses().equals(java.util.List.of(bind))));
+  }
+
+  @Test
   @DisplayName("later feeds send only the difference: changed objects upserted, vanished ones deleted, no re-sync mark")
   void feedSendsDifference() throws IOException {
     write("a.yaml", service("web", "default", "10.96.0.1", 80), slice("web-1", "web", "10.244.1.1"));

@@ -161,4 +161,21 @@ class HealthzServerTest {
         .write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
   }
+
+  @Test
+  @DisplayName("a dual-stack proxy's /healthz carries upstream's per-family status, each family with the sync's lastUpdated and health")
+  void perFamilyStatus() throws Exception {
+    status.set(new SyncStatus(T0, T0.minusSeconds(100), false, 0));
+    clock.set(T0.plus(SYNC_PERIOD.multipliedBy(2)));
+    try (HealthzServer dual = HealthzServer.start(HostPort.parse("127.0.0.1:0", 0), status::get,
+        SYNC_PERIOD, clock, new PrometheusRegistry(),
+        java.util.List.of(dev.kubeproxy.api.IpFamily.V6, dev.kubeproxy.api.IpFamily.V4))) {
+      HttpResponse<String> r = Http.get(dual.address(), "/healthz");
+
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.body()).endsWith(",\"healthy\":false,\"status\":{"
+          + "\"IPv4\":{\"lastUpdated\":\"2024-05-01T09:58:20Z\",\"healthy\":false},"
+          + "\"IPv6\":{\"lastUpdated\":\"2024-05-01T09:58:20Z\",\"healthy\":false}}}");
+    }
+  }
 }

@@ -70,7 +70,7 @@ class MetricsServerTest {
   }
 
   @Test
-  @DisplayName("/metrics exposes upstream's kubeproxy_* names in the text format, histograms from a 1 ms bucket")
+  @DisplayName("/metrics exposes upstream's kubeproxy_* names in the text format, with ip_family where upstream has it, upstream's buckets, and finer kubeproxyjava_* histograms from a 1 ms bucket")
   void exposesUpstreamNames() {
     HttpResponse<String> r = Http.get(server.address(), "/metrics");
 
@@ -78,10 +78,11 @@ class MetricsServerTest {
     assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
     assertThat(r.body())
         .contains("# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram")
-        .contains("kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
-        .contains("kubeproxy_sync_full_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
-        .contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
-        .contains("kubeproxy_network_programming_duration_seconds_bucket{le=\"0.001\"} 0")
+        // The finer histograms moved to kubeproxyjava_*; upstream's names have upstream's buckets.
+        .contains("kubeproxyjava_sync_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxyjava_sync_full_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxyjava_sync_partial_proxy_rules_duration_seconds_bucket{le=\"0.001\"} 0")
+        .contains("kubeproxyjava_network_programming_duration_seconds_bucket{le=\"0.001\"} 0")
         .contains("# TYPE kubeproxy_sync_proxy_rules_last_timestamp_seconds gauge")
         .contains("# TYPE kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds gauge")
         .contains("# TYPE kubeproxy_sync_proxy_rules_service_changes_total counter")
@@ -89,8 +90,14 @@ class MetricsServerTest {
         .contains("kubeproxy_sync_proxy_rules_endpoint_changes_total 0.0")
         .contains("# TYPE kubeproxy_sync_proxy_rules_service_changes_pending gauge")
         .contains("# TYPE kubeproxy_sync_proxy_rules_endpoint_changes_pending gauge")
-        .contains("kubeproxy_sync_proxy_rules_nftables_sync_failures_total 0.0")
-        .contains("kubeproxy_conntrack_reconciler_deleted_entries_total 0.0")
+        .contains("kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family=\"IPv4\"} 0.0")
+        .contains("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total{ip_family=\"IPv4\"} 0.0")
+        .contains("kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"} 0.0")
+        .contains("kubernetes_build_info{")
+        .contains("# TYPE process_cpu_seconds_total counter")
+        .contains("# TYPE process_resident_memory_bytes gauge")
+        .contains("process_open_fds ")
+        .contains("jvm_memory_used_bytes{area=\"heap\"}")
         .contains("# TYPE kubeproxy_sync_proxy_rules_no_local_endpoints_total gauge")
         .contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"internal\"} 0")
         .contains("kubeproxy_sync_proxy_rules_no_local_endpoints_total{traffic_policy=\"external\"} 0");
@@ -105,17 +112,24 @@ class MetricsServerTest {
 
     String text = Http.get(server.address(), "/metrics").body();
 
-    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.0025\"}")).isEqualTo(0);
-    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{le=\"0.005\"}")).isEqualTo(1);
-    assertThat(sample(text, "kubeproxy_sync_full_proxy_rules_duration_seconds_count")).isEqualTo(1);
-    assertThat(sample(text, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(0);
-    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{le=\"0.025\"}")).isEqualTo(0);
-    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{le=\"0.05\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxyjava_sync_proxy_rules_duration_seconds_bucket{le=\"0.0025\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxyjava_sync_proxy_rules_duration_seconds_bucket{le=\"0.005\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxyjava_sync_full_proxy_rules_duration_seconds_count")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxyjava_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxyjava_network_programming_duration_seconds_bucket{le=\"0.025\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxyjava_network_programming_duration_seconds_bucket{le=\"0.05\"}")).isEqualTo(1);
+    // Upstream's buckets (1 ms doubling; network programming from 0, 0.25 s), labelled by family.
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.002\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.004\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_full_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")).isEqualTo(1);
+    assertThat(sample(text, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.0\"}")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_network_programming_duration_seconds_bucket{ip_family=\"IPv4\",le=\"0.25\"}")).isEqualTo(1);
     assertThat(sample(text, "kubeproxy_sync_proxy_rules_service_changes_total")).isEqualTo(3);
     assertThat(sample(text, "kubeproxy_sync_proxy_rules_endpoint_changes_total")).isEqualTo(5);
-    assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_timestamp_seconds"))
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}"))
         .isCloseTo(start.getEpochSecond() + 0.003, offset(1e-6));
-    assertThat(sample(text, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total")).isEqualTo(0);
+    assertThat(sample(text, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family=\"IPv4\"}")).isEqualTo(0);
   }
 
   @Test
@@ -125,12 +139,13 @@ class MetricsServerTest {
         new IllegalStateException("nft failed"), 2, 7, 2, null, 0));
 
     String failed = Http.get(server.address(), "/metrics").body();
-    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total")).isEqualTo(1);
-    assertThat(sample(failed, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(1);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family=\"IPv4\"}")).isEqualTo(1);
+    assertThat(sample(failed, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")).isEqualTo(1);
+    assertThat(sample(failed, "kubeproxyjava_sync_partial_proxy_rules_duration_seconds_count")).isEqualTo(1);
     assertThat(sample(failed, "kubeproxy_sync_proxy_rules_service_changes_total")).isEqualTo(0);
     assertThat(sample(failed, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(2);
     assertThat(sample(failed, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(7);
-    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_last_timestamp_seconds")).isEqualTo(0);
+    assertThat(sample(failed, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family=\"IPv4\"}")).isEqualTo(0);
 
     // The retry is full and carries the failed attempt's events.
     metrics.onSync(new SyncEvent(T0.plusSeconds(1), Duration.ofMillis(1), true, SyncResult.NOTHING,
@@ -141,7 +156,8 @@ class MetricsServerTest {
     assertThat(sample(ok, "kubeproxy_sync_proxy_rules_endpoint_changes_total")).isEqualTo(7);
     assertThat(sample(ok, "kubeproxy_sync_proxy_rules_service_changes_pending")).isEqualTo(0);
     assertThat(sample(ok, "kubeproxy_sync_proxy_rules_endpoint_changes_pending")).isEqualTo(0);
-    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_duration_seconds_count")).isEqualTo(2);
+    assertThat(sample(ok, "kubeproxy_sync_proxy_rules_duration_seconds_count{ip_family=\"IPv4\"}")).isEqualTo(2);
+    assertThat(sample(ok, "kubeproxyjava_sync_proxy_rules_duration_seconds_count")).isEqualTo(2);
   }
 
   @Test
@@ -149,14 +165,14 @@ class MetricsServerTest {
   void queuedAndConntrack() {
     clock.set(T0.plusMillis(1500));
     metrics.changeQueued();
-    metrics.conntrackEntriesDeleted(4);
-    metrics.conntrackEntriesDeleted(1);
+    metrics.conntrackEntriesDeleted(IpFamily.V4, 4);
+    metrics.conntrackEntriesDeleted(IpFamily.V4, 1);
 
     String text = Http.get(server.address(), "/metrics").body();
 
     assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds"))
         .isCloseTo(T0.getEpochSecond() + 1.5, offset(1e-6));
-    assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total")).isEqualTo(5);
+    assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"}")).isEqualTo(5);
   }
 
   @Test
@@ -222,6 +238,61 @@ class MetricsServerTest {
   }
 
   /** The value of the sample line starting with {@code series} followed by a space. */
+  @Test
+  @DisplayName("a dual-stack iptables proxy records each sync under both families, with iptables' failure counters (partial restore failures for failed partial syncs)")
+  void dualStackIptables() {
+    ProxyMetrics ipt = new ProxyMetrics(new PrometheusRegistry(), clock, "iptables",
+        java.util.Set.of(IpFamily.V6, IpFamily.V4));
+    ipt.onSync(new SyncEvent(T0, Duration.ofMillis(3), false, null,
+        new IllegalStateException("restore failed"), 1, 1, 1, null, 0));
+    ipt.onSync(new SyncEvent(T0, Duration.ofMillis(3), true, null,
+        new IllegalStateException("restore failed"), 1, 1, 1, null, 0));
+    ipt.conntrackEntriesDeleted(IpFamily.V6, 2);
+
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      ipt.writeTextFormat(out);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+
+    for (String family : List.of("IPv4", "IPv6")) {
+      String label = "{ip_family=\"" + family + "\"}";
+      assertThat(sample(text, "kubeproxy_sync_proxy_rules_iptables_restore_failures_total" + label)).isEqualTo(2);
+      assertThat(sample(text, "kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total" + label)).isEqualTo(1);
+      assertThat(sample(text, "kubeproxy_sync_proxy_rules_duration_seconds_count" + label)).isEqualTo(2);
+    }
+    assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv6\"}")).isEqualTo(2);
+    assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"}")).isEqualTo(0);
+    assertThat(text).doesNotContain("nftables_sync_failures_total");
+  }
+
+  @Test
+  @DisplayName("/configz serves the effective configuration under kubeproxy.config.k8s.io; /metrics/slis the proxy's health check")
+  void configzAndSlis() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean healthy = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.Map<String, Object> config = new java.util.LinkedHashMap<>();
+    config.put("mode", "nftables");
+    config.put("nodePortAddresses", List.of("primary"));
+    try (MetricsServer full = MetricsServer.start(HostPort.parse("127.0.0.1:0", 0), "nftables",
+        new ProxyMetrics(new PrometheusRegistry(), clock), config, healthy::get)) {
+      HttpResponse<String> configz = Http.get(full.address(), "/configz");
+      assertThat(configz.statusCode()).isEqualTo(200);
+      assertThat(configz.headers().firstValue("Content-Type")).hasValue("application/json");
+      assertThat(configz.body())
+          .isEqualTo("{\"kubeproxy.config.k8s.io\":{\"mode\":\"nftables\",\"nodePortAddresses\":[\"primary\"]}}");
+
+      String ok = Http.get(full.address(), "/metrics/slis").body();
+      healthy.set(false);
+      String bad = Http.get(full.address(), "/metrics/slis").body();
+      assertThat(sample(ok, "kubernetes_healthcheck{name=\"proxy\",type=\"healthz\"}")).isEqualTo(1);
+      assertThat(sample(bad, "kubernetes_healthcheck{name=\"proxy\",type=\"healthz\"}")).isEqualTo(0);
+      assertThat(sample(bad, "kubernetes_healthchecks_total{name=\"proxy\",status=\"success\",type=\"healthz\"}")).isEqualTo(1);
+      assertThat(sample(bad, "kubernetes_healthchecks_total{name=\"proxy\",status=\"error\",type=\"healthz\"}")).isEqualTo(1);
+    }
+  }
+
   private static double sample(String text, String series) {
     for (String line : text.split("\n")) {
       if (line.startsWith(series + " ")) {

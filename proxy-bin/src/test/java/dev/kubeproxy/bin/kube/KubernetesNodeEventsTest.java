@@ -1,0 +1,58 @@
+package dev.kubeproxy.bin.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Node events through the official client, against the fake API server. */
+class KubernetesNodeEventsTest {
+  private FakeApiServer api;
+
+  @BeforeEach
+  void start() throws Exception {
+    api = FakeApiServer.start();
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  @Test
+  @DisplayName("Starting and a warning are POSTed as upstream's events.k8s.io/v1 Events regarding the Node, reported by kube-proxy")
+  void postsEvents() throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-04T19:00:00.123456789Z"), ZoneOffset.UTC);
+    try (KubernetesNodeEvents events =
+        new KubernetesNodeEvents(KubernetesSource.apiClient(null, api.url()), "node-a", clock)) {
+      events.record(NodeEvents.NORMAL, "Starting", NodeEvents.START, null);
+      events.record(NodeEvents.WARNING, "FailedToStartMetricServer", NodeEvents.START, "bind: address in use");
+    }
+
+    List<JsonObject> posted = api.events();
+    assertThat(posted).hasSize(2);
+    JsonObject starting = posted.get(0);
+    assertThat(starting.get("type").getAsString()).isEqualTo("Normal");
+    assertThat(starting.get("reason").getAsString()).isEqualTo("Starting");
+    assertThat(starting.get("action").getAsString()).isEqualTo("StartKubeProxy");
+    assertThat(starting.get("reportingController").getAsString()).isEqualTo("kube-proxy");
+    assertThat(starting.get("reportingInstance").getAsString()).isEqualTo("kube-proxy-node-a");
+    assertThat(starting.get("eventTime").getAsString()).startsWith("2026-12-04T19:00:00.123456");
+    assertThat(starting.getAsJsonObject("metadata").get("namespace").getAsString()).isEqualTo("default");
+    JsonObject regarding = starting.getAsJsonObject("regarding");
+    assertThat(regarding.get("kind").getAsString()).isEqualTo("Node");
+    assertThat(regarding.get("name").getAsString()).isEqualTo("node-a");
+    assertThat(regarding.get("uid").getAsString()).isEqualTo("node-a");
+    JsonObject warning = posted.get(1);
+    assertThat(warning.get("type").getAsString()).isEqualTo("Warning");
+    assertThat(warning.get("note").getAsString()).isEqualTo("bind: address in use");
+    assertThat(api.requests()).contains("POST /apis/events.k8s.io/v1/namespaces/default/events");
+  }
+}
