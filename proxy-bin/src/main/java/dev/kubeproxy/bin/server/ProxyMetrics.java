@@ -16,6 +16,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -327,7 +329,8 @@ public final class ProxyMetrics implements SyncListener {
    * counters (when attached), as Prometheus text.
    */
   public void writeTextFormat(OutputStream out) throws IOException {
-    writer.write(out, registry.scrape());
+    MetricSnapshots snapshots = registry.scrape();
+    writer.write(out, snapshots);
     NoLocalEndpoints n = noLocalEndpoints;
     String text = "# HELP " + NO_LOCAL_ENDPOINTS
         + " Number of services with a Local traffic policy and no endpoints\n"
@@ -337,7 +340,7 @@ public final class ProxyMetrics implements SyncListener {
     out.write(text.getBytes(StandardCharsets.UTF_8));
     BackendStats stats = backendStats;
     if (stats != null) {
-      out.write(backendText(stats).getBytes(StandardCharsets.UTF_8));
+      out.write(backendText(stats, registeredNames(snapshots)).getBytes(StandardCharsets.UTF_8));
     }
     UserspaceBackend backend = userspace;
     if (backend != null) {
@@ -348,8 +351,20 @@ public final class ProxyMetrics implements SyncListener {
 
   /** The backend's metrics in Prometheus text format, names as upstream writes them. */
   static String backendText(BackendStats stats) {
+    return backendText(stats, Set.of());
+  }
+
+  /**
+   * As {@link #backendText(BackendStats)}, leaving out the metrics named in {@code taken}: a name
+   * the binary already exports (e.g. the restore-failure counters in iptables mode) must appear
+   * once in a scrape.
+   */
+  static String backendText(BackendStats stats, Set<String> taken) {
     StringBuilder s = new StringBuilder();
     for (BackendStats.Metric m : stats.metrics()) {
+      if (taken.contains(m.name())) {
+        continue;
+      }
       s.append("# HELP ").append(m.name()).append(' ').append(m.help()).append('\n');
       s.append("# TYPE ").append(m.name()).append(' ')
           .append(m.type() == BackendStats.Type.GAUGE ? "gauge" : "counter").append('\n');
@@ -372,6 +387,17 @@ public final class ProxyMetrics implements SyncListener {
 
   private static String formatValue(double v) {
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  /** The exposed names of {@code snapshots}' metrics (counters with their {@code _total}). */
+  private static Set<String> registeredNames(MetricSnapshots snapshots) {
+    Set<String> names = new HashSet<>();
+    for (MetricSnapshot snapshot : snapshots) {
+      String name = snapshot.getMetadata().getPrometheusName();
+      names.add(name);
+      names.add(name + "_total");
+    }
+    return names;
   }
 
   private record NoLocalEndpoints(int internal, int external) {}
