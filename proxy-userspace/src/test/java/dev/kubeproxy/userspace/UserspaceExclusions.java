@@ -11,7 +11,14 @@ final class UserspaceExclusions {
               + " address (masquerade is implicit), also for pods and eTP=Local")
           .and(Capability.UDP_CONNTRACK_CLEANUP,
               "a UDP flow ends at the proxy's listener, so its conntrack entry never names an"
-                  + " endpoint; the proxy's own session keeps its endpoint until it idles out");
+                  + " endpoint; the proxy's own session keeps its endpoint until it idles out")
+          .and(Capability.DROP_FROM_NODE,
+              "the node's own packets are redirected in output without the LoadBalancer source"
+                  + " range check, so the node reaches an LB IP whatever loadBalancerSourceRanges"
+                  + " say")
+          .and(Capability.EXTERNAL_LOCAL_SHORT_CIRCUIT,
+              "an external frontend has one listener serving the external (Local) list, so pods"
+                  + " and the node reach only the local endpoints of an eTP=Local service");
 
   private UserspaceExclusions() {}
 }
