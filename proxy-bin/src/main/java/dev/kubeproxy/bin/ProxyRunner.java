@@ -150,14 +150,17 @@ public final class ProxyRunner {
       if (problem.isPresent()) {
         return fail(problem.get());
       }
-      // A long-running proxy tunes the node first, as upstream; --once only syncs.
-      if (!config.once()) {
+      // A long-running proxy tunes the node first, as upstream; --once only syncs, and the
+      // userspace proxy embedded with --userspace-bind has no node to tune (no privileges).
+      if (!config.once() && userspaceBind.isEmpty()) {
         events = nodeEvents(config);
         if (!setUpNode(config, events)) {
           return 1;
         }
       }
-      removeOtherModesLeftovers(config.mode(), context);
+      if (userspaceBind.isEmpty()) {
+        removeOtherModesLeftovers(config.mode(), context);
+      }
     }
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
     AtomicReference<SyncEvent> lastSync = new AtomicReference<>();

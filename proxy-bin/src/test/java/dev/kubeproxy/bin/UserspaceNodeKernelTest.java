@@ -170,7 +170,9 @@ class UserspaceNodeKernelTest {
         "--node-ip", NetnsLab.NODE_IP.toString(),
         "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
         "--healthz-bind-address", "",
-        "--metrics-bind-address", METRICS));
+        "--metrics-bind-address", METRICS,
+        // nf_conntrack_max and the hash size are not per network namespace: never set here.
+        "--conntrack-max-per-core", "0"));
     argv.addAll(List.of(extra));
     return new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
