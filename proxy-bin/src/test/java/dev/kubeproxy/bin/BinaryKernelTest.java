@@ -394,12 +394,7 @@ class BinaryKernelTest {
   private Child start(List<String> prefix, Map<String, String> env, List<String> args)
       throws IOException {
     List<String> argv = new ArrayList<>(prefix);
-    argv.addAll(
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-            "-cp", System.getProperty("java.class.path"),
-            Main.class.getName()));
+    argv.addAll(LabBinary.javaCommand());
     argv.addAll(args);
     Path stdout = Files.createTempFile(tmp, "stdout-", ".log");
     Path stderr = Files.createTempFile(tmp, "stderr-", ".log");
@@ -465,21 +460,7 @@ class BinaryKernelTest {
   }
 
   private static String node() {
-    return """
-        apiVersion: v1
-        kind: Node
-        metadata:
-          name: %s
-          labels:
-            kubernetes.io/hostname: %s
-        spec:
-          podCIDR: %s
-        status:
-          addresses:
-            - type: InternalIP
-              address: %s
-        """
-        .formatted(NODE, NODE, NetnsLab.LOCAL_POD_CIDR, NetnsLab.NODE_IP);
+    return LabBinary.nodeManifest(NODE);
   }
 
   private static String webService() {

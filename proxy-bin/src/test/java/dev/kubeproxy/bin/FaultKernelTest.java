@@ -269,10 +269,9 @@ class FaultKernelTest {
   // ---------------------------------------------------------------- the binary
 
   private Process start(Map<String, String> env, String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs(),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    argv.addAll(LabBinary.javaCommand());
+    argv.addAll(List.of(
         "--manifests", manifests.toString(),
         "--hostname-override", NODE,
         "--node-ip", NetnsLab.NODE_IP.toString(),
@@ -352,9 +351,7 @@ class FaultKernelTest {
   }
 
   private static String node() {
-    return "apiVersion: v1\nkind: Node\nmetadata: {name: " + NODE + "}\n"
-        + "spec: {podCIDR: " + NetnsLab.LOCAL_POD_CIDR + "}\n"
-        + "status: {addresses: [{type: InternalIP, address: " + NetnsLab.NODE_IP + "}]}\n";
+    return LabBinary.nodeManifest(NODE);
   }
 
   private static String service(String name, IpAddress ip) {

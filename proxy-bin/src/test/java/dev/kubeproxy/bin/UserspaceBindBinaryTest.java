@@ -113,10 +113,7 @@ class UserspaceBindBinaryTest {
   }
 
   private Process startBinary(List<String> args) throws IOException {
-    List<String> argv = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> argv = new ArrayList<>(LabBinary.javaCommand());
     argv.addAll(args);
     return new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

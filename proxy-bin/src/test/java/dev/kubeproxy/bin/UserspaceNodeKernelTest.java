@@ -160,11 +160,9 @@ class UserspaceNodeKernelTest {
   }
 
   private Process startInNode(String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of(
-        "ip", "netns", "exec", lab.nodeNs(),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    argv.addAll(LabBinary.javaCommand());
+    argv.addAll(List.of(
         "--manifests", manifests.toString(),
         "--hostname-override", NODE,
         "--node-ip", NetnsLab.NODE_IP.toString(),
@@ -218,21 +216,7 @@ class UserspaceNodeKernelTest {
   }
 
   private static String node() {
-    return """
-        apiVersion: v1
-        kind: Node
-        metadata:
-          name: %s
-          labels:
-            kubernetes.io/hostname: %s
-        spec:
-          podCIDR: %s
-        status:
-          addresses:
-            - type: InternalIP
-              address: %s
-        """
-        .formatted(NODE, NODE, NetnsLab.LOCAL_POD_CIDR, NetnsLab.NODE_IP);
+    return LabBinary.nodeManifest(NODE);
   }
 
   private static String web() {
