@@ -1,10 +1,5 @@
 package dev.kubeproxy.ipvs;
 
-import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.backend.Backend;
-import dev.kubeproxy.api.backend.SyncException;
-import dev.kubeproxy.api.backend.SyncRequest;
-import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.kit.KitBackend;
 import java.util.function.LongSupplier;
 
@@ -14,11 +9,9 @@ import java.util.function.LongSupplier;
  * syncs need no kernel listing; a failure makes the backend forget, so the next sync reads the
  * kernel and repairs whatever a half-applied run left.
  */
-public final class IpvsBackend implements Backend {
+public final class IpvsBackend extends KitBackend<IpvsState, IpvsTransaction, IpvsExisting> {
   /** The mode's name. */
   public static final String MODE = "ipvs";
-
-  private final KitBackend<IpvsState, IpvsTransaction, IpvsExisting> kit;
 
   /** A backend on {@code kernel} with the default settings and the system clock. */
   public IpvsBackend(IpvsKernel kernel) {
@@ -26,31 +19,6 @@ public final class IpvsBackend implements Backend {
   }
 
   public IpvsBackend(IpvsKernel kernel, IpvsConfig config, LongSupplier nanoClock) {
-    this.kit = new KitBackend<>(MODE, new IpvsCompiler(config, kernel), kernel, nanoClock);
-  }
-
-  @Override
-  public String mode() {
-    return MODE;
-  }
-
-  @Override
-  public SyncResult sync(SyncRequest request) throws SyncException {
-    return kit.sync(request);
-  }
-
-  @Override
-  public String render(SyncRequest request) throws SyncException {
-    return kit.render(request);
-  }
-
-  @Override
-  public void cleanup() throws SyncException {
-    kit.cleanup();
-  }
-
-  /** What was committed for {@code family}, or null when the next sync will be full. */
-  public IpvsState committed(IpFamily family) {
-    return kit.committed(family);
+    super(MODE, new IpvsCompiler(config, kernel), kernel, nanoClock);
   }
 }

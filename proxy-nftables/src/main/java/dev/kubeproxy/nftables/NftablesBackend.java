@@ -1,10 +1,5 @@
 package dev.kubeproxy.nftables;
 
-import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.backend.Backend;
-import dev.kubeproxy.api.backend.SyncException;
-import dev.kubeproxy.api.backend.SyncRequest;
-import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.kit.KitBackend;
 import java.util.function.LongSupplier;
 
@@ -14,11 +9,9 @@ import java.util.function.LongSupplier;
  * partial syncs need no kernel listing; a failure leaves the kernel as it was and makes the
  * backend forget, so the next sync is full.
  */
-public final class NftablesBackend implements Backend {
+public final class NftablesBackend extends KitBackend<NftState, NftTransaction, ExistingObjects> {
   /** The mode's name. */
   public static final String MODE = "nftables";
-
-  private final KitBackend<NftState, NftTransaction, ExistingObjects> kit;
 
   /** A backend on {@code kernel} using the system clock for stale-chain delays. */
   public NftablesBackend(NftKernel kernel) {
@@ -26,31 +19,6 @@ public final class NftablesBackend implements Backend {
   }
 
   public NftablesBackend(NftKernel kernel, LongSupplier nanoClock) {
-    this.kit = new KitBackend<>(MODE, new NftCompiler(), kernel, nanoClock);
-  }
-
-  @Override
-  public String mode() {
-    return MODE;
-  }
-
-  @Override
-  public SyncResult sync(SyncRequest request) throws SyncException {
-    return kit.sync(request);
-  }
-
-  @Override
-  public String render(SyncRequest request) throws SyncException {
-    return kit.render(request);
-  }
-
-  @Override
-  public void cleanup() throws SyncException {
-    kit.cleanup();
-  }
-
-  /** What was committed for {@code family}, or null when the next sync will be full. */
-  public NftState committed(IpFamily family) {
-    return kit.committed(family);
+    super(MODE, new NftCompiler(), kernel, nanoClock);
   }
 }

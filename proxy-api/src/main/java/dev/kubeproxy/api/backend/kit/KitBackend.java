@@ -16,9 +16,10 @@ import java.util.function.LongSupplier;
  * syncs never read the kernel; a kernel read only before a full compile; all families applied
  * together; on any failure everything is forgotten and the next sync is full; and a render of
  * the same compile for {@code --dry-run}. A backend supplies only its {@link BackendCompiler}
- * and {@link BackendKernel}.
+ * and {@link BackendKernel}, and either extends this class (naming its mode and parts in the
+ * constructor) or wraps it when it adds to a sync (statistics, canaries).
  */
-public final class KitBackend<S, T extends KernelTransaction, X> implements Backend {
+public class KitBackend<S, T extends KernelTransaction, X> implements Backend {
   private final String mode;
   private final BackendCompiler<S, T, X> compiler;
   private final BackendKernel<T, X> kernel;
