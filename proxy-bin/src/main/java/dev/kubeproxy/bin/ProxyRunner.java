@@ -123,7 +123,7 @@ public final class ProxyRunner {
     NodeEvents events = NodeEvents.NONE;
     Optional<BackendProvider> provider =
         userspaceBind.isEmpty()
-            ? BackendRegistry.provider(config.mode())
+            ? BackendRegistry.provider(config.mode(), config.modeOptions())
             : Optional.of(UserspaceProvider.embedded(userspaceBind));
     if (provider.isEmpty()) {
       return fail("mode '" + config.mode().flagValue() + "' is not built into this version (built: "

@@ -36,7 +36,7 @@ final class UpstreamOptions {
   @Option(names = "--iptables-min-sync-period", paramLabel = "DURATION", description = "Shortest time between syncs, in every mode but ipvs (default 1s).")
   String iptablesMinSyncPeriod;
 
-  @Option(names = "--iptables-localhost-nodeports", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "Accepted and ignored: localhost NodePorts are not supported.")
+  @Option(names = "--iptables-localhost-nodeports", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "iptables mode: whether NodePorts answer on 127.0.0.1 (default true, as upstream).")
   Boolean iptablesLocalhostNodePorts;
 
   @Option(names = "--ipvs-sync-period", paramLabel = "DURATION", description = "Longest time between syncs in ipvs mode.")
@@ -45,22 +45,22 @@ final class UpstreamOptions {
   @Option(names = "--ipvs-min-sync-period", paramLabel = "DURATION", description = "Shortest time between syncs in ipvs mode.")
   String ipvsMinSyncPeriod;
 
-  @Option(names = "--ipvs-scheduler", paramLabel = "NAME", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-scheduler", paramLabel = "NAME", description = "ipvs mode: the scheduler of every virtual service (default rr).")
   String ipvsScheduler;
 
-  @Option(names = "--ipvs-exclude-cidrs", paramLabel = "CIDR[,CIDR]", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-exclude-cidrs", paramLabel = "CIDR[,CIDR]", description = "ipvs mode: virtual services in these CIDRs belong to someone else and are left alone.")
   String ipvsExcludeCidrs;
 
-  @Option(names = "--ipvs-strict-arp", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-strict-arp", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL", description = "ipvs mode: set arp_ignore 1 and arp_announce 2 (default false).")
   Boolean ipvsStrictArp;
 
-  @Option(names = "--ipvs-tcp-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-tcp-timeout", paramLabel = "DURATION", description = "ipvs mode: idle timeout of IPVS TCP connections (0: the kernel's).")
   String ipvsTcpTimeout;
 
-  @Option(names = "--ipvs-tcpfin-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-tcpfin-timeout", paramLabel = "DURATION", description = "ipvs mode: timeout of IPVS TCP connections after FIN (0: the kernel's).")
   String ipvsTcpFinTimeout;
 
-  @Option(names = "--ipvs-udp-timeout", paramLabel = "DURATION", description = "Accepted and ignored: not passed to the ipvs backend yet.")
+  @Option(names = "--ipvs-udp-timeout", paramLabel = "DURATION", description = "ipvs mode: timeout of IPVS UDP flows (0: the kernel's).")
   String ipvsUdpTimeout;
 
   @Option(names = "--oom-score-adj", paramLabel = "N", description = "This process's oom_score_adj, -1000..1000 (default -999).")

@@ -6,6 +6,7 @@ import dev.kubeproxy.iptables.IptablesProvider;
 import dev.kubeproxy.ipvs.IpvsProvider;
 import dev.kubeproxy.nftables.NftablesProvider;
 import dev.kubeproxy.userspace.UserspaceProvider;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,9 +23,22 @@ public final class BackendRegistry {
 
   private BackendRegistry() {}
 
-  /** The provider of {@code mode}, or empty when this build lacks it. */
+  /** The provider of {@code mode} with upstream's defaults, or empty when this build lacks it. */
   public static Optional<BackendProvider> provider(ProxyMode mode) {
     return Optional.ofNullable(PROVIDERS.get(mode.flagValue()));
+  }
+
+  /**
+   * The provider of {@code mode} configured with {@code options} (the settings only that mode
+   * reads), or empty when this build lacks it.
+   */
+  public static Optional<BackendProvider> provider(ProxyMode mode, ModeOptions options) {
+    return provider(mode).map(
+        p -> switch (mode) {
+          case IPTABLES -> new IptablesProvider(options.localhostNodePorts());
+          case IPVS -> new IpvsProvider(options.ipvs(), Path.of("/proc"));
+          default -> p;
+        });
   }
 
   /** Every built mode's provider but {@code mode}'s, in registration order. */

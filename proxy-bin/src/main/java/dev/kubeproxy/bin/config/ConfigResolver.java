@@ -9,6 +9,7 @@ import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.NodePortAddresses;
+import dev.kubeproxy.ipvs.IpvsConfig;
 import dev.kubeproxy.model.ProxyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,13 +46,6 @@ public final class ConfigResolver {
           .put("--config-sync-period", "informers here never resync periodically")
           .put("--profiling", "there is no /debug/pprof in a JVM")
           .put("--show-hidden-metrics-for-version", "no metric is hidden here")
-          .put("--iptables-localhost-nodeports", "localhost NodePorts are not supported")
-          .put("--ipvs-scheduler", "the ipvs settings are not passed to a backend yet")
-          .put("--ipvs-exclude-cidrs", "the ipvs settings are not passed to a backend yet")
-          .put("--ipvs-strict-arp", "the ipvs settings are not passed to a backend yet")
-          .put("--ipvs-tcp-timeout", "the ipvs settings are not passed to a backend yet")
-          .put("--ipvs-tcpfin-timeout", "the ipvs settings are not passed to a backend yet")
-          .put("--ipvs-udp-timeout", "the ipvs settings are not passed to a backend yet")
           .put("--vmodule", "per-file verbosity is not supported")
           .put("--log-flush-frequency", "log lines are written at once")
           .put("--log-json-info-buffer-size", "log lines are written at once")
@@ -169,7 +163,7 @@ public final class ConfigResolver {
     String configFile = flags.get("--config");
     return new EffectiveConfig(
         proxyMode, proxy, bindAddress, healthz, metrics, hardFail, syncPeriod, minSyncPeriod,
-        nodeSetup(), featureGates, logSettings(), manifests == null ? null : Path.of(manifests),
+        modeOptions(proxyMode), nodeSetup(), featureGates, logSettings(), manifests == null ? null : Path.of(manifests),
         emptyToNull(kubeconfig), emptyToNull(flags.get("--master")),
         configFile == null || file == KubeProxyConfiguration.EMPTY ? null : Path.of(configFile),
         switches, ImmutableList.copyOf(warnings));
@@ -272,6 +266,67 @@ public final class ConfigResolver {
               : new Setting("", fileField("featureGates")))
           .error(e.getMessage());
     }
+  }
+
+  /**
+   * {@code iptables.localhostNodePorts} and the {@code ipvs.*} settings, from the flags or the
+   * file; each is read only in its own mode (as upstream), a value given for another mode is
+   * named in a warning.
+   */
+  private ModeOptions modeOptions(ProxyMode mode) {
+    Boolean localhostFromFile = file.iptables().localhostNodePorts();
+    Setting localhost = flags.has("--iptables-localhost-nodeports")
+        ? new Setting(flags.get("--iptables-localhost-nodeports"), "--iptables-localhost-nodeports")
+        : new Setting(localhostFromFile == null ? null : localhostFromFile.toString(),
+            fileField("iptables.localhostNodePorts"));
+    boolean localhostNodePorts = !localhost.isSet() || bool(localhost);
+    if (flags.has("--iptables-localhost-nodeports") && mode != ProxyMode.IPTABLES) {
+      // (A file's iptables section is already named when another mode runs.)
+      warnings.add("--iptables-localhost-nodeports: read in iptables mode only; ignored");
+    }
+    KubeProxyConfiguration.IpvsFields f = file.ipvsFields();
+    Setting scheduler = pick("--ipvs-scheduler", f.scheduler(), "ipvs.scheduler");
+    Setting exclude = pick("--ipvs-exclude-cidrs",
+        f.excludeCidrs() == null ? null : String.join(",", f.excludeCidrs()), "ipvs.excludeCIDRs");
+    Setting strictArp = pick("--ipvs-strict-arp",
+        Boolean.TRUE.equals(f.strictArp()) ? "true" : null, "ipvs.strictARP");
+    List<Setting> ipvsSettings = new ArrayList<>(List.of(scheduler, exclude, strictArp));
+    Duration tcp = ipvsTimeout("--ipvs-tcp-timeout", f.tcpTimeout(), "ipvs.tcpTimeout", ipvsSettings);
+    Duration tcpFin = ipvsTimeout("--ipvs-tcpfin-timeout", f.tcpFinTimeout(), "ipvs.tcpFinTimeout", ipvsSettings);
+    Duration udp = ipvsTimeout("--ipvs-udp-timeout", f.udpTimeout(), "ipvs.udpTimeout", ipvsSettings);
+    if (mode != ProxyMode.IPVS) {
+      ipvsSettings.stream().filter(Setting::isSet).forEach(
+          s -> warnings.add(s.source() + ": read in ipvs mode only; ignored"));
+      return new ModeOptions(localhostNodePorts, ModeOptions.DEFAULTS.ipvs());
+    }
+    if (scheduler.isSet() && !IpvsConfig.SCHEDULERS.contains(scheduler.value())) {
+      throw scheduler.error("'" + scheduler.value() + "' is not an IPVS scheduler (want one of "
+          + String.join(", ", IpvsConfig.SCHEDULERS) + ")");
+    }
+    IpvsConfig ipvs = IpvsConfig.withScheduler(scheduler.isSet() ? scheduler.value() : "rr")
+        .withExcludeCidrs(cidrs(exclude))
+        .withStrictArp(strictArp.isSet() && bool(strictArp))
+        .withTimeouts(tcp, tcpFin, udp);
+    return new ModeOptions(localhostNodePorts, ipvs);
+  }
+
+  /** An IPVS timeout (zero: keep the kernel's); its Setting joins {@code seen} when given. */
+  private Duration ipvsTimeout(String flag, Duration fromFile, String field, List<Setting> seen) {
+    Setting setting = pick(flag, fromFile == null ? null : GoDuration.format(fromFile), field);
+    seen.add(setting);
+    Duration d = setting.isSet() ? duration(setting) : Duration.ZERO;
+    if (d.isNegative()) {
+      throw setting.error("must not be negative");
+    }
+    return d;
+  }
+
+  private static boolean bool(Setting setting) {
+    String v = setting.value().strip().toLowerCase(Locale.ROOT);
+    if (!v.equals("true") && !v.equals("false")) {
+      throw setting.error("'" + setting.value() + "' is not true or false");
+    }
+    return v.equals("true");
   }
 
   private NodeSetupSettings nodeSetup() {

@@ -1,6 +1,7 @@
 package dev.kubeproxy.bin.config;
 
 import dev.kubeproxy.api.Cidr;
+import dev.kubeproxy.ipvs.IpvsConfig;
 import dev.kubeproxy.model.ProxyConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +46,18 @@ public final class ConfigWriter {
         "masqueradeAll", p.masqueradeAll(), "masqueradeBit", p.masqueradeBit(),
         "minSyncPeriod", GoDuration.format(c.minSyncPeriod()),
         "syncPeriod", GoDuration.format(c.syncPeriod()));
+    if (c.mode() == ProxyMode.IPVS) {
+      IpvsConfig ipvs = c.modeOptions().ipvs();
+      section.put("scheduler", ipvs.scheduler());
+      section.put("excludeCIDRs", ipvs.excludeCidrs().isEmpty()
+          ? null : ipvs.excludeCidrs().stream().map(Cidr::toString).toList());
+      section.put("strictARP", ipvs.strictArp());
+      section.put("tcpTimeout", GoDuration.format(ipvs.tcpTimeout()));
+      section.put("tcpFinTimeout", GoDuration.format(ipvs.tcpFinTimeout()));
+      section.put("udpTimeout", GoDuration.format(ipvs.udpTimeout()));
+    } else if (c.mode() != ProxyMode.NFTABLES) {
+      section.put("localhostNodePorts", c.modeOptions().localhostNodePorts());
+    }
     m.put(c.mode() == ProxyMode.NFTABLES ? "nftables" : c.mode() == ProxyMode.IPVS ? "ipvs" : "iptables", section);
     m.put("logging", map("format", c.logging().format(), "verbosity", c.logging().verbosity()));
     m.put("metricsBindAddress", c.metricsBindAddress() == null ? "" : c.metricsBindAddress().toString());

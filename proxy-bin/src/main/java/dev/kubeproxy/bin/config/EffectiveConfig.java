@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Everything the binary runs with once flags and the config file are merged: the model's
  * {@link ProxyConfig}, the mode, the server addresses (null: that server is disabled) and whether
- * failing to bind them stops the process, the sync periods, node setup, feature gates, logging,
+ * failing to bind them stops the process, the sync periods, the settings only one mode reads,
+ * node setup, feature gates, logging,
  * where the Services come from (manifests, kubeconfig or master; none of them means in-cluster),
  * the config file (watched: the process exits when it changes, as upstream), the run switches,
  * and the warnings resolving produced (each names a flag or field that is accepted but not acted on).
@@ -29,6 +30,7 @@ public record EffectiveConfig(
     boolean bindAddressHardFail,
     Duration syncPeriod,
     Duration minSyncPeriod,
+    ModeOptions modeOptions,
     NodeSetupSettings nodeSetup,
     ImmutableMap<String, Boolean> featureGates,
     LogSettings logging,
@@ -69,15 +71,16 @@ public record EffectiveConfig(
         ConfigResolver.families(proxy.nodeIps(), proxy.clusterCidrs(), node.addresses());
     return new EffectiveConfig(
         mode, proxy.toBuilder().families(families).build(), bindAddress, healthzBindAddress,
-        metricsBindAddress, bindAddressHardFail, syncPeriod, minSyncPeriod, nodeSetup,
-        featureGates, logging, manifests, kubeconfig, master, configFile, switches, warnings);
+        metricsBindAddress, bindAddressHardFail, syncPeriod, minSyncPeriod, modeOptions,
+        nodeSetup, featureGates, logging, manifests, kubeconfig, master, configFile, switches, warnings);
   }
 
   /** This config with {@code mode} instead (e.g. {@code --userspace-bind} implies userspace). */
   public EffectiveConfig withMode(ProxyMode mode) {
     return new EffectiveConfig(
         mode, proxy, bindAddress, healthzBindAddress, metricsBindAddress, bindAddressHardFail,
-        syncPeriod, minSyncPeriod, nodeSetup, featureGates, logging, manifests, kubeconfig, master,
+        syncPeriod, minSyncPeriod, modeOptions, nodeSetup, featureGates, logging, manifests,
+        kubeconfig, master,
         configFile, switches, warnings);
   }
 

@@ -41,6 +41,7 @@ public record KubeProxyConfiguration(
     ModeSettings iptables,
     ModeSettings nftables,
     ModeSettings ipvs,
+    IpvsFields ipvsFields,
     ImmutableMap<String, Boolean> featureGates,
     String kubeconfig,
     Integer oomScoreAdj,
@@ -58,7 +59,7 @@ public record KubeProxyConfiguration(
   public static final KubeProxyConfiguration EMPTY =
       new KubeProxyConfiguration(
           null, null, null, null, null, null, false, null, null, null, null, ModeSettings.UNSET,
-          ModeSettings.UNSET, ModeSettings.UNSET, ImmutableMap.of(), null, null,
+          ModeSettings.UNSET, ModeSettings.UNSET, IpvsFields.UNSET, ImmutableMap.of(), null, null,
           ConntrackFields.UNSET, null, null, ImmutableList.of(), ImmutableList.of(), "(none)");
 
   /**
@@ -72,6 +73,17 @@ public record KubeProxyConfiguration(
       Duration minSyncPeriod,
       Boolean localhostNodePorts) {
     public static final ModeSettings UNSET = new ModeSettings(null, null, null, null, null);
+  }
+
+  /** The IPVS-only fields of the {@code ipvs:} section; null fields are unset. */
+  public record IpvsFields(
+      String scheduler,
+      ImmutableList<String> excludeCidrs,
+      Boolean strictArp,
+      Duration tcpTimeout,
+      Duration tcpFinTimeout,
+      Duration udpTimeout) {
+    public static final IpvsFields UNSET = new IpvsFields(null, null, null, null, null, null);
   }
 
   /** The {@code conntrack:} section; null fields are unset. */
@@ -111,14 +123,13 @@ public record KubeProxyConfiguration(
 
   /**
    * Upstream fields this proxy accepts but does not act on; each is named in one warning when
-   * the file sets it to a non-zero value. (The ipvs section is read in ipvs mode, when built.)
+   * the file sets it to a non-zero value.
    */
   static final ImmutableList<String> NOT_HONOURED =
       ImmutableList.of(
           "clientConnection.acceptContentTypes", "clientConnection.contentType",
           "clientConnection.qps", "clientConnection.burst", "enableProfiling",
-          "showHiddenMetricsForVersion", "ipvs.scheduler", "ipvs.excludeCIDRs", "ipvs.strictARP",
-          "ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout", "winkernel",
+          "showHiddenMetricsForVersion", "winkernel",
           "configSyncPeriod", "portRange", "logging.flushFrequency", "logging.vmodule",
           "logging.options");
 
@@ -178,6 +189,7 @@ public record KubeProxyConfiguration(
         f.mode(root, "iptables"),
         f.mode(root, "nftables"),
         f.mode(root, "ipvs"),
+        f.ipvs(f.map(root, "ipvs")),
         f.boolMap(root, "featureGates"),
         f.string(clientConnection, "clientConnection.kubeconfig"),
         f.pointerInteger(root, "oomScoreAdj"),
@@ -304,6 +316,16 @@ public record KubeProxyConfiguration(
         b.put(name, on);
       }
       return b.buildOrThrow();
+    }
+
+    IpvsFields ipvs(Map<?, ?> m) {
+      return new IpvsFields(
+          string(m, "ipvs.scheduler"),
+          stringList(m, "ipvs.excludeCIDRs"),
+          bool(m, "ipvs.strictARP"),
+          duration(m, "ipvs.tcpTimeout"),
+          duration(m, "ipvs.tcpFinTimeout"),
+          duration(m, "ipvs.udpTimeout"));
     }
 
     ModeSettings mode(Map<?, ?> root, String section) {

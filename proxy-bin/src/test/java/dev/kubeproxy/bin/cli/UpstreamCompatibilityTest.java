@@ -1,6 +1,7 @@
 package dev.kubeproxy.bin.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.NodePortAddresses;
@@ -9,6 +10,7 @@ import dev.kubeproxy.bin.config.ConntrackSettings;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.config.LogSettings;
 import dev.kubeproxy.bin.config.ProxyMode;
+import dev.kubeproxy.ipvs.IpvsConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -112,6 +114,58 @@ class UpstreamCompatibilityTest {
     assertThat(c.proxy().masqueradeAll()).isTrue();
     assertThat(c.warnings()).containsExactly(
         "config file " + file + ": nftables: not read in iptables mode (each mode reads its own section, as upstream)");
+  }
+
+  @Test
+  @DisplayName("ipvs mode reads --ipvs-scheduler, --ipvs-exclude-cidrs, --ipvs-strict-arp and the three IPVS timeouts into the backend's settings")
+  void ipvsFlags() {
+    EffectiveConfig c = resolve("--proxy-mode", "ipvs", "--ipvs-scheduler", "lc",
+        "--ipvs-exclude-cidrs", "10.0.0.0/8,fd00::/64", "--ipvs-strict-arp",
+        "--ipvs-tcp-timeout", "15m", "--ipvs-tcpfin-timeout", "30s", "--ipvs-udp-timeout", "1m");
+
+    IpvsConfig ipvs = c.modeOptions().ipvs();
+    assertThat(ipvs.scheduler()).isEqualTo("lc");
+    assertThat(ipvs.excludeCidrs()).extracting(Object::toString).containsExactly("10.0.0.0/8", "fd00::/64");
+    assertThat(ipvs.strictArp()).isTrue();
+    assertThat(ipvs.tcpTimeout()).isEqualTo(Duration.ofMinutes(15));
+    assertThat(ipvs.tcpFinTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(ipvs.udpTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("the config file's ipvs section and iptables.localhostNodePorts reach the backends; an unknown scheduler names the field")
+  void modeOptionsFromFile() throws IOException {
+    Path ipvsFile = configFile("""
+        mode: ipvs
+        ipvs: {scheduler: sh, excludeCIDRs: [192.168.0.0/16], strictARP: true, udpTimeout: 10s}
+        """);
+    IpvsConfig ipvs = resolve("--config", ipvsFile.toString()).modeOptions().ipvs();
+    assertThat(ipvs.scheduler()).isEqualTo("sh");
+    assertThat(ipvs.excludeCidrs()).extracting(Object::toString).containsExactly("192.168.0.0/16");
+    assertThat(ipvs.strictArp()).isTrue();
+    assertThat(ipvs.udpTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(ipvs.tcpTimeout()).isZero();
+
+    Path iptablesFile = configFile("mode: iptables\niptables: {localhostNodePorts: false}\n");
+    assertThat(resolve("--config", iptablesFile.toString()).modeOptions().localhostNodePorts()).isFalse();
+    assertThat(resolve("--proxy-mode", "iptables").modeOptions().localhostNodePorts()).isTrue();
+    assertThat(resolve("--proxy-mode", "iptables", "--iptables-localhost-nodeports=false")
+        .modeOptions().localhostNodePorts()).isFalse();
+
+    Path bad = configFile("mode: ipvs\nipvs: {scheduler: fastest}\n");
+    assertThatThrownBy(() -> resolve("--config", bad.toString()))
+        .hasMessageContaining("ipvs.scheduler")
+        .hasMessageContaining("'fastest' is not an IPVS scheduler");
+  }
+
+  @Test
+  @DisplayName("ipvs settings given in another mode are named in a warning and not used")
+  void ipvsSettingsOutsideIpvsMode() {
+    EffectiveConfig c = resolve("--proxy-mode", "nftables", "--ipvs-scheduler", "lc");
+
+    assertThat(c.modeOptions().ipvs()).isEqualTo(IpvsConfig.DEFAULT);
+    assertThat(c.warnings()).containsExactly("--ipvs-scheduler: read in ipvs mode only; ignored");
   }
 
   @Test
@@ -359,8 +413,7 @@ class UpstreamCompatibilityTest {
         .contains(
             "--profiling: accepted but there is no /debug/pprof in a JVM; ignored",
             "--kube-api-qps: accepted but client rate limits are not supported; ignored",
-            "--ipvs-scheduler: accepted but the ipvs settings are not passed to a backend yet; ignored",
-            "--iptables-localhost-nodeports: accepted but localhost NodePorts are not supported; ignored",
+            "--ipvs-scheduler: read in ipvs mode only; ignored",
             "--vmodule: accepted but per-file verbosity is not supported; ignored");
   }
 }
