@@ -6,26 +6,41 @@ import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null)
+ * The HTTP servers of a running proxy: healthz, metrics (each off when its address is null;
+ * retried every 5 s when it cannot bind, as upstream)
  * and one service-health server per healthCheckNodePort, where the committed tables say NodePorts
  * answer ({@code --nodeport-addresses} as resolved for the node; every address when unset).
  */
 public final class Servers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Servers.class);
-  private final HealthzServer healthz;
-  private final MetricsServer metrics;
-  private final ServiceHealthServers serviceHealth;
+  /** Upstream retries a server that could not bind every 5 seconds. */
+  static final Duration RETRY_DELAY = Duration.ofSeconds(5);
 
-  private Servers(HealthzServer healthz, MetricsServer metrics, ServiceHealthServers serviceHealth) {
-    this.healthz = healthz;
-    this.metrics = metrics;
-    this.serviceHealth = serviceHealth;
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "server-bind-retry");
+        thread.setDaemon(true);
+        return thread;
+      });
+  private final Duration retryDelay;
+  private volatile HealthzServer healthz;
+  private volatile MetricsServer metrics;
+  private volatile boolean nodeEligible = true;
+  private volatile boolean closed;
+  private ServiceHealthServers serviceHealth;
+
+  private Servers(Duration retryDelay) {
+    this.retryDelay = retryDelay;
   }
 
   public static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics)
@@ -33,44 +48,95 @@ public final class Servers implements AutoCloseable {
     return start(config, proxy, proxyMetrics, NodeEvents.NONE);
   }
 
-  /** As {@link #start(EffectiveConfig, ServiceProxy, ProxyMetrics)}, a server that cannot bind also recorded as upstream's warning event. */
+  /**
+   * As {@link #start(EffectiveConfig, ServiceProxy, ProxyMetrics)}, a server that cannot bind
+   * also recorded as upstream's warning event.
+   */
   public static Servers start(
       EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics, NodeEvents events)
       throws IOException {
-    HealthzServer healthz = null;
-    MetricsServer metrics = null;
+    return start(config, proxy, proxyMetrics, events, RETRY_DELAY);
+  }
+
+  /**
+   * Starts the servers. A healthz or metrics server that cannot bind stops the start with
+   * {@code bindAddressHardFail}; otherwise it is logged, recorded as an event, and retried every
+   * {@code retryDelay} until it binds, as upstream.
+   */
+  static Servers start(EffectiveConfig config, ServiceProxy proxy, ProxyMetrics proxyMetrics,
+      NodeEvents events, Duration retryDelay) throws IOException {
+    Servers servers = new Servers(retryDelay);
     try {
       if (config.healthzBindAddress() != null) {
-        try {
-          healthz =
-              HealthzServer.start(
+        servers.startOrRetry(config, "healthz", config.healthzBindAddress(), events,
+            "FailedToStartProxierHealthcheck", () -> {
+              HealthzServer started = HealthzServer.start(
                   config.healthzBindAddress(), proxy::status, config.syncPeriod(),
                   Clock.systemUTC(), proxyMetrics.registry(), config.proxy().families());
-        } catch (IOException e) {
-          softFail(config, "healthz", config.healthzBindAddress(), e);
-          events.record(NodeEvents.WARNING, "FailedToStartProxierHealthcheck", NodeEvents.START, e.getMessage());
-        }
+              started.nodeEligible(servers.nodeEligible);
+              servers.healthz = started;
+              return started;
+            });
       }
       if (config.metricsBindAddress() != null) {
-        try {
-          metrics = MetricsServer.start(config.metricsBindAddress(), config.mode().flagValue(),
-              proxyMetrics, configz(config), proxy::healthy);
-        } catch (IOException e) {
-          softFail(config, "metrics", config.metricsBindAddress(), e);
-          events.record(NodeEvents.WARNING, "FailedToStartMetricServer", NodeEvents.START, e.getMessage());
-        }
+        servers.startOrRetry(config, "metrics", config.metricsBindAddress(), events,
+            "FailedToStartMetricServer", () -> {
+              MetricsServer started = MetricsServer.start(config.metricsBindAddress(),
+                  config.mode().flagValue(), proxyMetrics, configz(config), proxy::healthy);
+              servers.metrics = started;
+              return started;
+            });
       }
-      ServiceHealthServers serviceHealth =
+      servers.serviceHealth =
           ServiceHealthServers.following(
               tables -> HealthServerAddresses.bindAddresses(
                   tables.values(), HealthServerAddresses.localAddresses()),
               proxy::healthy);
-      return new Servers(healthz, metrics, serviceHealth);
+      return servers;
     } catch (IOException | RuntimeException e) {
-      closeQuietly(healthz);
-      closeQuietly(metrics);
+      servers.close();
       throw e;
     }
+  }
+
+  /** Starts one server; see {@link #start(EffectiveConfig, ServiceProxy, ProxyMetrics, NodeEvents, Duration)}. */
+  private void startOrRetry(EffectiveConfig config, String server, Object address,
+      NodeEvents events, String eventReason, ServerStart start) throws IOException {
+    try {
+      start.bind();
+    } catch (IOException e) {
+      if (config.bindAddressHardFail()) {
+        throw new IOException(server + " server on " + address + ": " + e.getMessage(), e);
+      }
+      log.error("{} server failed to bind {}: {}; retrying every {} s (bindAddressHardFail is off)",
+          server, address, e.getMessage(), retryDelay.toSeconds());
+      events.record(NodeEvents.WARNING, eventReason, NodeEvents.START, e.getMessage());
+      scheduleRetry(server, address, start);
+    }
+  }
+
+  private void scheduleRetry(String server, Object address, ServerStart start) {
+    retries.schedule(() -> {
+      if (closed) {
+        return;
+      }
+      try {
+        AutoCloseable started = start.bind();
+        if (closed) {
+          closeQuietly(started);
+        } else {
+          log.info("{} server now bound to {}", server, address);
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("{} server still cannot bind {}: {}", server, address, e.getMessage());
+        scheduleRetry(server, address, start);
+      }
+    }, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Binds one server and publishes it. */
+  private interface ServerStart {
+    AutoCloseable bind() throws IOException;
   }
 
   /** The effective configuration as /configz serves it: v1alpha1 names without apiVersion/kind. */
@@ -81,32 +147,21 @@ public final class Servers implements AutoCloseable {
     return fields;
   }
 
-  /**
-   * A server that cannot bind stops the start only with {@code bindAddressHardFail}; otherwise
-   * it is logged and the proxy runs without it, as upstream.
-   */
-  private static void softFail(EffectiveConfig config, String server, Object address, IOException e)
-      throws IOException {
-    if (config.bindAddressHardFail()) {
-      throw new IOException(server + " server on " + address + ": " + e.getMessage(), e);
-    }
-    log.error("{} server failed to bind {}: {}; running without it (bindAddressHardFail is off)",
-        server, address, e.getMessage());
-  }
-
   /** Tells healthz whether the node may take traffic (no-op when healthz is off). */
   public void nodeEligible(boolean eligible) {
-    if (healthz != null) {
-      healthz.nodeEligible(eligible);
+    nodeEligible = eligible;
+    HealthzServer server = healthz;
+    if (server != null) {
+      server.nodeEligible(eligible);
     }
   }
 
-  /** The health server, or null when it is off or could not bind. */
+  /** The health server, or null when it is off or has not bound (yet). */
   public HealthzServer healthz() {
     return healthz;
   }
 
-  /** The metrics server, or null when it is off or could not bind. */
+  /** The metrics server, or null when it is off or has not bound (yet). */
   public MetricsServer metrics() {
     return metrics;
   }
@@ -117,6 +172,8 @@ public final class Servers implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    retries.shutdownNow();
     closeQuietly(serviceHealth);
     closeQuietly(metrics);
     closeQuietly(healthz);

@@ -7,6 +7,7 @@ import dev.kubeproxy.bin.config.ConfigResolver;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.config.FlagValues;
 import dev.kubeproxy.bin.config.KubeProxyConfiguration;
+import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.model.ChangeTracker;
 import dev.kubeproxy.model.sync.ExecutorScheduler;
 import dev.kubeproxy.model.sync.ServiceProxy;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,31 @@ class ServersTest {
       assertThatThrownBy(() -> Servers.start(hard, proxy(hard, scheduler), ProxyMetrics.create()))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("healthz server on 127.0.0.1:" + busy.getLocalPort());
+    }
+  }
+
+  @Test
+  @DisplayName("without bindAddressHardFail a healthz server that could not bind is retried until its port is free, then serves (with the node eligibility set meanwhile), as upstream")
+  void retriesBind() throws Exception {
+    ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    EffectiveConfig soft = config(busy.getLocalPort(), "false");
+    try (ExecutorScheduler scheduler = ExecutorScheduler.singleThread("test-sync");
+        Servers servers = Servers.start(soft, proxy(soft, scheduler), ProxyMetrics.create(),
+            NodeEvents.NONE, Duration.ofMillis(50))) {
+      Thread.sleep(200);
+      assertThat(servers.healthz()).isNull();
+      servers.nodeEligible(false);
+
+      busy.close();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (servers.healthz() == null && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+
+      assertThat(servers.healthz()).isNotNull();
+      assertThat(Http.get(servers.healthz().address(), "/healthz").body()).contains("\"nodeEligible\":false");
+    } finally {
+      busy.close();
     }
   }
 }
