@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * and calling {@code onChange} after every event that reached it. ServiceCIDRs do not hold
  * back the first sync (a cluster older than v1.33 serves none; their arrival is a facts change
  * and a full sync); a Service with addresses of a family this proxy does not handle gets
- * upstream's warning event ({@link IpFamilyWarnings}). Marks Services and EndpointSlices synced in the tracker once each
- * informer's initial list has been fed, so nothing is programmed from half a cluster. While the
+ * upstream's warning event ({@link IpFamilyWarnings}). Marks Services and EndpointSlices synced
+ * in the tracker once each informer's initial list has been fed, so nothing is programmed from
+ * half a cluster. While the
  * API server is unreachable the tracker keeps what it had, so the rules stay; after a relist
  * only real differences reach the tracker.
  */
