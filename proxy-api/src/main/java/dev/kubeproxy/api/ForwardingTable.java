@@ -1,6 +1,7 @@
 package dev.kubeproxy.api;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -133,6 +134,14 @@ public final class ForwardingTable {
   /** The packet mark that requests masquerading (1 << masqueradeBit). */
   public int masqueradeMark() {
     return facts.masqueradeMark();
+  }
+
+  /**
+   * The cluster's service CIDRs in this family, sorted: an address inside them that is not a
+   * ClusterIP of this table is unallocated (nftables mode drops traffic to it, as upstream).
+   */
+  public ImmutableSortedSet<Cidr> serviceCidrs() {
+    return facts.serviceCidrs();
   }
 
   /** Whether {@code address} is a ClusterIP of some service port in this table (O(1)). */

@@ -1,6 +1,8 @@
 package dev.kubeproxy.api;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -8,14 +10,17 @@ import java.util.Objects;
  * The table-wide facts of a {@link ForwardingTable} (DESIGN §4), in one value so that tables
  * are described by named data: the node's own addresses in the family (what "local" means),
  * where NodePorts answer (every address, or CIDRs: already resolved, never {@code primary}),
- * how local pod traffic is recognised, and the masquerade settings every backend reads.
+ * how local pod traffic is recognised, the masquerade settings every backend reads, and the
+ * cluster's service CIDRs in the family (ServiceCIDR objects: ClusterIPs are allocated from them,
+ * so an address inside them that no Service holds is unallocated).
  */
 public record TableFacts(
     ImmutableList<IpAddress> nodeAddresses,
     NodePortAddresses nodePortAddresses,
     LocalTrafficDetector localDetector,
     boolean masqueradeAll,
-    int masqueradeMark) {
+    int masqueradeMark,
+    ImmutableSortedSet<Cidr> serviceCidrs) {
 
   /** Upstream's default masquerade mark: bit 14, 0x4000. */
   public static final int DEFAULT_MASQUERADE_MARK = 1 << ForwardingTable.DEFAULT_MASQUERADE_BIT;
@@ -27,6 +32,7 @@ public record TableFacts(
     Objects.requireNonNull(nodeAddresses, "nodeAddresses");
     Objects.requireNonNull(nodePortAddresses, "nodePortAddresses");
     Objects.requireNonNull(localDetector, "localDetector");
+    Objects.requireNonNull(serviceCidrs, "serviceCidrs");
     if (nodePortAddresses.primary()) {
       throw new IllegalArgumentException(
           "nodePortAddresses 'primary' must be resolved to the node's IPs before it reaches a table");
@@ -48,7 +54,8 @@ public record TableFacts(
         .nodePortAddresses(nodePortAddresses)
         .localDetector(localDetector)
         .masqueradeAll(masqueradeAll)
-        .masqueradeMark(masqueradeMark);
+        .masqueradeMark(masqueradeMark)
+        .serviceCidrs(serviceCidrs);
   }
 
   /** Checks that every address of these facts belongs to {@code family}. */
@@ -63,6 +70,11 @@ public record TableFacts(
         throw new IllegalArgumentException("nodePortAddresses " + c + " is not " + family);
       }
     }
+    for (Cidr c : serviceCidrs) {
+      if (c.family() != family) {
+        throw new IllegalArgumentException("service CIDR " + c + " is not " + family);
+      }
+    }
     return this;
   }
 
@@ -73,6 +85,7 @@ public record TableFacts(
     private LocalTrafficDetector localDetector = LocalTrafficDetector.NONE;
     private boolean masqueradeAll;
     private int masqueradeMark = DEFAULT_MASQUERADE_MARK;
+    private ImmutableSortedSet<Cidr> serviceCidrs = ImmutableSortedSet.of();
 
     private Builder() {}
 
@@ -105,9 +118,19 @@ public record TableFacts(
       return this;
     }
 
+    /**
+     * The service CIDRs of the table's family (from every ServiceCIDR object), in any order;
+     * duplicates collapse.
+     */
+    public Builder serviceCidrs(Collection<Cidr> cidrs) {
+      this.serviceCidrs = ImmutableSortedSet.copyOf(cidrs);
+      return this;
+    }
+
     public TableFacts build() {
       return new TableFacts(
-          nodeAddresses, nodePortAddresses, localDetector, masqueradeAll, masqueradeMark);
+          nodeAddresses, nodePortAddresses, localDetector, masqueradeAll, masqueradeMark,
+          serviceCidrs);
     }
   }
 }

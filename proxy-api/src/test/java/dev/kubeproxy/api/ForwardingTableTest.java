@@ -125,4 +125,21 @@ class ForwardingTableTest {
     assertThat(e.toBuilder().build()).isEqualTo(e);
     assertThat(e.toBuilder().healthCheckNodePort(0).build().healthCheckNodePort()).isZero();
   }
+
+  @Test
+  @DisplayName("service CIDRs are a table-wide fact: sorted, deduplicated, of the table's family")
+  void serviceCidrsAreTableFacts() {
+    TableFacts facts = TableFacts.builder()
+        .serviceCidrs(List.of(Cidr.parse("10.97.0.0/16"), Cidr.parse("10.96.0.0/16"),
+            Cidr.parse("10.97.0.0/16")))
+        .build();
+    ForwardingTable t = ForwardingTable.empty(IpFamily.V4, facts);
+
+    assertThat(t.serviceCidrs()).containsExactly(Cidr.parse("10.96.0.0/16"), Cidr.parse("10.97.0.0/16"));
+    assertThat(t.sameFacts(ForwardingTable.empty(IpFamily.V4))).isFalse();
+    assertThat(t.sameFacts(t.withFacts(facts.toBuilder().build()))).isTrue();
+    assertThatThrownBy(() -> ForwardingTable.empty(IpFamily.V6, facts))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("service CIDR 10.96.0.0/16 is not");
+  }
 }

@@ -2,6 +2,7 @@ package dev.kubeproxy.bin;
 
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.kube.KubernetesSource;
+import dev.kubeproxy.bin.kube.NodeEvents;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.manifest.ManifestWatch;
 import dev.kubeproxy.model.ChangeTracker;
@@ -9,7 +10,7 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * Where a running proxy's Services, EndpointSlices and Node come from: a manifest directory
+ * Where a running proxy's Services, EndpointSlices, Node and ServiceCIDRs come from: a manifest directory
  * (fed once, then watched for edits unless running once) or the API server's informers.
  */
 abstract class EventSource implements AutoCloseable {
@@ -19,6 +20,16 @@ abstract class EventSource implements AutoCloseable {
   static EventSource start(
       EffectiveConfig config, ManifestSource manifests, ChangeTracker tracker, Runnable changed)
       throws IOException {
+    return start(config, manifests, tracker, changed, NodeEvents.NONE);
+  }
+
+  /**
+   * As {@link #start(EffectiveConfig, ManifestSource, ChangeTracker, Runnable)}; the API server
+   * source records upstream's warning about a Service of another IP family through {@code events}.
+   */
+  static EventSource start(
+      EffectiveConfig config, ManifestSource manifests, ChangeTracker tracker, Runnable changed,
+      NodeEvents events) throws IOException {
     if (manifests != null) {
       manifests.feed(tracker);
       ManifestWatch watch =
@@ -43,7 +54,9 @@ abstract class EventSource implements AutoCloseable {
             tracker,
             config.proxy().nodeName(),
             changed,
-            config::withBindAddress);
+            config::withBindAddress,
+            config.proxy().families(),
+            events);
     return new EventSource() {
       @Override
       boolean awaitInitialListing(Duration timeout) throws InterruptedException {

@@ -181,7 +181,7 @@ public final class ProxyRunner {
             metrics.changeQueued(tracker.pendingServiceEvents(), tracker.pendingEndpointEvents());
             proxy.onChange();
           };
-      try (EventSource source = EventSource.start(config, manifests, tracker, changed)) {
+      try (EventSource source = EventSource.start(config, manifests, tracker, changed, events)) {
         if (config.once() || config.dryRun()) {
           if (!source.awaitInitialListing(INITIAL_LISTING_TIMEOUT)) {
             return fail("Services and EndpointSlices were not listed within " + INITIAL_LISTING_TIMEOUT);

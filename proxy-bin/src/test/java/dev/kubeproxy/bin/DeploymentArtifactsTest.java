@@ -71,14 +71,14 @@ class DeploymentArtifactsTest {
   }
 
   @Test
-  @DisplayName("the ClusterRole grants list/watch on services, endpointslices and nodes, and event creation, nothing more")
+  @DisplayName("the ClusterRole grants list/watch on services, endpointslices, nodes and servicecidrs, and event creation, nothing more")
   void rbac() throws IOException {
     V1ClusterRole role = only(manifests(), V1ClusterRole.class);
 
     assertThat(role.getRules()).allSatisfy(rule -> assertThat(rule.getVerbs())
         .isSubsetOf("list", "watch", "create", "patch", "update"));
     assertThat(role.getRules().stream().flatMap(r -> r.getResources().stream()))
-        .containsExactlyInAnyOrder("services", "nodes", "endpointslices", "events");
+        .containsExactlyInAnyOrder("services", "nodes", "endpointslices", "servicecidrs", "events");
     for (V1PolicyRule rule : role.getRules()) {
       if (!rule.getResources().contains("events")) {
         assertThat(rule.getVerbs()).containsExactlyInAnyOrder("list", "watch");

@@ -6,11 +6,19 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.Capability;
+import dev.kubeproxy.model.conformance.Exclusions;
 
 /** The iptables backend for the conformance suites, on one iptables variant in the lab's node. */
 final class IptablesUnderTest implements BackendUnderTest {
   static final IptablesUnderTest LEGACY = new IptablesUnderTest("iptables (legacy)", IptBinaries.legacy());
   static final IptablesUnderTest NFT = new IptablesUnderTest("iptables (nft)", IptBinaries.nft());
+
+  /** What iptables mode does not do, as upstream's iptables mode does not either. */
+  static final Exclusions EXCLUSIONS = Exclusions.of(
+      Capability.UNALLOCATED_SERVICE_IP_DROP,
+      "upstream's iptables mode has no ServiceCIDR rule: an unallocated address inside a"
+          + " ServiceCIDR is routed like any other (only its nftables mode drops it)");
 
   private final String mode;
   private final IptBinaries binaries;

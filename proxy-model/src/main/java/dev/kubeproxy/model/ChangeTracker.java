@@ -2,13 +2,17 @@ package dev.kubeproxy.model;
 
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.ImmutableSortedSet;
+import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.PersistentMap;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -16,7 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Thread-safe intake of Service, EndpointSlice and Node events. Coalesces them: a sync asks
+ * Thread-safe intake of Service, EndpointSlice, Node and ServiceCIDR events. Coalesces them: a sync asks
  * {@link #drain()} for the current snapshot and the set of services that changed since the
  * previous drain. Also tracks whether the Service and EndpointSlice sources completed their
  * initial listing (nothing may be programmed before both have).
@@ -36,9 +40,12 @@ public final class ChangeTracker {
   // Which service each stored slice is grouped under (slices without a label are not stored).
   private final Map<NamespacedName, NamespacedName> sliceOwners = new HashMap<>();
   private Node node;
+  private final Map<String, ServiceCidr> serviceCidrObjects = new HashMap<>();
+  private ImmutableSortedSet<Cidr> serviceCidrs = ImmutableSortedSet.of();
 
   private Set<NamespacedName> changed = new LinkedHashSet<>();
   private boolean nodeChanged;
+  private boolean serviceCidrsChanged;
   private int serviceEvents;
   private int endpointEvents;
   private Instant oldestChange;
@@ -130,6 +137,42 @@ public final class ChangeTracker {
     }
   }
 
+  /**
+   * Stores a ServiceCIDR object; when the union of every object's CIDRs changes, the next drain
+   * reports it (a table-wide fact: tables are rebuilt).
+   */
+  public synchronized void upsertServiceCidr(ServiceCidr cidr) {
+    Objects.requireNonNull(cidr, "cidr");
+    serviceCidrObjects.put(cidr.name(), cidr);
+    updateServiceCidrs();
+  }
+
+  /** Forgets the ServiceCIDR object {@code name}. */
+  public synchronized void deleteServiceCidr(String name) {
+    Objects.requireNonNull(name, "name");
+    if (serviceCidrObjects.remove(name) != null) {
+      updateServiceCidrs();
+    }
+  }
+
+  /** The CIDRs of every ServiceCIDR object given, sorted. */
+  public synchronized ImmutableSortedSet<Cidr> serviceCidrs() {
+    return serviceCidrs;
+  }
+
+  private void updateServiceCidrs() {
+    ImmutableSortedSet<Cidr> union = serviceCidrObjects.values().stream()
+        .flatMap(c -> c.cidrs().stream())
+        .collect(ImmutableSortedSet.toImmutableSortedSet(Comparator.naturalOrder()));
+    if (!union.equals(serviceCidrs)) {
+      if (!hasPendingChanges()) {
+        oldestChange = clock.instant();
+      }
+      serviceCidrs = union;
+      serviceCidrsChanged = true;
+    }
+  }
+
   public synchronized void markServicesSynced() {
     servicesSynced = true;
   }
@@ -145,21 +188,23 @@ public final class ChangeTracker {
 
   /** Whether events arrived since the last drain. */
   public synchronized boolean hasPendingChanges() {
-    return !changed.isEmpty() || nodeChanged;
+    return !changed.isEmpty() || nodeChanged || serviceCidrsChanged;
   }
 
   /** Takes the pending changes (and resets them) together with the current snapshot. */
   public synchronized PendingChanges drain() {
     PendingChanges pending =
         new PendingChanges(
-            new ClusterSnapshot(services, slices, node),
+            new ClusterSnapshot(services, slices, node, serviceCidrs),
             ImmutableSet.copyOf(changed),
             nodeChanged,
+            serviceCidrsChanged,
             serviceEvents,
             endpointEvents,
             oldestChange);
     changed = new LinkedHashSet<>();
     nodeChanged = false;
+    serviceCidrsChanged = false;
     serviceEvents = 0;
     endpointEvents = 0;
     oldestChange = null;

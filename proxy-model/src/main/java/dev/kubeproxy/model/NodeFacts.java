@@ -10,6 +10,7 @@ import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.TableFacts;
+import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +44,13 @@ record NodeFacts(
     return nodeAddresses.isEmpty() ? null : nodeAddresses.get(0);
   }
 
-  /** The table-wide facts: these node facts and the config's masquerade settings. */
-  TableFacts tableFacts(ProxyConfig config) {
+  /**
+   * The table-wide facts: these node facts, the config's masquerade settings and the cluster's
+   * service CIDRs of this family.
+   */
+  TableFacts tableFacts(ProxyConfig config, Collection<Cidr> serviceCidrs) {
     return TableFacts.builder()
+        .serviceCidrs(serviceCidrs)
         .nodeAddresses(nodeAddresses)
         .nodePortAddresses(nodePortAddresses)
         .localDetector(detector)
@@ -55,8 +60,8 @@ record NodeFacts(
   }
 
   /** An empty table carrying {@link #tableFacts}. */
-  ForwardingTable emptyTable(ProxyConfig config) {
-    return ForwardingTable.empty(family, tableFacts(config));
+  ForwardingTable emptyTable(ProxyConfig config, Collection<Cidr> serviceCidrs) {
+    return ForwardingTable.empty(family, tableFacts(config, serviceCidrs));
   }
 
   private static ImmutableList<IpAddress> nodeAddresses(IpFamily family, Node node, ProxyConfig config) {

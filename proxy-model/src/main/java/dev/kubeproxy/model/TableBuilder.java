@@ -34,7 +34,7 @@ public final class TableBuilder {
     for (Service service : snapshot.services().values()) {
       entries.putAll(ServiceEntries.of(service, snapshot.slices(service.id()), facts, claims));
     }
-    return facts.emptyTable(config).withEntries(entries);
+    return facts.emptyTable(config, snapshot.serviceCidrs(family)).withEntries(entries);
   }
 
   /**
@@ -44,7 +44,8 @@ public final class TableBuilder {
    *
    * <p>Only for service changes: {@code previous} must be what {@link #build} gave for
    * {@code previousSnapshot} with the same {@code config} and the same Node facts. When the
-   * Node changed ({@link PendingChanges#nodeChanged()}) or the config did, callers build anew.
+   * Node or the service CIDRs changed ({@link PendingChanges#tableFactsChanged()}) or the config
+   * did, callers build anew.
    * Besides the changed services, the services that gain or lose a contested frontend because
    * of them are rebuilt too.
    */

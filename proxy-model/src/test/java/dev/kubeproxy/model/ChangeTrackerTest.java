@@ -11,8 +11,10 @@ import com.google.common.collect.ImmutableMap;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -173,6 +175,37 @@ class ChangeTrackerTest {
     PendingChanges gone = tracker.drain();
     assertThat(gone.nodeChanged()).as("gone").isTrue();
     assertThat(gone.snapshot().node()).isNull();
+  }
+
+  @Test
+  @DisplayName("ServiceCIDRs: the union of every object's CIDRs is a table-wide fact; only a change of the union counts")
+  void serviceCidrChanges() {
+    Instant first = clock.instant();
+    tracker.upsertServiceCidr(ServiceCidr.parse("kubernetes", List.of("10.96.0.0/16", "fd00:10:96::/112")));
+    clock.advance(Duration.ofSeconds(1));
+    tracker.upsertServiceCidr(ServiceCidr.parse("extra", List.of("10.97.0.0/16")));
+    PendingChanges added = tracker.drain();
+    assertThat(added.serviceCidrsChanged()).isTrue();
+    assertThat(added.tableFactsChanged()).isTrue();
+    assertThat(added.nodeChanged()).isFalse();
+    assertThat(added.isEmpty()).isFalse();
+    assertThat(added.oldestChange()).isEqualTo(first);
+    assertThat(added.snapshot().serviceCidrs(IpFamily.V4))
+        .containsExactly(Cidr.parse("10.96.0.0/16"), Cidr.parse("10.97.0.0/16"));
+    assertThat(added.snapshot().serviceCidrs(IpFamily.V6)).containsExactly(Cidr.parse("fd00:10:96::/112"));
+
+    // Another object holding a CIDR already known leaves the union as it is.
+    tracker.upsertServiceCidr(ServiceCidr.parse("copy", List.of("10.97.0.0/16")));
+    assertThat(tracker.hasPendingChanges()).isFalse();
+    tracker.deleteServiceCidr("extra");
+    assertThat(tracker.hasPendingChanges()).as("10.97.0.0/16 is still held by copy").isFalse();
+    tracker.deleteServiceCidr("copy");
+    PendingChanges removed = tracker.drain();
+    assertThat(removed.serviceCidrsChanged()).isTrue();
+    assertThat(removed.snapshot().serviceCidrs()).containsExactly(
+        Cidr.parse("10.96.0.0/16"), Cidr.parse("fd00:10:96::/112"));
+    tracker.deleteServiceCidr("never-seen");
+    assertThat(tracker.drain().isEmpty()).isTrue();
   }
 
   @Test

@@ -15,12 +15,14 @@ import dev.kubeproxy.api.LocalTrafficDetector.Mode;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.model.trace.Packet;
 import dev.kubeproxy.model.trace.Packet.Origin;
 import dev.kubeproxy.model.trace.Trace;
 import dev.kubeproxy.model.trace.TraceResult;
 import dev.kubeproxy.model.trace.TraceResult.Destination;
 import dev.kubeproxy.model.trace.TraceResult.Verdict;
+import java.time.Clock;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
@@ -202,6 +204,26 @@ class TraceSemanticsTest {
     TraceResult wrongProtocol = Trace.of(t, Packet.fromPod(POD, "10.96.0.20", 80, Protocol.UDP));
     assertThat(wrongProtocol.verdict()).isEqualTo(Verdict.REJECT);
     assertThat(trace(t, POD, "10.96.0.21", 80, Origin.POD).verdict()).isEqualTo(Verdict.NOT_A_SERVICE);
+  }
+
+  @Test
+  @DisplayName("inside a service CIDR: an unallocated address is DROPped, a ClusterIP's unknown port still REJECTed, outside is not a service")
+  void unallocatedAddressInsideServiceCidr() {
+    ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
+    tracker.updateNode(THIS_NODE);
+    tracker.upsertService(Fixtures.service("web", "10.96.0.20").build());
+    tracker.upsertEndpointSlice(ready("web", "10.244.2.8@" + REMOTE));
+    tracker.upsertServiceCidr(ServiceCidr.parse("kubernetes", List.of("10.96.0.0/16", "fd00:10:96::/112")));
+    ForwardingTable t = TableBuilder.build(IpFamily.V4, tracker.drain().snapshot(), CLUSTER_CIDR);
+
+    assertThat(t.serviceCidrs()).containsExactly(Cidr.parse("10.96.0.0/16"));
+    TraceResult unallocated = trace(t, POD, "10.96.0.21", 80, Origin.POD);
+    assertThat(unallocated.verdict()).isEqualTo(Verdict.DROP);
+    assertThat(unallocated.reasons()).anyMatch(r -> r.contains("inside service CIDR 10.96.0.0/16"));
+    assertThat(trace(t, NODE_IP, "10.96.255.255", 443, Origin.NODE).verdict()).isEqualTo(Verdict.DROP);
+    assertThat(trace(t, POD, "10.96.0.20", 81, Origin.POD).verdict()).isEqualTo(Verdict.REJECT);
+    assertThat(trace(t, POD, "10.96.0.20", 80, Origin.POD).verdict()).isEqualTo(Verdict.FORWARD);
+    assertThat(trace(t, POD, "10.97.0.1", 80, Origin.POD).verdict()).isEqualTo(Verdict.NOT_A_SERVICE);
   }
 
   @Nested

@@ -1,5 +1,6 @@
 package dev.kubeproxy.nftables;
 
+import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedSet;
 import dev.kubeproxy.api.Cidr;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * The fixed part of the layout: base chains, the dispatch and check chains with their rules,
- * and the sets and maps they look up. It depends only on the table-wide facts of a
+ * and the sets and maps they look up (the service CIDRs are literals in the cluster-ips-check
+ * drop rule, as upstream writes them). It depends only on the table-wide facts of a
  * {@link ForwardingTable}, never on individual services, so a partial sync never touches it.
  * See LAYOUT.md.
  */
@@ -212,6 +214,12 @@ final class NftSkeleton {
         "Local frontends without local endpoints");
     rule(out, CLUSTER_IPS_CHECK, ip + " daddr @" + CLUSTER_IPS + " goto " + REJECT_CHAIN,
         "Reject traffic to invalid ports of ClusterIPs");
+    // As upstream: an anonymous set in the rule, so a change of the CIDRs is a full sync.
+    if (!facts.serviceCidrs().isEmpty()) {
+      rule(out, CLUSTER_IPS_CHECK, ip + " daddr { " + Joiner.on(", ").join(
+          Cidrs.withoutContained(facts.serviceCidrs())) + " } drop",
+          "Drop traffic to unallocated ClusterIPs");
+    }
     rule(out, REJECT_CHAIN, "meta l4proto tcp reject with tcp reset", "TCP gets a reset");
     rule(out, REJECT_CHAIN, "reject", "others get ICMP port unreachable");
 

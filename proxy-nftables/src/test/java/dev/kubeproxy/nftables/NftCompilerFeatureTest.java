@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
+import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
@@ -98,7 +99,7 @@ class NftCompilerFeatureTest {
     assertThat(kernel.elements(V4, "no-endpoint-services")).containsExactly("10.96.0.20 . tcp . 80");
     assertThat(kernel.rules(V4, "service-endpoints-check")).contains(
         "ip daddr . meta l4proto . th dport @no-endpoint-services goto reject-chain comment \"frontends without endpoints\"");
-    assertThat(kernel.rules(V4, "cluster-ips-check")).containsExactly(
+    assertThat(kernel.rules(V4, "cluster-ips-check")).startsWith(
         "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"");
     assertThat(kernel.rules(V4, "reject-chain")).containsExactly(
         "meta l4proto tcp reject with tcp reset comment \"TCP gets a reset\"",
@@ -412,5 +413,32 @@ class NftCompilerFeatureTest {
     assertThat(kernel.dump()).isEmpty();
     assertThat(backend.mode()).isEqualTo("nftables");
     assertThat(ImmutableList.of(kernel.transactions())).containsExactly(3);
+  }
+
+  @Test
+  @DisplayName("service CIDRs: unallocated addresses inside them are dropped after the ClusterIP port reject; a change of them is a full sync")
+  void serviceCidrsDropUnallocated() throws Exception {
+    ForwardingTable before = SampleTables.allFeatures(IpFamily.V4);
+    sync(before);
+    assertThat(kernel.rules(V4, "cluster-ips-check")).containsExactly(
+        "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"",
+        "ip daddr { 10.96.0.0/16 } drop comment \"Drop traffic to unallocated ClusterIPs\"");
+
+    // A second range, and one inside the first (which adds nothing), replace the rule.
+    ForwardingTable after = before.withFacts(before.facts().toBuilder()
+        .serviceCidrs(List.of(Cidr.parse("10.96.0.0/16"), Cidr.parse("10.96.8.0/24"),
+            Cidr.parse("10.100.0.0/24")))
+        .build());
+    TableChange change = new TableChange(IpFamily.V4, before, after, ImmutableSet.of());
+    assertThat(new NftCompiler().compilesFully(change, false, backend.committed(IpFamily.V4)))
+        .as("a facts change compiles fully").isTrue();
+    backend.sync(SyncRequest.partial(change));
+    assertThat(kernel.rules(V4, "cluster-ips-check")).contains(
+        "ip daddr { 10.96.0.0/16, 10.100.0.0/24 } drop comment \"Drop traffic to unallocated ClusterIPs\"");
+
+    ForwardingTable none = after.withFacts(after.facts().toBuilder().serviceCidrs(List.of()).build());
+    backend.sync(SyncRequest.partial(new TableChange(IpFamily.V4, after, none, ImmutableSet.of())));
+    assertThat(kernel.rules(V4, "cluster-ips-check")).containsExactly(
+        "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"");
   }
 }

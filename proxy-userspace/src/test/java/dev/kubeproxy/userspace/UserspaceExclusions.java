@@ -18,7 +18,10 @@ final class UserspaceExclusions {
                   + " say")
           .and(Capability.EXTERNAL_LOCAL_SHORT_CIRCUIT,
               "an external frontend has one listener serving the external (Local) list, so pods"
-                  + " and the node reach only the local endpoints of an eTP=Local service");
+                  + " and the node reach only the local endpoints of an eTP=Local service")
+          .and(Capability.UNALLOCATED_SERVICE_IP_DROP,
+              "only upstream's nftables mode drops traffic to unallocated addresses inside a"
+                  + " ServiceCIDR; userspace mode, like its other modes, routes it normally");
 
   private UserspaceExclusions() {}
 }

@@ -87,7 +87,8 @@ public final class SampleTables {
    * A small table with every feature: TCP/UDP/SCTP ClusterIPs (one port number on two
    * protocols), NodePort, ExternalIP, LoadBalancer with source ranges and eTP=Local, Local with
    * no local endpoint (DROP), a service without endpoints (REJECT), iTP=Local without local
-   * endpoints (DROP), and ClientIP affinity.
+   * endpoints (DROP), ClientIP affinity, and the service CIDR the ClusterIPs come from
+   * (10.96.0.0/16, fd00:96::/112: unallocated addresses inside are dropped in nftables mode).
    */
   public static ForwardingTable allFeatures(IpFamily family) {
     ServiceEndpoint web1 = endpoint(ip(family, "10.244.1.2", "fd00:244::1:2"), 8080, true);
@@ -172,7 +173,11 @@ public final class SampleTables {
         .internalPolicyLocal(true)
         .build());
 
-    return emptyNode(family).withEntries(entries);
+    ForwardingTable node = emptyNode(family);
+    return node.withFacts(node.facts().toBuilder()
+            .serviceCidrs(List.of(Cidr.parse(family == IpFamily.V4 ? "10.96.0.0/16" : "fd00:96::/112")))
+            .build())
+        .withEntries(entries);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.InvalidObjectException;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.api.ServiceType;
 import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
 import io.kubernetes.client.openapi.models.V1ClientIPConfig;
@@ -18,6 +19,7 @@ import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1NodeAddress;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceCIDR;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.openapi.models.V1ServiceStatus;
@@ -28,8 +30,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Converts the official Kubernetes client's model objects into the proxy's own validated
- * types. Shared by every source (manifest files, informers) so that they agree on every field;
+ * Converts the official Kubernetes client's model objects (Services, EndpointSlices, Nodes,
+ * ServiceCIDRs) into the proxy's own validated types. Shared by every source (manifest files, informers) so that they agree on every field;
  * invalid input throws {@link InvalidObjectException} naming the object and the field.
  */
 public final class KubernetesConverter {
@@ -153,6 +155,17 @@ public final class KubernetesConverter {
                 .anyMatch(t -> Node.TAINT_TO_BE_DELETED.equals(t.getKey()));
     boolean deleting = meta != null && meta.getDeletionTimestamp() != null;
     return b.beingDeleted(deleting || tainted).build();
+  }
+
+  /**
+   * Converts a networking.k8s.io/v1 ServiceCIDR: its name and {@code spec.cidrs}, validated as
+   * the API server does. Its status (ready, being deleted) is not read: upstream counts every
+   * ServiceCIDR object the informer holds.
+   */
+  public static ServiceCidr serviceCidr(V1ServiceCIDR cidr) {
+    V1ObjectMeta meta = metadata(cidr.getMetadata());
+    return ServiceCidr.parse(meta.getName(),
+        cidr.getSpec() == null ? List.of() : nullToEmpty(cidr.getSpec().getCidrs()));
   }
 
   private static String serviceObject(V1ObjectMeta meta) {

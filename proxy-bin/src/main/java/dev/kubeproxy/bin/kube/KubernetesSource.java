@@ -1,6 +1,8 @@
 package dev.kubeproxy.bin.kube;
 
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Node;
+import dev.kubeproxy.api.Service;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Strings.isNullOrEmpty;
 
@@ -14,12 +16,15 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.apis.DiscoveryV1Api;
+import io.kubernetes.client.openapi.apis.NetworkingV1Api;
 import io.kubernetes.client.openapi.models.V1EndpointSlice;
 import io.kubernetes.client.openapi.models.V1EndpointSliceList;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceCIDR;
+import io.kubernetes.client.openapi.models.V1ServiceCIDRList;
 import io.kubernetes.client.openapi.models.V1ServiceList;
 import io.kubernetes.client.util.CallGenerator;
 import io.kubernetes.client.util.CallGeneratorParams;
@@ -30,7 +35,9 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.Executors;
@@ -41,10 +48,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The API server as a source: informers (list, then watch from the listed resourceVersion;
- * relist after 410 Gone; retry after connection loss) for Services, EndpointSlices and this
- * proxy's own Node, feeding a {@link ChangeTracker} and calling {@code onChange} after every
- * event that reached it. Marks Services and EndpointSlices synced in the tracker once each
- * informer's initial list has been fed, so nothing is programmed from half a cluster. While the
+ * relist after 410 Gone; retry after connection loss) for Services, EndpointSlices, this
+ * proxy's own Node and the networking.k8s.io/v1 ServiceCIDRs, feeding a {@link ChangeTracker}
+ * and calling {@code onChange} after every event that reached it. ServiceCIDRs do not hold
+ * back the first sync (a cluster older than v1.33 serves none; their arrival is a facts change
+ * and a full sync); a Service with addresses of a family this proxy does not handle gets
+ * upstream's warning event ({@link IpFamilyWarnings}). Marks Services and EndpointSlices synced
+ * in the tracker once each informer's initial list has been fed, so nothing is programmed from
+ * half a cluster. While the
  * API server is unreachable the tracker keeps what it had, so the rules stay; after a relist
  * only real differences reach the tracker.
  */
@@ -68,16 +79,18 @@ public final class KubernetesSource implements AutoCloseable {
   private final Informed<V1Service> services;
   private final Informed<V1EndpointSlice> slices;
   private final Informed<V1Node> node;
+  private final Informed<V1ServiceCIDR> serviceCidrs;
   private final ScheduledExecutorService syncGate;
   private volatile boolean closed;
   // Written by the sync gate thread only.
   private volatile boolean servicesSynced;
   private volatile boolean slicesSynced;
   private volatile boolean nodeSynced;
+  private volatile boolean serviceCidrsSynced;
 
   private KubernetesSource(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
-      UnaryOperator<Node> nodeView) {
+      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings) {
     this.tracker = tracker;
     this.onChange = onChange;
     CoreV1Api core = new CoreV1Api(client);
@@ -98,8 +111,15 @@ public final class KubernetesSource implements AutoCloseable {
             V1ServiceList.class,
             backoff,
             ObjectFeed.Sink.of(
-                s -> tracker.upsertService(KubernetesConverter.service(s)),
-                s -> tracker.deleteService(id(s.getMetadata()))));
+                s -> {
+                  Service service = KubernetesConverter.service(s);
+                  tracker.upsertService(service);
+                  warnings.check(service, s.getMetadata().getUid());
+                },
+                s -> {
+                  tracker.deleteService(id(s.getMetadata()));
+                  warnings.forget(id(s.getMetadata()));
+                }));
     slices =
         new Informed<>(
             "EndpointSlice",
@@ -137,6 +157,25 @@ public final class KubernetesSource implements AutoCloseable {
             ObjectFeed.Sink.of(
                 n -> tracker.updateNode(nodeView.apply(KubernetesConverter.node(n))),
                 n -> tracker.updateNode(null)));
+    NetworkingV1Api networking = new NetworkingV1Api(client);
+    serviceCidrs =
+        new Informed<>(
+            "ServiceCIDR",
+            client,
+            p ->
+                networking
+                    .listServiceCIDR()
+                    .resourceVersion(p.resourceVersion)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .watch(p.watch)
+                    .allowWatchBookmarks(bookmarks(p))
+                    .buildCall(null),
+            V1ServiceCIDR.class,
+            V1ServiceCIDRList.class,
+            backoff,
+            ObjectFeed.Sink.of(
+                c -> tracker.upsertServiceCidr(KubernetesConverter.serviceCidr(c)),
+                c -> tracker.deleteServiceCidr(c.getMetadata().getName())));
     syncGate =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -172,18 +211,39 @@ public final class KubernetesSource implements AutoCloseable {
     return start(client, tracker, nodeName, onChange, backoff, UnaryOperator.identity());
   }
 
+  /**
+   * As {@link #start(ApiClient, ChangeTracker, String, Runnable, UnaryOperator)}; a Service with
+   * addresses of none of {@code families} (or some addresses of another) gets upstream's warning
+   * event through {@code events}.
+   */
+  public static KubernetesSource start(
+      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange,
+      UnaryOperator<Node> nodeView, Set<IpFamily> families, NodeEvents events) {
+    return start(client, tracker, nodeName, onChange, Backoff.DEFAULT_PROTOTYPE, nodeView,
+        new IpFamilyWarnings(families, events));
+  }
+
   static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
       UnaryOperator<Node> nodeView) {
+    return start(client, tracker, nodeName, onChange, backoff, nodeView,
+        new IpFamilyWarnings(EnumSet.allOf(IpFamily.class), NodeEvents.NONE));
+  }
+
+  static KubernetesSource start(
+      ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
+      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(tracker, "tracker");
     checkArgument(!isNullOrEmpty(nodeName), "nodeName must not be empty");
     Objects.requireNonNull(onChange, "onChange");
     KubernetesSource source =
-        new KubernetesSource(client, tracker, nodeName, onChange, backoff, Objects.requireNonNull(nodeView));
+        new KubernetesSource(client, tracker, nodeName, onChange, backoff,
+            Objects.requireNonNull(nodeView), Objects.requireNonNull(warnings));
     source.services.informer.run();
     source.slices.informer.run();
     source.node.informer.run();
+    source.serviceCidrs.informer.run();
     source.syncGate.scheduleWithFixedDelay(
         source::checkSynced, 0, SYNC_POLL_MILLIS, TimeUnit.MILLISECONDS);
     return source;
@@ -235,6 +295,7 @@ public final class KubernetesSource implements AutoCloseable {
     services.informer.stop();
     slices.informer.stop();
     node.informer.stop();
+    serviceCidrs.informer.stop();
   }
 
   private void checkSynced() {
@@ -252,10 +313,13 @@ public final class KubernetesSource implements AutoCloseable {
     if (!nodeSynced && node.catchUp()) {
       nodeSynced = true;
     }
+    if (!serviceCidrsSynced && serviceCidrs.catchUp()) {
+      serviceCidrsSynced = true;
+    }
     if (marked) {
       onChange.run();
     }
-    if (servicesSynced && slicesSynced && nodeSynced) {
+    if (servicesSynced && slicesSynced && nodeSynced && serviceCidrsSynced) {
       syncGate.shutdown();
     }
   }

@@ -10,10 +10,12 @@ import dev.kubeproxy.api.KubernetesNames;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.bin.kube.KubernetesConverter;
 import io.kubernetes.client.openapi.models.V1EndpointSlice;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceCIDR;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +36,8 @@ import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * Reads the v1 Services, discovery.k8s.io/v1 EndpointSlices and v1 Nodes of every
+ * Reads the v1 Services, discovery.k8s.io/v1 EndpointSlices, v1 Nodes and networking.k8s.io/v1
+ * ServiceCIDRs of every
  * {@code *.yaml}/{@code *.yml} file in a directory (multi-document, {@code v1 List} too) through
  * the official client's model classes and {@link KubernetesConverter}. Each document stands
  * alone: a broken one becomes a {@link ManifestProblem} and the others still load; so does a
@@ -56,7 +59,8 @@ final class ManifestReader {
           "List", "v1",
           "Service", "v1",
           "EndpointSlice", "discovery.k8s.io/v1",
-          "Node", "v1");
+          "Node", "v1",
+          "ServiceCIDR", "networking.k8s.io/v1");
 
   private final StrictBinding binding = new StrictBinding();
 
@@ -243,6 +247,7 @@ final class ManifestReader {
       case "List" -> readList(file, where, map, acc);
       case "Service" -> readService(file, where, namespaced(map), acc);
       case "EndpointSlice" -> readSlice(file, where, namespaced(map), acc);
+      case "ServiceCIDR" -> readServiceCidr(file, where, map, acc);
       default -> readNode(file, where, map, acc);
     }
   }
@@ -313,6 +318,12 @@ final class ManifestReader {
   private void readNode(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "Node", name(map), V1Node.class,
         KubernetesConverter::node, n -> acc.node(file, where, n), acc.rejectedNodes, acc);
+  }
+
+  private void readServiceCidr(Path file, String where, Map<?, ?> map, Accumulator acc) {
+    read(file, where, map, "ServiceCIDR", name(map), V1ServiceCIDR.class,
+        KubernetesConverter::serviceCidr, c -> acc.serviceCidr(file, where, c),
+        acc.rejectedServiceCidrs, acc);
   }
 
   /**
@@ -410,11 +421,13 @@ final class ManifestReader {
     private final Map<NamespacedName, Service> services = new LinkedHashMap<>();
     private final Map<NamespacedName, EndpointSlice> slices = new LinkedHashMap<>();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, ServiceCidr> serviceCidrs = new LinkedHashMap<>();
     private final Map<Object, String> origins = new LinkedHashMap<>();
     private final List<ManifestProblem> problems = new ArrayList<>();
     private final ImmutableSet.Builder<NamespacedName> rejectedServices = ImmutableSet.builder();
     private final ImmutableSet.Builder<NamespacedName> rejectedSlices = ImmutableSet.builder();
     private final ImmutableSet.Builder<String> rejectedNodes = ImmutableSet.builder();
+    private final ImmutableSet.Builder<String> rejectedServiceCidrs = ImmutableSet.builder();
     private final List<String> ignored = new ArrayList<>();
 
     void problem(ManifestProblem problem) {
@@ -446,6 +459,12 @@ final class ManifestReader {
       }
     }
 
+    void serviceCidr(Path file, String where, ServiceCidr cidr) {
+      if (firstDefinition(file, where, "ServiceCIDR", cidr.name(), "ServiceCIDR " + cidr.name())) {
+        serviceCidrs.put(cidr.name(), cidr);
+      }
+    }
+
     private boolean firstDefinition(
         Path file, String where, String kind, Object id, String object) {
       String origin = file + " " + where;
@@ -467,7 +486,9 @@ final class ManifestReader {
           rejectedServices.build(),
           rejectedSlices.build(),
           rejectedNodes.build(),
-          ImmutableList.copyOf(ignored));
+          ImmutableList.copyOf(ignored),
+          ImmutableMap.copyOf(serviceCidrs),
+          rejectedServiceCidrs.build());
     }
   }
 }

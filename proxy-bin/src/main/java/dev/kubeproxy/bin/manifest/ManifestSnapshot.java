@@ -7,9 +7,11 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 
 /**
- * What one read of a manifest directory produced: the valid Services, EndpointSlices and Nodes,
+ * What one read of a manifest directory produced: the valid Services, EndpointSlices, Nodes and
+ * ServiceCIDRs,
  * the problems found, and the ids of objects whose document named them but failed validation
  * (a source keeps their previous version, as an API server keeps an object whose update it
  * rejected), and the documents of other kinds, which are ignored by rule.
@@ -22,7 +24,9 @@ public record ManifestSnapshot(
     ImmutableSet<NamespacedName> rejectedServices,
     ImmutableSet<NamespacedName> rejectedSlices,
     ImmutableSet<String> rejectedNodes,
-    ImmutableList<String> ignored) {
+    ImmutableList<String> ignored,
+    ImmutableMap<String, ServiceCidr> serviceCidrs,
+    ImmutableSet<String> rejectedServiceCidrs) {
 
   /** The Node named {@code name}, or null. */
   public Node node(String name) {

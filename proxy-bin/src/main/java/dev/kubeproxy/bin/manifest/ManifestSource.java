@@ -8,6 +8,7 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Node;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.model.ChangeTracker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The offline source: a directory of manifests stands in for the API server. {@link #feed}
- * hands a {@link ChangeTracker} what changed since the previous feed, as informers would;
+ * hands a {@link ChangeTracker} what changed since the previous feed (Services, EndpointSlices,
+ * this node's Node, ServiceCIDRs), as informers would;
  * {@link #watch} re-feeds whenever a file changes. An object whose document now fails
  * validation keeps its previously fed version, as an API server rejects a bad update.
  */
@@ -44,6 +46,7 @@ public final class ManifestSource {
   private Map<NamespacedName, Service> fedServices = Map.of();
   private Map<NamespacedName, EndpointSlice> fedSlices = Map.of();
   private Node fedNode;
+  private Map<String, ServiceCidr> fedServiceCidrs = Map.of();
   private boolean synced;
   private Map<Path, List<Long>> fedFingerprint;
   private ManifestSnapshot loaded;
@@ -119,6 +122,11 @@ public final class ManifestSource {
         kept(snapshot.slices(), fedSlices, snapshot.rejectedSlices());
     feedDifference(slices, fedSlices, tracker::upsertEndpointSlice, tracker::deleteEndpointSlice);
 
+    Map<String, ServiceCidr> serviceCidrs =
+        kept(snapshot.serviceCidrs(), fedServiceCidrs, snapshot.rejectedServiceCidrs());
+    feedDifference(serviceCidrs, fedServiceCidrs, tracker::upsertServiceCidr,
+        tracker::deleteServiceCidr);
+
     Node node = nodeView.apply(snapshot.node(nodeName));
     if (node == null && snapshot.rejectedNodes().contains(nodeName)) {
       node = fedNode;
@@ -134,6 +142,7 @@ public final class ManifestSource {
     }
     fedServices = services;
     fedSlices = slices;
+    fedServiceCidrs = serviceCidrs;
     fedNode = node;
     fedFingerprint = loadedFingerprint;
     return snapshot;
@@ -175,17 +184,17 @@ public final class ManifestSource {
    * Upserts each object of {@code next} that is new or differs from {@code fed}, then deletes
    * each id {@code fed} has and {@code next} lacks.
    */
-  private static <V> void feedDifference(
-      Map<NamespacedName, V> next,
-      Map<NamespacedName, V> fed,
+  private static <K, V> void feedDifference(
+      Map<K, V> next,
+      Map<K, V> fed,
       Consumer<V> upsert,
-      Consumer<NamespacedName> delete) {
-    for (Map.Entry<NamespacedName, V> e : next.entrySet()) {
+      Consumer<K> delete) {
+    for (Map.Entry<K, V> e : next.entrySet()) {
       if (!e.getValue().equals(fed.get(e.getKey()))) {
         upsert.accept(e.getValue());
       }
     }
-    for (NamespacedName gone : fed.keySet()) {
+    for (K gone : fed.keySet()) {
       if (!next.containsKey(gone)) {
         delete.accept(gone);
       }

@@ -45,6 +45,8 @@ public record ObjectOutcomes(int programmed, int skipped, ImmutableSortedMap<Str
         ignored.merge("another node", 1, Integer::sum);
       }
     }
+    // Every ServiceCIDR is a fact of the tables (nftables mode drops unallocated addresses).
+    programmed += snapshot.serviceCidrs().size();
     if (!snapshot.ignored().isEmpty()) {
       ignored.merge("another kind", snapshot.ignored().size(), Integer::sum);
     }

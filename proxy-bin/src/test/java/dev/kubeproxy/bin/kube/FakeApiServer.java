@@ -65,7 +65,8 @@ public final class FakeApiServer implements AutoCloseable {
   public enum Resource {
     SERVICES("/api/v1/services", "v1", "Service", true),
     ENDPOINT_SLICES("/apis/discovery.k8s.io/v1/endpointslices", "discovery.k8s.io/v1", "EndpointSlice", true),
-    NODES("/api/v1/nodes", "v1", "Node", false);
+    NODES("/api/v1/nodes", "v1", "Node", false),
+    SERVICE_CIDRS("/apis/networking.k8s.io/v1/servicecidrs", "networking.k8s.io/v1", "ServiceCIDR", false);
 
     final String path;
     final String apiVersion;

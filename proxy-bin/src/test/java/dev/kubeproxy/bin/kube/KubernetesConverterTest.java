@@ -37,6 +37,8 @@ import io.kubernetes.client.openapi.models.V1NodeSpec;
 import io.kubernetes.client.openapi.models.V1NodeStatus;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceCIDR;
+import io.kubernetes.client.openapi.models.V1ServiceCIDRSpec;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.openapi.models.V1ServiceStatus;
@@ -306,5 +308,25 @@ class KubernetesConverterTest {
             new V1Node().metadata(new V1ObjectMeta().name("node-1"))
                 .status(new V1NodeStatus().addAddressesItem(new V1NodeAddress().type("Internalip").address("10.0.0.1")))))
         .hasMessageContaining("Node node-1: status.addresses[0].type: unknown address type 'Internalip'");
+  }
+
+  @Test
+  @DisplayName("a ServiceCIDR converts to its name and spec.cidrs; status is not read; a missing spec or a non-canonical CIDR names the field")
+  void serviceCidr() {
+    V1ServiceCIDR dual = new V1ServiceCIDR()
+        .metadata(new V1ObjectMeta().name("kubernetes"))
+        .spec(new V1ServiceCIDRSpec().cidrs(List.of("10.96.0.0/16", "fd00:10:96::/112")));
+    assertThat(KubernetesConverter.serviceCidr(dual).cidrs())
+        .containsExactly(Cidr.parse("10.96.0.0/16"), Cidr.parse("fd00:10:96::/112"));
+
+    assertThatThrownBy(() -> KubernetesConverter.serviceCidr(
+            new V1ServiceCIDR().metadata(new V1ObjectMeta().name("nospec"))))
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessage("ServiceCIDR nospec: spec.cidrs: must hold one or two CIDRs");
+    assertThatThrownBy(() -> KubernetesConverter.serviceCidr(new V1ServiceCIDR()
+            .metadata(new V1ObjectMeta().name("host"))
+            .spec(new V1ServiceCIDRSpec().cidrs(List.of("10.96.0.1/16")))))
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessageStartingWith("ServiceCIDR host: spec.cidrs[0]: ");
   }
 }

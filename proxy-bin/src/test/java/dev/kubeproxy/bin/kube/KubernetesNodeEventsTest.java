@@ -3,6 +3,7 @@ package dev.kubeproxy.bin.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.kubeproxy.api.NamespacedName;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -54,5 +55,28 @@ class KubernetesNodeEventsTest {
     assertThat(warning.get("type").getAsString()).isEqualTo("Warning");
     assertThat(warning.get("note").getAsString()).isEqualTo("bind: address in use");
     assertThat(api.requests()).contains("POST /apis/events.k8s.io/v1/namespaces/default/events");
+  }
+
+  @Test
+  @DisplayName("a warning about a Service is POSTed in the Service's namespace, regarding the Service with its UID")
+  void postsServiceEvents() throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-04T19:00:00Z"), ZoneOffset.UTC);
+    try (KubernetesNodeEvents events =
+        new KubernetesNodeEvents(KubernetesSource.apiClient(null, api.url()), "node-a", clock)) {
+      events.recordForService(NamespacedName.of("shop", "web"), "u-1", NodeEvents.WARNING,
+          "KubeProxyIncorrectIPVersion", "GatherEndpoints",
+          "fd00::1 in clusterIP has incorrect IP version");
+    }
+
+    JsonObject event = api.events().get(0);
+    assertThat(event.getAsJsonObject("metadata").get("namespace").getAsString()).isEqualTo("shop");
+    assertThat(event.getAsJsonObject("metadata").get("name").getAsString()).startsWith("web.");
+    assertThat(event.get("reportingInstance").getAsString()).isEqualTo("kube-proxy-node-a");
+    JsonObject regarding = event.getAsJsonObject("regarding");
+    assertThat(regarding.get("kind").getAsString()).isEqualTo("Service");
+    assertThat(regarding.get("namespace").getAsString()).isEqualTo("shop");
+    assertThat(regarding.get("name").getAsString()).isEqualTo("web");
+    assertThat(regarding.get("uid").getAsString()).isEqualTo("u-1");
+    assertThat(api.requests()).contains("POST /apis/events.k8s.io/v1/namespaces/shop/events");
   }
 }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import com.google.gson.JsonObject;
+import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.SliceEndpoint;
@@ -21,6 +24,8 @@ import io.kubernetes.client.openapi.models.V1NodeAddress;
 import io.kubernetes.client.openapi.models.V1NodeStatus;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServiceCIDR;
+import io.kubernetes.client.openapi.models.V1ServiceCIDRSpec;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import java.io.ByteArrayOutputStream;
@@ -32,6 +37,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -344,6 +350,82 @@ class KubernetesSourceTest {
         .hasMessageContaining("--kubeconfig or --master");
   }
 
+  // ---------------------------------------------------------------- ServiceCIDRs
+
+  @Test
+  @DisplayName("ServiceCIDRs are listed and watched: their CIDRs reach the tracker as a facts change, a deletion removes them, an invalid one is skipped with one WARN naming its field")
+  void serviceCidrs() throws IOException {
+    fake.apply(serviceCidr("kubernetes", "10.96.0.0/16", "fd00:10:96::/112"));
+    startSynced();
+    await("listed ServiceCIDR", () -> drain().serviceCidrs().size() == 2);
+    assertThat(snapshot.serviceCidrs(IpFamily.V4)).containsExactly(Cidr.parse("10.96.0.0/16"));
+
+    String log = captureStderr(() -> {
+      fake.apply(serviceCidr("bad", "10.97.0.1/16"));
+      fake.apply(serviceCidr("extra", "10.100.0.0/24"));
+      await("watched ServiceCIDR", () -> tracker.serviceCidrs().contains(Cidr.parse("10.100.0.0/24")));
+    });
+    assertThat(log).containsOnlyOnce("ServiceCIDR bad: spec.cidrs[0]");
+    assertThat(tracker.serviceCidrs()).hasSize(3);
+    PendingChanges added = tracker.drain();
+    assertThat(added.serviceCidrsChanged()).isTrue();
+    assertThat(added.tableFactsChanged()).isTrue();
+
+    fake.delete(Resource.SERVICE_CIDRS, null, "extra");
+    await("deleted ServiceCIDR", () -> !tracker.serviceCidrs().contains(Cidr.parse("10.100.0.0/24")));
+    assertThat(fake.requests()).anyMatch(r -> r.startsWith("GET /apis/networking.k8s.io/v1/servicecidrs"));
+  }
+
+  @Test
+  @DisplayName("a Service with no ClusterIP of this proxy's family gets upstream's KubeProxyIncorrectIPVersion warning once, regarding the Service; updates, relists and watch restarts do not repeat it")
+  void wrongFamilyServiceWarnedOnce() throws IOException {
+    KubernetesNodeEvents events = new KubernetesNodeEvents(
+        KubernetesSource.apiClient(null, fake.url()), NODE, Clock.systemUTC());
+    V1Service v6 = service("six", "fd00:10:96::10", 80);
+    v6.getMetadata().uid("uid-six");
+    fake.apply(v6);
+    fake.apply(service("web", "10.0.0.10", 80));
+    try {
+      source = KubernetesSource.start(KubernetesSource.apiClient(null, fake.url()), tracker, NODE,
+          () -> {}, fastBackoff(), n -> n,
+          new IpFamilyWarnings(EnumSet.of(IpFamily.V4), events));
+      await("initial listing done", tracker::initialListingDone);
+      await("the warning", () -> fake.events().size() == 1);
+
+      JsonObject event = fake.events().get(0);
+      assertThat(event.get("type").getAsString()).isEqualTo("Warning");
+      assertThat(event.get("reason").getAsString()).isEqualTo("KubeProxyIncorrectIPVersion");
+      assertThat(event.get("action").getAsString()).isEqualTo("GatherEndpoints");
+      assertThat(event.get("note").getAsString())
+          .isEqualTo("fd00:10:96::10 in clusterIP has incorrect IP version");
+      JsonObject regarding = event.getAsJsonObject("regarding");
+      assertThat(regarding.get("kind").getAsString()).isEqualTo("Service");
+      assertThat(regarding.get("namespace").getAsString()).isEqualTo("default");
+      assertThat(regarding.get("name").getAsString()).isEqualTo("six");
+      assertThat(regarding.get("uid").getAsString()).isEqualTo("uid-six");
+      assertThat(fake.requests()).contains("POST /apis/events.k8s.io/v1/namespaces/default/events");
+
+      // An unrelated update, a relist after 410 Gone and a dropped watch: still one event.
+      fake.apply(service("six", "fd00:10:96::10", 443));
+      await("update seen", () -> ports(drain().service(NamespacedName.of("default", "six"))).equals(List.of(443)));
+      fake.compact();
+      fake.dropWatches();
+      fake.apply(service("web", "10.0.0.10", 8080));
+      await("relisted", () -> ports(drain().service(WEB)).equals(List.of(8080)));
+      assertStaysFor(Duration.ofMillis(500), () -> fake.events().size() == 1);
+
+      // Deleted and created again: a new Service, warned again.
+      fake.delete(Resource.SERVICES, "default", "six");
+      await("deleted", () -> drain().service(NamespacedName.of("default", "six")) == null);
+      fake.apply(service("six", "fd00:10:96::11", 80));
+      await("the second warning", () -> fake.events().size() == 2);
+      assertThat(fake.events().get(1).get("note").getAsString())
+          .isEqualTo("fd00:10:96::11 in clusterIP has incorrect IP version");
+    } finally {
+      events.close();
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private void startSource() throws IOException {
@@ -467,6 +549,14 @@ class KubernetesSourceTest {
         .addressType("IPv4")
         .ports(List.of(new DiscoveryV1EndpointPort().name("http").protocol("TCP").port(port)))
         .endpoints(List.of(new V1Endpoint().addresses(List.of(address)).nodeName(NODE)));
+  }
+
+  static V1ServiceCIDR serviceCidr(String name, String... cidrs) {
+    return new V1ServiceCIDR()
+        .apiVersion("networking.k8s.io/v1")
+        .kind("ServiceCIDR")
+        .metadata(new V1ObjectMeta().name(name))
+        .spec(new V1ServiceCIDRSpec().cidrs(List.of(cidrs)));
   }
 
   static V1Node node(String name, String zone, String address) {

@@ -9,6 +9,7 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoMoreInteractions;
 
+import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.NamespacedName;
 import dev.kubeproxy.api.Service;
@@ -137,6 +138,49 @@ class ManifestSourceTest {
 
   private static String indent(String document) {
     return "  - " + document.strip().replace("\n", "\n    ") + "\n";
+  }
+
+  static String serviceCidr(String name, String... cidrs) {
+    return """
+        apiVersion: networking.k8s.io/v1
+        kind: ServiceCIDR
+        metadata:
+          name: %s
+        spec:
+          cidrs: [%s]
+        """
+        .formatted(name, String.join(", ", cidrs));
+  }
+
+  @Test
+  @DisplayName("ServiceCIDRs load and feed the tracker; an invalid one is one problem naming object and field and keeps what was fed; a vanished one is deleted")
+  void serviceCidrs() throws IOException {
+    write("cidrs.yaml", serviceCidr("kubernetes", "10.96.0.0/16", "fd00:10:96::/112"),
+        serviceCidr("extra", "10.100.0.0/24"));
+    ManifestSource source = new ManifestSource(dir, "node-1");
+    ChangeTracker tracker = new ChangeTracker(java.time.Clock.systemUTC());
+    ManifestSnapshot first = source.feed(tracker);
+    assertThat(first.problems()).isEmpty();
+    assertThat(first.serviceCidrs().keySet()).containsExactly("kubernetes", "extra");
+    assertThat(tracker.serviceCidrs()).containsExactly(
+        Cidr.parse("10.96.0.0/16"), Cidr.parse("10.100.0.0/24"), Cidr.parse("fd00:10:96::/112"));
+    assertThat(ObjectOutcomes.of(first, "node-1").programmed()).isEqualTo(2);
+
+    write("cidrs.yaml", serviceCidr("kubernetes", "10.96.0.0/16", "fd00:10:96::/112"),
+        serviceCidr("extra", "10.100.0.1/24"),
+        "apiVersion: networking.k8s.io/v1beta1\nkind: ServiceCIDR\nmetadata: {name: old}\nspec: {cidrs: [10.0.0.0/8]}\n");
+    ManifestSnapshot second = source.feed(tracker);
+    assertThat(second.problems()).hasSize(2);
+    assertThat(second.problems().get(0).object()).isEqualTo("ServiceCIDR extra");
+    assertThat(second.problems().get(0).field()).isEqualTo("spec.cidrs[0]");
+    assertThat(second.problems().get(0).message()).contains("canonical form 10.100.0.0/24");
+    assertThat(second.problems().get(1).field()).isEqualTo("apiVersion");
+    assertThat(tracker.serviceCidrs()).as("the rejected update keeps the fed version")
+        .contains(Cidr.parse("10.100.0.0/24"));
+
+    write("cidrs.yaml", serviceCidr("kubernetes", "10.96.0.0/16"));
+    source.feed(tracker);
+    assertThat(tracker.serviceCidrs()).containsExactly(Cidr.parse("10.96.0.0/16"));
   }
 
   @Test

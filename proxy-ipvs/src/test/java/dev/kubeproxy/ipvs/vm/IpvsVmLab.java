@@ -37,7 +37,11 @@ final class IpvsVmLab {
               Capability.EXTERNAL_LOCAL_SHORT_CIRCUIT,
               "IPVS holds one real-server list per virtual service: with externalTrafficPolicy"
                   + " Local a NodePort, ExternalIP or LoadBalancer IP has the local endpoints"
-                  + " only, for pods and the node too");
+                  + " only, for pods and the node too")
+          .and(
+              Capability.UNALLOCATED_SERVICE_IP_DROP,
+              "upstream's IPVS mode has no ServiceCIDR rule: an unallocated address inside a"
+                  + " ServiceCIDR is routed like any other (only its nftables mode drops it)");
 
   private IpvsVm vm;
   private long start;

@@ -233,7 +233,7 @@ public final class ServiceProxy {
     int serviceEvents = carriedServiceEvents + pending.serviceEvents();
     int endpointEvents = carriedEndpointEvents + pending.endpointEvents();
     boolean full = needFullSync
-        || pending.nodeChanged()
+        || pending.tableFactsChanged()
         || lastFullSync == null
         || !start.isBefore(lastFullSync.plus(periods.fullSyncPeriod()));
 

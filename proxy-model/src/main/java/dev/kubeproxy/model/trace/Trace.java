@@ -27,7 +27,8 @@ import java.util.List;
  *
  * <p>Order, as a packet meets the rules: an exact service address (ClusterIP, ExternalIP,
  * LoadBalancer IP with port and protocol), then a NodePort on a NodePort address, then the
- * known-ClusterIP reject; anything else is not a service. A NodePort address is any of the
+ * known-ClusterIP reject, then the drop of an unallocated address inside a service CIDR
+ * (nftables mode only, as upstream); anything else is not a service. A NodePort address is any of the
  * table's node addresses or, when nodePortAddresses is set, any address inside those CIDRs
  * (the table lists the Node's addresses, not every interface's); loopback never is.
  */
@@ -78,6 +79,13 @@ public final class Trace {
           "unknown port on a known ClusterIP: no service port "
               + packet.port() + "/" + packet.protocol() + " on " + packet.destination());
       return verdict(Verdict.REJECT, null, null);
+    }
+    for (Cidr c : table.serviceCidrs()) {
+      if (c.contains(packet.destination())) {
+        reasons.add(packet.destination() + " is inside service CIDR " + c + " but no Service"
+            + " holds it: DROP (nftables mode; iptables and IPVS modes route it normally)");
+        return verdict(Verdict.DROP, null, null);
+      }
     }
     reasons.add(
         "no service frontend matches " + packet.destination().withPort(packet.port()) + "/"

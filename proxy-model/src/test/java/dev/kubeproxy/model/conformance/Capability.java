@@ -26,5 +26,10 @@ public enum Capability {
    */
   EXTERNAL_LOCAL_SHORT_CIRCUIT,
   /** Without nodePortAddresses, a NodePort answers on every local address, not only node IPs. */
-  NODE_PORT_ON_EVERY_LOCAL_ADDRESS
+  NODE_PORT_ON_EVERY_LOCAL_ADDRESS,
+  /**
+   * Traffic to an address inside a ServiceCIDR that no Service holds is dropped (upstream's
+   * nftables mode only; its iptables and IPVS modes route it like any other address).
+   */
+  UNALLOCATED_SERVICE_IP_DROP
 }

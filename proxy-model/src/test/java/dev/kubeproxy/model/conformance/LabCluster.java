@@ -11,6 +11,7 @@ import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
@@ -136,11 +137,17 @@ public final class LabCluster {
     tracker.upsertEndpointSlice(slice);
   }
 
-  /** Adds {@code objects} (Services and EndpointSlices) and syncs. */
+  public void upsert(ServiceCidr serviceCidr) {
+    tracker.upsertServiceCidr(serviceCidr);
+  }
+
+  /** Adds {@code objects} (Services, EndpointSlices and ServiceCIDRs) and syncs. */
   public List<StaleFlow> apply(Object... objects) throws SyncException {
     for (Object o : objects) {
       if (o instanceof Service s) {
         upsert(s);
+      } else if (o instanceof ServiceCidr c) {
+        upsert(c);
       } else {
         upsert((EndpointSlice) o);
       }

@@ -13,6 +13,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceCidr;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
@@ -35,6 +36,8 @@ public abstract class TrafficConformanceSuite extends LabSuite {
   private static final Duration REJECT_WAIT = Duration.ofSeconds(3);
 
   private static final Duration QUICK = Duration.ofMillis(1500);
+  /** Expected drops: long enough for an answer on this lab, short enough to keep tests fast. */
+  private static final Duration DROP_WAIT = Duration.ofMillis(700);
   /** Enough requests that missing one of three endpoints at random has odds below 1e-6. */
   private static final int MANY = 40;
 
@@ -130,6 +133,43 @@ public abstract class TrafficConformanceSuite extends LabSuite {
         () -> lab.tcpRequest(client.netns(), ip("10.96.0.20"), PORT, REJECT_WAIT));
     assertRefusedQuickly(
         () -> lab.udpRequest(client.netns(), ip("10.96.0.20"), PORT, REJECT_WAIT));
+  }
+
+  /**
+   * Upstream's nftables mode drops traffic to an address inside a ServiceCIDR that no Service
+   * holds. The lab has nothing at an unallocated 10.96.0.0/16 address, so a second ServiceCIDR
+   * holds just the remote pod's address: it answers when nothing drops it, so the test fails
+   * without the drop. Allocated ClusterIPs (and their unknown ports) and addresses outside every
+   * ServiceCIDR are untouched.
+   */
+  @Test
+  @DisplayName("ServiceCIDRs: an unallocated address inside one is dropped (no answer, no reject); ClusterIPs and other addresses pass")
+  @Requires({Capability.UNALLOCATED_SERVICE_IP_DROP, Capability.REJECT})
+  void unallocatedServiceIpDropped() throws Exception {
+    IpAddress unallocated = epR.ipv4();
+    cluster.apply(
+        ServiceCidr.parse("kubernetes", List.of("10.96.0.0/16")),
+        ServiceCidr.parse("lab-remote-pod", List.of(unallocated + "/32")),
+        service("web", "10.96.0.40").build(),
+        slice("web", IpFamily.V4, epA));
+
+    Reply tcp = lab.tcpRequest(client.netns(), unallocated, LabCluster.TARGET_PORT, DROP_WAIT);
+    Reply udp = lab.udpRequest(client.netns(), unallocated, LabCluster.TARGET_PORT, DROP_WAIT);
+    Reply free = lab.tcpRequest(client.netns(), ip("10.96.0.41"), PORT, DROP_WAIT);
+    assertThat(tcp.outcome()).as("%s", tcp).isEqualTo(Outcome.TIMEOUT);
+    assertThat(udp.outcome()).as("%s", udp).isEqualTo(Outcome.TIMEOUT);
+    assertThat(free.outcome()).as("%s", free).isEqualTo(Outcome.TIMEOUT);
+    assertThat(servers(lab.tcpRequests(client.netns(), null, ip("10.96.0.40"), PORT, 3, ANSWER)))
+        .isEqualTo(names(epA));
+    assertRefusedQuickly(() -> lab.tcpRequest(client.netns(), ip("10.96.0.40"), 81, REJECT_WAIT));
+    assertThat(servers(lab.tcpRequests(client.netns(), null, epB.ipv4(), LabCluster.TARGET_PORT, 1, ANSWER)))
+        .as("a pod address outside every ServiceCIDR").isEqualTo(names(epB));
+
+    // Without ServiceCIDRs the remote pod's address is an ordinary destination again.
+    cluster.reset(LabCluster.defaultConfig());
+    cluster.apply(service("web", "10.96.0.40").build(), slice("web", IpFamily.V4, epA));
+    assertThat(servers(lab.tcpRequests(client.netns(), null, unallocated, LabCluster.TARGET_PORT, 1, ANSWER)))
+        .isEqualTo(names(epR));
   }
 
   private static void assertRefusedQuickly(Supplier<Reply> request) {

@@ -35,6 +35,7 @@ final class FakeTableSource implements TableSource {
   private int serviceEvents;
   private Instant oldest;
   private boolean nodeChanged;
+  private boolean serviceCidrsChanged;
   private RuntimeException failNextTableWork;
 
   boolean ready = true;
@@ -70,6 +71,13 @@ final class FakeTableSource implements TableSource {
     }
   }
 
+  void serviceCidrsChanged() {
+    serviceCidrsChanged = true;
+    if (oldest == null) {
+      oldest = clock.now();
+    }
+  }
+
   void failNextTableWork(RuntimeException e) {
     failNextTableWork = e;
   }
@@ -92,11 +100,13 @@ final class FakeTableSource implements TableSource {
     ClusterSnapshot snapshot = new ClusterSnapshot(PersistentMap.empty(), PersistentMap.empty(), null);
     versions.put(snapshot, Map.copyOf(world));
     PendingChanges p = new PendingChanges(
-        snapshot, ImmutableSet.copyOf(changed), nodeChanged, serviceEvents, 0, oldest);
+        snapshot, ImmutableSet.copyOf(changed), nodeChanged, serviceCidrsChanged, serviceEvents,
+        0, oldest);
     changed.clear();
     serviceEvents = 0;
     oldest = null;
     nodeChanged = false;
+    serviceCidrsChanged = false;
     return p;
   }
 

@@ -268,6 +268,18 @@ class ServiceProxyTest {
   }
 
   @Test
+  @DisplayName("A change of the service CIDRs forces a full sync (tables are rebuilt with the new facts)")
+  void serviceCidrChangeFull() {
+    startWithTwoServices();
+    scheduler.advance(Duration.ofSeconds(5));
+    source.serviceCidrsChanged();
+    proxy.onChange();
+    scheduler.runDue();
+    assertThat(backend.last().full()).isTrue();
+    assertThat(source.calls).last().asString().startsWith("build");
+  }
+
+  @Test
   @DisplayName("healthz: unhealthy once a queued change is unapplied for 2 x syncPeriod; healthy after it applies")
   void healthz() {
     startWithTwoServices();
