@@ -22,6 +22,9 @@ import java.util.Objects;
  * is the number of those lines.
  */
 public final class ConntrackTool {
+  /** The batch deletion command; its stdin is {@link #batch}. */
+  static final ImmutableList<String> DELETE_ARGV = ImmutableList.of("conntrack", "-R", "/dev/stdin");
+
   private final CommandRunner runner;
 
   public ConntrackTool(CommandRunner runner) {
@@ -60,9 +63,6 @@ public final class ConntrackTool {
     return ImmutableList.of("conntrack", "-L", "-f", family == IpFamily.V4 ? "ipv4" : "ipv6",
         "-p", "udp", "-o", "extended");
   }
-
-  /** The batch deletion command; its stdin is {@link #batch}. */
-  static final ImmutableList<String> DELETE_ARGV = ImmutableList.of("conntrack", "-R", "/dev/stdin");
 
   /** The {@code -R} input: one {@code -D} line per filter. */
   static byte[] batch(Collection<ConntrackFilter> filters) {

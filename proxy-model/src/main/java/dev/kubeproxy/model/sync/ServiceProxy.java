@@ -309,8 +309,9 @@ public final class ServiceProxy {
         stale += cleaner.reconcile(table);
       } catch (CommandException | RuntimeException e) {
         conntrackRetry = true;
-        log.warn("reconciling the {} conntrack entries failed; retrying after the next sync",
-            table.family(), e);
+        // The message carries the tool's stderr; a missing tool would repeat a trace every sync.
+        log.warn("reconciling the {} conntrack entries failed; retrying after the next sync: {}",
+            table.family(), e.toString());
       }
     }
     return stale;
