@@ -19,9 +19,9 @@ import java.util.Objects;
  * otherwise it holds the allowed sources of LoadBalancer traffic (the ranges, plus the LB IPs
  * when the node's IP is inside a range). {@code healthCheckNodePort} is 0 when none.
  *
- * <p>{@code servingAddresses} are the addresses of every serving endpoint of this port in this
+ * <p>{@code servingEndpoints} are every serving endpoint (address and port) of this port in this
  * family, before traffic policy, topology or the terminating fallback narrowed the lists:
- * upstream's conntrack cleanup keeps UDP flows to any of them (graceful termination).
+ * upstream's conntrack reconciler keeps UDP flows answered by any of them (graceful termination).
  */
 public record ServiceEntry(
     ServicePortKey key,
@@ -35,7 +35,7 @@ public record ServiceEntry(
     SessionAffinity affinity,
     ImmutableList<Cidr> firewallSources,
     int healthCheckNodePort,
-    ImmutableSet<IpAddress> servingAddresses) {
+    ImmutableSet<ServiceEndpoint> servingEndpoints) {
 
   public ServiceEntry {
     Objects.requireNonNull(key, "key");
@@ -46,7 +46,7 @@ public record ServiceEntry(
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(affinity, "affinity");
     Objects.requireNonNull(firewallSources, "firewallSources");
-    Objects.requireNonNull(servingAddresses, "servingAddresses");
+    Objects.requireNonNull(servingEndpoints, "servingEndpoints");
   }
 
   /** A builder for an entry of {@code key} in {@code family}; see {@link Builder} for defaults. */
@@ -66,13 +66,13 @@ public record ServiceEntry(
         .affinity(affinity)
         .firewallSources(firewallSources)
         .healthCheckNodePort(healthCheckNodePort)
-        .servingAddresses(servingAddresses);
+        .servingEndpoints(servingEndpoints);
   }
 
   /**
    * Builds a {@link ServiceEntry} by named fields. Defaults: no frontends, both endpoint lists
    * empty and rejecting, no cluster endpoints, Cluster policies, no affinity, no firewall, no
-   * health-check port, and serving addresses = every address in the three lists.
+   * health-check port, and serving endpoints = every endpoint in the three lists.
    */
   public static final class Builder {
     private final ServicePortKey key;
@@ -86,7 +86,7 @@ public record ServiceEntry(
     private SessionAffinity affinity = SessionAffinity.NONE;
     private ImmutableList<Cidr> firewallSources = ImmutableList.of();
     private int healthCheckNodePort;
-    private ImmutableSet<IpAddress> servingAddresses;
+    private ImmutableSet<ServiceEndpoint> servingEndpoints;
 
     private Builder(ServicePortKey key, IpFamily family) {
       this.key = Objects.requireNonNull(key, "key");
@@ -147,30 +147,28 @@ public record ServiceEntry(
       return this;
     }
 
-    /** Every serving endpoint's address before policy narrowed the lists (default: the lists'). */
-    public Builder servingAddresses(Collection<IpAddress> addresses) {
-      this.servingAddresses = ImmutableSet.copyOf(addresses);
+    /** Every serving endpoint before policy narrowed the lists (default: the lists'). */
+    public Builder servingEndpoints(Collection<ServiceEndpoint> endpoints) {
+      this.servingEndpoints = ImmutableSet.copyOf(endpoints);
       return this;
     }
 
     public ServiceEntry build() {
       return new ServiceEntry(key, family, frontends, internal, external, cluster,
           internalPolicyLocal, externalPolicyLocal, affinity, firewallSources, healthCheckNodePort,
-          servingAddresses != null
-              ? servingAddresses
-              : addressesOf(internal.endpoints(), external.endpoints(), cluster));
+          servingEndpoints != null
+              ? servingEndpoints
+              : endpointsOf(internal.endpoints(), external.endpoints(), cluster));
     }
   }
 
   @SafeVarargs
-  private static ImmutableSet<IpAddress> addressesOf(List<ServiceEndpoint>... lists) {
-    ImmutableSet.Builder<IpAddress> addresses = ImmutableSet.builder();
+  private static ImmutableSet<ServiceEndpoint> endpointsOf(List<ServiceEndpoint>... lists) {
+    ImmutableSet.Builder<ServiceEndpoint> endpoints = ImmutableSet.builder();
     for (List<ServiceEndpoint> list : lists) {
-      for (ServiceEndpoint endpoint : list) {
-        addresses.add(endpoint.address());
-      }
+      endpoints.addAll(list);
     }
-    return addresses.build();
+    return endpoints.build();
   }
 
   /** The ClusterIP frontend's address, or null. */

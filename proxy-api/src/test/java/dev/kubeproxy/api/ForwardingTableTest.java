@@ -109,7 +109,7 @@ class ForwardingTableTest {
   }
 
   @Test
-  @DisplayName("ServiceEntry.toBuilder round-trips, and the builder derives serving addresses from the lists")
+  @DisplayName("ServiceEntry.toBuilder round-trips, and the builder derives serving endpoints from the lists")
   void serviceEntryBuilder() {
     ServiceEndpoint a = new ServiceEndpoint(IpAddress.parse("10.244.0.5"), 8080, true, false);
     ServiceEndpoint b = new ServiceEndpoint(IpAddress.parse("10.244.0.6"), 8080, false, false);
@@ -120,7 +120,7 @@ class ForwardingTableTest {
         .externalPolicyLocal(true)
         .healthCheckNodePort(31000)
         .build();
-    assertThat(e.servingAddresses()).containsExactlyInAnyOrder(a.address(), b.address());
+    assertThat(e.servingEndpoints()).containsExactlyInAnyOrder(a, b);
     assertThat(e.external()).isEqualTo(EndpointList.REJECTING);
     assertThat(e.toBuilder().build()).isEqualTo(e);
     assertThat(e.toBuilder().healthCheckNodePort(0).build().healthCheckNodePort()).isZero();

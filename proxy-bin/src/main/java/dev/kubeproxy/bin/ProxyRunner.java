@@ -171,8 +171,9 @@ public final class ProxyRunner {
       ServiceProxy proxy =
           ServiceProxy.builder(config.proxy(), tracker, backend, scheduler)
               .periods(new SyncPeriods(config.minSyncPeriod(), config.syncPeriod(), SyncPeriods.DEFAULTS.fullSyncPeriod()))
-              .conntrackCleaner(
-                  config.dryRun() ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands, metrics))
+              // The userspace proxy carries its own flows: no DNAT entries to reconcile.
+              .conntrackCleaner(config.dryRun() || backend instanceof UserspaceBackend
+                  ? ConntrackCleaner.NONE : new ConntrackToolCleaner(commands, metrics))
               .listener(listeners)
               .build();
       listeners.add(event -> metrics.update(proxy.committedTables(), event.changedKeys()));

@@ -25,6 +25,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +98,53 @@ class BinaryKernelTest {
       running.stop();
       running = null;
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a fresh binary's first sync deletes a UDP flow pinned to an endpoint that went away while"
+          + " no proxy ran, in one listing and one batch; a flow pinned to a live endpoint keeps"
+          + " its conntrack entry")
+  void firstSyncReconcilesConntrack() throws Exception {
+    lab.exec(lab.nodeNs(), "conntrack", "-F");
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b"));
+    assertThat(runInNode("--once").exit()).isZero();
+    Pod client = lab.pod("client");
+    int toA = pinnedPort(client, "ep-a", 40100);
+    int toB = pinnedPort(client, "ep-b", 40200);
+    String idOfB = conntrackId(toB);
+
+    // ep-a goes away while no proxy runs; the rules still send the pinned flow to it.
+    write("10-web.yaml", webService() + "---\n" + webSlice("ep-b"));
+    assertThat(lab.udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT).serverName())
+        .isEqualTo("ep-a");
+
+    Run run = runInNode("--once");
+
+    assertThat(run.exit()).as("%s", run).isZero();
+    assertThat(conntrackId(toB)).as("the live flow's entry is untouched").isEqualTo(idOfB);
+    Reply moved = lab.udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT);
+    assertThat(moved.serverName()).as("%s / %s", moved, run).isEqualTo("ep-b");
+  }
+
+  /** A client source port from {@code first} on whose UDP flow to the web VIP lands on {@code pod}. */
+  private int pinnedPort(Pod client, String pod, int first) {
+    for (int port = first; port < first + 40; port++) {
+      Reply reply = lab.udpRequest(client.netns(), null, port, WEB_IP, 53, REQUEST_TIMEOUT);
+      if (pod.equals(reply.serverName())) {
+        return port;
+      }
+    }
+    throw new AssertionError("no flow of 40 landed on " + pod);
+  }
+
+  /** The conntrack id of the UDP entry from {@code sourcePort} to the web VIP. */
+  private static String conntrackId(int sourcePort) throws CommandException {
+    String out = lab.exec(lab.nodeNs(), "conntrack", "-L", "-p", "udp", "--orig-dst",
+        WEB_IP.toString(), "--orig-port-src", Integer.toString(sourcePort), "-o", "id").stdout();
+    Matcher id = Pattern.compile("\\bid=(\\d+)").matcher(out);
+    assertThat(id.find()).as("an entry from port %s in %s", sourcePort, out).isTrue();
+    return id.group(1);
   }
 
   @Test

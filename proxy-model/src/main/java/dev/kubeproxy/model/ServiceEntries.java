@@ -12,6 +12,7 @@ import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.Service;
+import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.ServicePortSpec;
@@ -106,16 +107,16 @@ final class ServiceEntries {
         .affinity(service.sessionAffinity())
         .firewallSources(firewallSources(service, frontends, facts))
         .healthCheckNodePort(needsHealthCheck(service) ? service.healthCheckNodePort() : 0)
-        .servingAddresses(servingAddresses(merged))
+        .servingEndpoints(servingEndpoints(merged))
         .build();
   }
 
-  /** Every serving endpoint's address, whatever policy or topology keeps in the lists. */
-  private static ImmutableSet<IpAddress> servingAddresses(List<MergedEndpoints.Merged> merged) {
-    ImmutableSet.Builder<IpAddress> serving = ImmutableSet.builder();
+  /** Every serving endpoint, whatever policy or topology keeps in the lists. */
+  private static ImmutableSet<ServiceEndpoint> servingEndpoints(List<MergedEndpoints.Merged> merged) {
+    ImmutableSet.Builder<ServiceEndpoint> serving = ImmutableSet.builder();
     for (MergedEndpoints.Merged m : merged) {
       if (m.source().serving()) {
-        serving.add(m.endpoint().address());
+        serving.add(m.endpoint());
       }
     }
     return serving.build();

@@ -27,8 +27,8 @@ import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.TableChange;
-import dev.kubeproxy.model.conntrack.StaleFlow;
-import dev.kubeproxy.model.conntrack.StaleFlows;
+import dev.kubeproxy.model.conntrack.ConntrackEntry;
+import dev.kubeproxy.model.conntrack.ConntrackReconciler;
 import dev.kubeproxy.model.sync.ManualScheduler;
 import dev.kubeproxy.model.sync.ServiceProxy;
 import java.time.Clock;
@@ -60,11 +60,15 @@ class ServiceProxyIntegrationTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final ChangeTracker tracker = new ChangeTracker(new SchedulerClock(scheduler));
   private final Recorder backend = new Recorder();
-  private final List<StaleFlow> cleaned = new ArrayList<>();
+  /** The tables the conntrack cleaner was asked to reconcile. */
+  private final List<ForwardingTable> cleaned = new ArrayList<>();
 
   private ServiceProxy proxy(ProxyConfig config) {
     return ServiceProxy.builder(config, tracker, backend, scheduler)
-        .conntrackCleaner(cleaned::addAll)
+        .conntrackCleaner(table -> {
+          cleaned.add(table);
+          return 0;
+        })
         .build();
   }
 
@@ -267,32 +271,34 @@ class ServiceProxyIntegrationTest {
   }
 
   @Test
-  @DisplayName("Endpoints going N -> 0 on a UDP service: the cleaner gets one stale flow per gone endpoint and frontend")
-  void staleUdpFlowsOnNToZero() {
+  @DisplayName("Conntrack is reconciled against the builder's table: a gone endpoint's UDP flows are stale,"
+      + " a terminating one that still serves keeps them")
+  void conntrackReconciledAgainstBuiltTable() {
     Service dns = Service.builder("ns", "dns").type("NodePort").clusterIp("10.0.0.53")
         .port("dns", "UDP", 53, 30053).build();
     ServiceProxy proxy = startedProxy(t -> {
       t.upsertService(dns);
       t.upsertEndpointSlice(EndpointSlice.builder("ns", "dns-1").serviceName("dns").port("dns", "UDP", 5353)
-          .endpoint("10.1.0.1", "node-b").endpoint("10.1.0.2", NODE).build());
+          .endpoint("10.1.0.1", "node-b").endpoint("10.1.0.2", NODE).endpoint("10.1.0.3", NODE).build());
     });
-    assertThat(cleaned).as("first sync: no endpoint went away, the frontends had none before").hasSize(2)
-        .allMatch(StaleFlow::notNated);
-    cleaned.clear();
+    assertThat(cleaned).as("the first sync is full").hasSize(1);
 
+    // 10.1.0.1 goes; 10.1.0.2 terminates but serves; 10.1.0.3 stays ready.
     change(proxy, t -> t.upsertEndpointSlice(
-        EndpointSlice.builder("ns", "dns-1").serviceName("dns").port("dns", "UDP", 5353).build()));
+        EndpointSlice.builder("ns", "dns-1").serviceName("dns").port("dns", "UDP", 5353)
+            .endpoint("10.1.0.2", false, true, true, NODE, null, null, null)
+            .endpoint("10.1.0.3", NODE).build()));
 
-    TableChange change = backend.last().changes().get(0);
-    IpAddress vip = IpAddress.parse("10.0.0.53");
-    IpAddress a = IpAddress.parse("10.1.0.1");
-    IpAddress b = IpAddress.parse("10.1.0.2");
-    assertThat(cleaned).containsExactlyInAnyOrder(
-        StaleFlow.toServiceIp(vip, 53, a),
-        StaleFlow.toServiceIp(vip, 53, b),
-        StaleFlow.toNodePort(IpFamily.V4, 30053, a),
-        StaleFlow.toNodePort(IpFamily.V4, 30053, b));
-    assertThat(cleaned).isEqualTo(StaleFlows.between(change.previous(), change.next()));
+    assertThat(cleaned).hasSize(2);
+    ForwardingTable table = cleaned.get(1);
+    assertThat(table).isSameAs(proxy.committedTables().get(IpFamily.V4));
+    ConntrackEntry gone = ConntrackEntry.udp("10.9.0.1", 4000, "10.0.0.53", 53, "10.1.0.1", 5353);
+    ConntrackEntry goneViaNodePort =
+        ConntrackEntry.udp("10.9.0.1", 4001, "192.168.0.10", 30053, "10.1.0.1", 5353);
+    ConntrackEntry terminating = ConntrackEntry.udp("10.9.0.1", 4002, "10.0.0.53", 53, "10.1.0.2", 5353);
+    ConntrackEntry ready = ConntrackEntry.udp("10.9.0.1", 4003, "10.0.0.53", 53, "10.1.0.3", 5353);
+    assertThat(ConntrackReconciler.reconcile(table, List.of(gone, goneViaNodePort, terminating, ready))
+        .stale()).containsExactly(gone, goneViaNodePort);
   }
 
   /**

@@ -87,6 +87,7 @@ public final class ProxyMetrics implements SyncListener {
   private final Counter partialSyncFailures;
   private final boolean iptablesMode;
   private final Counter conntrackDeleted;
+  private final Histogram conntrackDuration;
   private volatile BackendStats backendStats;
   private volatile NoLocalEndpoints noLocalEndpoints = new NoLocalEndpoints(0, 0);
   private volatile UserspaceBackend userspace;
@@ -160,6 +161,10 @@ public final class ProxyMetrics implements SyncListener {
             : "Cumulative proxy nftables cleanup failures");
     conntrackDeleted = familyCounter("kubeproxy_conntrack_reconciler_deleted_entries_total",
         "Cumulative conntrack flows deleted by conntrack reconciler");
+    // Upstream's reconciler histogram shares the sync duration buckets (1 ms doubling 15 times).
+    conntrackDuration = histogram("kubeproxy_conntrack_reconciler_sync_duration_seconds",
+        "ReconcileConntrackFlowsLatency latency in seconds", UPSTREAM_SYNC_BUCKETS, IP_FAMILY);
+    this.families.forEach(conntrackDuration::labelValues);
     // The client writes an Info as the gauge kubernetes_build_info with the value 1.
     Info.builder().name("kubernetes_build")
         .help("A metric with a constant '1' value labeled by major, minor, git version, git commit,"
@@ -259,6 +264,11 @@ public final class ProxyMetrics implements SyncListener {
   /** Adds {@code count} conntrack entries of {@code family} the cleaner actually deleted. */
   public void conntrackEntriesDeleted(IpFamily family, long count) {
     conntrackDeleted.labelValues(familyLabel(family)).inc(count);
+  }
+
+  /** Records how long one reconcile of {@code family}'s conntrack entries took. */
+  public void conntrackReconciled(IpFamily family, Duration duration) {
+    conntrackDuration.labelValues(familyLabel(family)).observe(seconds(duration));
   }
 
   /** Upstream's {@code ip_family} label value: {@code IPv4} or {@code IPv6}. */

@@ -93,6 +93,8 @@ class MetricsServerTest {
         .contains("kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family=\"IPv4\"} 0.0")
         .contains("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total{ip_family=\"IPv4\"} 0.0")
         .contains("kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"} 0.0")
+        .contains("# TYPE kubeproxy_conntrack_reconciler_sync_duration_seconds histogram")
+        .contains("kubeproxy_conntrack_reconciler_sync_duration_seconds_count{ip_family=\"IPv4\"} 0")
         .contains("kubernetes_build_info{")
         .contains("# TYPE process_cpu_seconds_total counter")
         .contains("# TYPE process_resident_memory_bytes gauge")
@@ -161,18 +163,30 @@ class MetricsServerTest {
   }
 
   @Test
-  @DisplayName("changeQueued stamps the last-queued gauge with the clock; conntrack deletions add up")
+  @DisplayName("changeQueued stamps the last-queued gauge with the clock; conntrack deletions and"
+      + " reconcile durations add up in upstream's buckets")
   void queuedAndConntrack() {
     clock.set(T0.plusMillis(1500));
     metrics.changeQueued();
     metrics.conntrackEntriesDeleted(IpFamily.V4, 4);
     metrics.conntrackEntriesDeleted(IpFamily.V4, 1);
+    metrics.conntrackReconciled(IpFamily.V4, Duration.ofMillis(3));
+    metrics.conntrackReconciled(IpFamily.V4, Duration.ofMillis(20));
 
     String text = Http.get(server.address(), "/metrics").body();
 
     assertThat(sample(text, "kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds"))
         .isCloseTo(T0.getEpochSecond() + 1.5, offset(1e-6));
     assertThat(sample(text, "kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family=\"IPv4\"}")).isEqualTo(5);
+    String duration = "kubeproxy_conntrack_reconciler_sync_duration_seconds";
+    assertThat(sample(text, duration + "_count{ip_family=\"IPv4\"}")).isEqualTo(2);
+    assertThat(sample(text, duration + "_sum{ip_family=\"IPv4\"}")).isCloseTo(0.023, offset(1e-9));
+    // 1 ms doubling: 3 ms is in le=0.004, 20 ms only from le=0.032; the largest bound is 16.384.
+    assertThat(sample(text, duration + "_bucket{ip_family=\"IPv4\",le=\"0.002\"}")).isEqualTo(0);
+    assertThat(sample(text, duration + "_bucket{ip_family=\"IPv4\",le=\"0.004\"}")).isEqualTo(1);
+    assertThat(sample(text, duration + "_bucket{ip_family=\"IPv4\",le=\"0.016\"}")).isEqualTo(1);
+    assertThat(sample(text, duration + "_bucket{ip_family=\"IPv4\",le=\"0.032\"}")).isEqualTo(2);
+    assertThat(text).contains(duration + "_bucket{ip_family=\"IPv4\",le=\"16.384\"} 2");
   }
 
   @Test

@@ -1,16 +1,18 @@
 package dev.kubeproxy.model.conntrack;
 
-import java.util.List;
+import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.command.CommandException;
 
 /**
- * Deletes stale UDP conntrack flows after a successful sync. The sync engine hands it the
- * flows {@link StaleFlows} computed; a failure to delete is the cleaner's to log, never the
- * sync's (the rules are already in place).
+ * Deletes the stale UDP conntrack entries of one family after a successful sync, given the table
+ * just committed (see {@link ConntrackReconciler}). A failure is the sync engine's to log and
+ * retry after its next sync, never a sync failure: the rules are already in place.
  */
 @FunctionalInterface
 public interface ConntrackCleaner {
-  /** A cleaner that deletes nothing (for dry runs and tests). */
-  ConntrackCleaner NONE = flows -> {};
+  /** A cleaner that deletes nothing (for dry runs, embedders and tests). */
+  ConntrackCleaner NONE = table -> 0;
 
-  void delete(List<StaleFlow> flows);
+  /** Reconciles {@code table}'s family; returns how many stale entries it found. */
+  int reconcile(ForwardingTable table) throws CommandException;
 }

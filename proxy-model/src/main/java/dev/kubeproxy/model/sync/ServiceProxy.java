@@ -6,26 +6,24 @@ import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.NamespacedName;
+import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.TableChange;
+import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.model.ChangeTracker;
 import dev.kubeproxy.model.ClusterSnapshot;
 import dev.kubeproxy.model.PendingChanges;
 import dev.kubeproxy.model.ProxyConfig;
 import dev.kubeproxy.model.TableUpdate;
 import dev.kubeproxy.model.conntrack.ConntrackCleaner;
-import dev.kubeproxy.model.conntrack.StaleFlow;
-import dev.kubeproxy.model.conntrack.StaleFlows;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -36,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The sync engine (DESIGN §3): on each run of its {@link BoundedFrequencyRunner} it drains the
  * pending changes, rebuilds the tables of every IP family (fully, or only the changed
  * services), hands them to the {@link Backend} in one request, and on success remembers them as
- * committed, cleans stale UDP conntrack flows and updates its {@link SyncStatus}.
+ * committed, reconciles UDP conntrack entries and updates its {@link SyncStatus}.
  *
  * <p>A sync is full on the first sync, after any failure, when the Node changed, and when the
  * last full sync is {@code fullSyncPeriod} old. A failed sync loses nothing: the committed
@@ -45,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * the proxy still syncs every {@code fullSyncPeriod} (and that sync is full). Event sources call
  * {@link #onChange()} after feeding the tracker, including after marking their initial listing
  * done.
+ *
+ * <p>Conntrack is reconciled in full ({@link ConntrackCleaner}) after a successful sync that was
+ * full (so the first sync after a start cleans what earlier runs left), that changed a UDP
+ * service port (upstream's {@code ConntrackCleanupRequired}), or that follows a failed
+ * reconcile; a sync that changed only TCP or SCTP ports does not list the table.
  */
 public final class ServiceProxy {
   private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);
@@ -65,6 +68,7 @@ public final class ServiceProxy {
   // Sync state: touched only under backendLock, by sync() and the monitor.
   private ClusterSnapshot committedSnapshot = ClusterSnapshot.EMPTY;
   private boolean needFullSync = true;
+  private boolean conntrackRetry;
   private Instant lastFullSync;
   private final Set<NamespacedName> carriedServices = new HashSet<>();
   private Instant carriedOldest;
@@ -263,10 +267,10 @@ public final class ServiceProxy {
     }
 
     ImmutableMap.Builder<IpFamily, ForwardingTable> nextCommitted = ImmutableMap.builder();
-    List<StaleFlow> stale = new ArrayList<>();
+    boolean udpChanged = false;
     for (TableChange c : changes.values()) {
       nextCommitted.put(c.family(), c.next());
-      stale.addAll(StaleFlows.between(c.previous(), c.next(), c.changedKeys()));
+      udpChanged |= c.changedKeys().stream().anyMatch(k -> k.protocol() == Protocol.UDP);
     }
     committed = nextCommitted.build();
     committedSnapshot = pending.snapshot();
@@ -278,13 +282,7 @@ public final class ServiceProxy {
     carriedOldest = null;
     carriedServiceEvents = 0;
     carriedEndpointEvents = 0;
-    if (!stale.isEmpty()) {
-      try {
-        cleaner.delete(stale);
-      } catch (RuntimeException e) {
-        log.warn("conntrack cleanup of {} stale flows failed", stale.size(), e);
-      }
-    }
+    int stale = full || udpChanged || conntrackRetry ? reconcileConntrack() : 0;
     Instant end = scheduler.now();
     synchronized (statusLock) {
       lastQueued = queuedSinceDrain;
@@ -298,8 +296,25 @@ public final class ServiceProxy {
     }
     listener.onSync(new SyncEvent(start, Duration.between(start, end), full, result, null,
         serviceEvents, endpointEvents, changed.size(),
-        oldest == null ? null : Duration.between(oldest, end), stale.size(), changedKeys.build()));
+        oldest == null ? null : Duration.between(oldest, end), stale, changedKeys.build()));
     return true;
+  }
+
+  /** Reconciles every family's conntrack entries; a failure is retried after the next sync. */
+  private int reconcileConntrack() {
+    int stale = 0;
+    conntrackRetry = false;
+    for (ForwardingTable table : committed.values()) {
+      try {
+        stale += cleaner.reconcile(table);
+      } catch (CommandException | RuntimeException e) {
+        conntrackRetry = true;
+        // The message carries the tool's stderr; a missing tool would repeat a trace every sync.
+        log.warn("reconciling the {} conntrack entries failed; retrying after the next sync: {}",
+            table.family(), e.toString());
+      }
+    }
+    return stale;
   }
 
   private TableChange tableChange(

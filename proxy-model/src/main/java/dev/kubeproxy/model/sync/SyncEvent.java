@@ -13,7 +13,8 @@ import java.time.Instant;
  * whether it succeeded ({@code result} set) or failed ({@code failure} set), the coalesced
  * Service and EndpointSlice events it applied (or tried to), how many services changed, the
  * network-programming latency (sync end minus the oldest change it applied; null when it
- * applied no change), how many stale conntrack flows it handed to the cleaner, and, per family,
+ * applied no change), how many stale UDP conntrack entries its reconcile found (0 when it did
+ * not reconcile), and, per family,
  * the keys whose committed entries it changed (empty on failure; every key on a full sync), so
  * listeners can do work proportional to the change.
  */

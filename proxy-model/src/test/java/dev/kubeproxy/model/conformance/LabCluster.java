@@ -27,8 +27,7 @@ import dev.kubeproxy.model.ClusterSnapshot;
 import dev.kubeproxy.model.PendingChanges;
 import dev.kubeproxy.model.ProxyConfig;
 import dev.kubeproxy.model.TableBuilder;
-import dev.kubeproxy.model.conntrack.StaleFlow;
-import dev.kubeproxy.model.conntrack.StaleFlows;
+import dev.kubeproxy.model.conntrack.ConntrackTool;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -142,7 +141,7 @@ public final class LabCluster {
   }
 
   /** Adds {@code objects} (Services, EndpointSlices and ServiceCIDRs) and syncs. */
-  public List<StaleFlow> apply(Object... objects) throws SyncException {
+  public void apply(Object... objects) throws SyncException {
     for (Object o : objects) {
       if (o instanceof Service s) {
         upsert(s);
@@ -152,32 +151,36 @@ public final class LabCluster {
         upsert((EndpointSlice) o);
       }
     }
-    return sync();
+    sync();
   }
 
   /**
    * Builds the tables of the pending changes and syncs them: full the first time after {@link
-   * #reset}, partial (only the keys whose entries differ) after that.
-   *
-   * @return the UDP flows the sync made stale, as the proxy would hand them to its cleaner
+   * #reset} or {@link #restartFresh}, partial (only the keys whose entries differ) after that.
    */
-  public List<StaleFlow> sync() throws SyncException {
+  public void sync() throws SyncException {
     PendingChanges pending = tracker.drain();
     ClusterSnapshot snapshot = pending.snapshot();
     boolean full = committed == null;
     Map<IpFamily, ForwardingTable> next = new EnumMap<>(IpFamily.class);
     List<TableChange> changes = new ArrayList<>();
-    List<StaleFlow> stale = new ArrayList<>();
     for (IpFamily family : config.families()) {
       ForwardingTable previous = full ? ForwardingTable.empty(family) : committed.get(family);
       ForwardingTable table = TableBuilder.build(family, snapshot, config);
       changes.add(new TableChange(family, previous, table, changedKeys(previous, table)));
-      stale.addAll(StaleFlows.between(previous, table));
       next.put(family, table);
     }
     backend.sync(new SyncRequest(ImmutableList.copyOf(changes), full));
     committed = next;
-    return stale;
+  }
+
+  /**
+   * A fresh backend that has committed nothing, as a new proxy process: the next {@link #sync}
+   * is full. Unlike {@link #reset}, the rules, the conntrack table and the Services stay.
+   */
+  public void restartFresh() {
+    backend = backendUnderTest.create(lab.nodeRunner());
+    committed = null;
   }
 
   /** A fresh backend, as after a restart, fully syncing the tables last committed. */
@@ -198,24 +201,19 @@ public final class LabCluster {
   }
 
   /**
-   * Runs each flow's {@code conntrack -D} in the node namespace; {@code conntrack} exits 1 when
-   * no entry matched, which is not an error here.
+   * Reconciles the node's UDP conntrack entries against every family's last synced table, as
+   * the binary does after a sync (one listing and at most one batched delete per family).
    *
-   * @return how many flows matched at least one entry
+   * @return how many entries were deleted
    */
-  public int deleteStaleFlows(List<StaleFlow> flows) throws CommandException {
-    int matched = 0;
-    for (StaleFlow flow : flows) {
-      try {
-        lab.nodeRunner().run(flow.command());
-        matched++;
-      } catch (CommandException e) {
-        if (e.exitCode() != 1) {
-          throw e;
-        }
-      }
+  public int reconcileConntrack() throws CommandException {
+    checkState(committed != null, "nothing synced yet");
+    ConntrackTool tool = new ConntrackTool(lab.nodeRunner());
+    int deleted = 0;
+    for (ForwardingTable table : committed.values()) {
+      deleted += tool.reconcile(table).deleted();
     }
-    return matched;
+    return deleted;
   }
 
   private static ImmutableSet<ServicePortKey> changedKeys(

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.testing.lab.Reply;
-import dev.kubeproxy.model.conntrack.StaleFlow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -48,11 +49,11 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
    * Upstream deletes the conntrack entries of UDP flows whose endpoint went away, because the
    * kernel keeps sending an established flow to its old endpoint whatever the rules now say.
    * One flow (fixed source port) is pinned to ep-a; ep-a is replaced by ep-b. The flow still
-   * reaches ep-a (which still runs, so the stale entry is visible) until the sync's stale flows
-   * are deleted, and reaches ep-b after.
+   * reaches ep-a (which still runs, so the stale entry is visible) until the conntrack reconcile
+   * after the sync deletes its entry, and reaches ep-b after.
    */
   @Test
-  @DisplayName("stale UDP conntrack: a flow stuck on a removed endpoint moves after the cleanup")
+  @DisplayName("stale UDP conntrack: a flow stuck on a removed endpoint moves after the reconcile")
   @Requires(Capability.UDP_CONNTRACK_CLEANUP)
   void staleUdpFlowMovesAfterConntrackCleanup() throws Exception {
     int sourcePort = 40053;
@@ -60,8 +61,7 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     List<Reply> pinned = lab.udpRequests(client.netns(), null, sourcePort, VIP, PORT, 3, ANSWER);
     assertThat(servers(pinned)).isEqualTo(names(epA));
 
-    List<StaleFlow> stale = cluster.apply(slice("dns", IpFamily.V4, epB));
-    assertThat(stale).contains(StaleFlow.toServiceIp(VIP, PORT, epA.ipv4()));
+    cluster.apply(slice("dns", IpFamily.V4, epB));
 
     Reply withoutCleanup = lab.udpRequest(client.netns(), null, sourcePort, VIP, PORT, ANSWER);
     assertThat(withoutCleanup.answered()).as("%s", withoutCleanup).isTrue();
@@ -71,11 +71,57 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     assertThat(servers(lab.udpRequests(client.netns(), null, 0, VIP, PORT, 5, ANSWER)))
         .isEqualTo(names(epB));
 
-    assertThat(cluster.deleteStaleFlows(stale)).as("flows that matched an entry").isPositive();
+    assertThat(cluster.reconcileConntrack()).as("entries deleted").isEqualTo(1);
 
     Reply afterCleanup = lab.udpRequest(client.netns(), null, sourcePort, VIP, PORT, ANSWER);
     assertThat(afterCleanup.answered()).as("%s", afterCleanup).isTrue();
     assertThat(afterCleanup.serverName()).isEqualTo("ep-b");
+  }
+
+  /**
+   * The full reconcile catches what no change implies: ep-a went away while no proxy ran (or
+   * its deletion failed), so a fresh proxy sees only the current endpoints. Its first (full)
+   * sync and reconcile delete the flow pinned to ep-a and leave the flow pinned to ep-b alone:
+   * the same conntrack entry (same id) keeps answering from ep-b.
+   */
+  @Test
+  @DisplayName("stale UDP conntrack left by an earlier run goes at a fresh proxy's first sync; live flows stay")
+  @Requires(Capability.UDP_CONNTRACK_CLEANUP)
+  void staleUdpFlowFromEarlierRunGoesAtFirstSync() throws Exception {
+    int toA = 40061;
+    cluster.apply(service("dns", VIP.toString()).build(), slice("dns", IpFamily.V4, epA));
+    assertThat(servers(lab.udpRequests(client.netns(), null, toA, VIP, PORT, 2, ANSWER)))
+        .isEqualTo(names(epA));
+    cluster.apply(slice("dns", IpFamily.V4, epB));
+    int toB = 40062;
+    assertThat(servers(lab.udpRequests(client.netns(), null, toB, VIP, PORT, 2, ANSWER)))
+        .isEqualTo(names(epB));
+    String idOfB = conntrackId(toB);
+
+    // A new proxy: a fresh backend whose first sync is full; nothing tells it ep-a existed.
+    cluster.restartFresh();
+    cluster.sync();
+    Reply stuck = lab.udpRequest(client.netns(), null, toA, VIP, PORT, ANSWER);
+    assertThat(stuck.serverName()).as("before the reconcile: %s", stuck).isEqualTo("ep-a");
+    assertThat(cluster.reconcileConntrack()).as("entries deleted").isEqualTo(1);
+
+    assertThat(conntrackId(toB)).as("the live flow's entry is untouched").isEqualTo(idOfB);
+    assertThat(lab.udpRequest(client.netns(), null, toB, VIP, PORT, ANSWER).serverName())
+        .isEqualTo("ep-b");
+    Reply moved = lab.udpRequest(client.netns(), null, toA, VIP, PORT, ANSWER);
+    assertThat(moved.serverName()).as("%s", moved).isEqualTo("ep-b");
+    assertThat(cluster.reconcileConntrack()).as("nothing stale is left").isZero();
+  }
+
+  /** The conntrack id of the UDP entry from {@code sourcePort} to the VIP (new entry, new id). */
+  private String conntrackId(int sourcePort) throws Exception {
+    String out = lab.exec(lab.nodeNs(), "conntrack", "-L", "-p", "udp", "--orig-dst",
+        VIP.toString(), "--orig-port-src", Integer.toString(sourcePort), "-o", "id").stdout();
+    Matcher id = Pattern.compile("\\bid=(\\d+)").matcher(out);
+    assertThat(id.find()).as("an entry from port %s in %s", sourcePort, out).isTrue();
+    String found = id.group(1);
+    assertThat(id.find()).as("one entry from port %s in %s", sourcePort, out).isFalse();
+    return found;
   }
 
   /**

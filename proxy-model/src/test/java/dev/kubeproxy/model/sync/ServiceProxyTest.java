@@ -2,7 +2,6 @@ package dev.kubeproxy.model.sync;
 
 import static dev.kubeproxy.api.testing.TableFixtures.endpoint;
 import static dev.kubeproxy.api.testing.TableFixtures.entry;
-import static dev.kubeproxy.api.testing.TableFixtures.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.ForwardingTable;
@@ -11,7 +10,8 @@ import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.backend.TableChange;
-import dev.kubeproxy.model.conntrack.StaleFlow;
+import dev.kubeproxy.api.command.Command;
+import dev.kubeproxy.api.command.CommandException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,11 +33,19 @@ class ServiceProxyTest {
   final FakeTableSource source = new FakeTableSource(scheduler);
   final RecordingBackend backend = new RecordingBackend();
   final List<SyncEvent> events = new ArrayList<>();
-  final List<StaleFlow> cleaned = new ArrayList<>();
+  /** The tables the conntrack cleaner was asked to reconcile; it reports 2 stale entries each. */
+  final List<ForwardingTable> cleaned = new ArrayList<>();
+  boolean cleanerFails;
   final ServiceProxy proxy =
       ServiceProxy.builder(Set.of(IpFamily.V4), source, backend, scheduler)
           .listener(events::add)
-          .conntrackCleaner(cleaned::addAll)
+          .conntrackCleaner(table -> {
+            cleaned.add(table);
+            if (cleanerFails) {
+              throw new CommandException(Command.of("conntrack", "-L"), 1, "no permission");
+            }
+            return 2;
+          })
           .build();
 
   static ServiceEntry svc(String name, int n) {
@@ -321,21 +329,57 @@ class ServiceProxyTest {
   }
 
   @Test
-  @DisplayName("After a successful sync, UDP flows to endpoints that stopped serving go to the conntrack cleaner")
-  void staleFlowsCleaned() {
+  @DisplayName("Conntrack is reconciled with the committed table after the first (full) sync and after UDP changes")
+  void conntrackReconciledAfterUdpChanges() {
     source.put(dns(A, B));
     proxy.start();
     scheduler.runDue();
-    cleaned.clear(); // the first sync also flags never-DNATed flows to the new frontend
+    assertThat(cleaned).as("the first sync is full: what earlier runs left goes").hasSize(1);
+    assertThat(events.get(0).staleFlows()).isEqualTo(2);
     scheduler.advance(Duration.ofSeconds(5));
     change(dns(A));
     scheduler.runDue();
-    assertThat(cleaned).containsExactly(StaleFlow.toServiceIp(ip("10.96.0.10"), 53, ip("10.244.2.9")));
-    assertThat(events.get(1).staleFlows()).isEqualTo(1);
+    assertThat(cleaned).hasSize(2);
+    assertThat(cleaned.get(1)).isSameAs(proxy.committedTables().get(IpFamily.V4));
+    assertThat(cleaned.get(1).entry(dns().key()).servingEndpoints()).containsExactly(A);
   }
 
   @Test
-  @DisplayName("A failed sync cleans no conntrack flows (the old rules are still in place)")
+  @DisplayName("A partial sync that changed only TCP ports does not list conntrack")
+  void tcpOnlyChangeSkipsConntrack() {
+    source.put(dns(A));
+    proxy.start();
+    scheduler.runDue();
+    scheduler.advance(Duration.ofSeconds(5));
+    change(svc("web", 3));
+    scheduler.runDue();
+    assertThat(backend.requests).hasSize(2);
+    assertThat(cleaned).hasSize(1);
+    assertThat(events.get(1).staleFlows()).isZero();
+  }
+
+  @Test
+  @DisplayName("A failed reconcile is not a failed sync, and is retried after the next sync, whatever changed")
+  void failedReconcileRetried() {
+    source.put(dns(A));
+    cleanerFails = true;
+    proxy.start();
+    scheduler.runDue();
+    assertThat(events.get(0).succeeded()).isTrue();
+    assertThat(proxy.status().consecutiveFailures()).isZero();
+    cleanerFails = false;
+    scheduler.advance(Duration.ofSeconds(5));
+    change(svc("web", 3));
+    scheduler.runDue();
+    assertThat(cleaned).as("retried after a TCP-only sync").hasSize(2);
+    scheduler.advance(Duration.ofSeconds(5));
+    change(svc("web", 4));
+    scheduler.runDue();
+    assertThat(cleaned).as("no retry once it succeeded").hasSize(2);
+  }
+
+  @Test
+  @DisplayName("A failed sync reconciles no conntrack (the old rules are still in place); its retry does")
   void noCleanupOnFailure() {
     source.put(dns(A, B));
     proxy.start();
@@ -347,7 +391,8 @@ class ServiceProxyTest {
     scheduler.runDue();
     assertThat(cleaned).isEmpty();
     scheduler.advance(Duration.ofSeconds(30));
-    assertThat(cleaned).containsExactly(StaleFlow.toServiceIp(ip("10.96.0.10"), 53, ip("10.244.2.9")));
+    assertThat(cleaned).hasSize(1);
+    assertThat(cleaned.get(0).entry(dns().key()).servingEndpoints()).containsExactly(A);
   }
 
   @Test
