@@ -38,8 +38,9 @@ final class AffinityObjects {
   static final String HOLE = "";
 
   // One set holds every client of every affinity frontend of a space (upstream: 65535 per
-  // endpoint set); hash sets allocate only for elements present.
-  private static final int CLIENTS_PER_SPACE = 1 << 20;
+  // endpoint set, so 10 endpoints of 1,000 affinity ports hold 655M); hash sets allocate only
+  // for elements present, so the bound is generous.
+  private static final int CLIENTS_PER_SPACE = 1 << 24;
   private static final String SLOT_TYPE = "numgen random mod 4294967295";
 
   private AffinityObjects() {}
