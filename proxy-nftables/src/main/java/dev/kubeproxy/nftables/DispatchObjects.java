@@ -7,6 +7,7 @@ import dev.kubeproxy.api.Frontend;
 import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
+import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +61,43 @@ final class DispatchObjects {
     }
     for (String address : hairpins) {
       out.element(NftSkeleton.HAIRPIN_IPS, NftElement.of(address, address));
+    }
+  }
+
+  /**
+   * The slot tables the kernel's group maps hold for {@code entry}'s affinity lists, found
+   * through the frontends that use each list in the spaces {@link #addTo} files them in, as
+   * objects holding slots only: what a full sync with nothing committed starts from, so that
+   * surviving endpoints keep their slots across a restart.
+   */
+  static EntryObjects kernelSlots(ServiceEntry entry, AffinitySlots kernel) {
+    if (!entry.affinity().clientIp() || kernel.isEmpty()) {
+      return EntryObjects.EMPTY;
+    }
+    Map<EndpointRole, ImmutableList<String>> found = new EnumMap<>(EndpointRole.class);
+    for (Frontend f : entry.frontends()) {
+      ImmutableList<String> key = frontendKey(f);
+      boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
+      if (f.kind() == FrontendKind.CLUSTER_IP) {
+        found(found, EndpointRole.INTERNAL, kernel.table(DispatchSpace.SERVICE_IPS, key));
+        continue;
+      }
+      found(found, EndpointRole.EXTERNAL, kernel.table(
+          nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS, key));
+      if (entry.externalPolicyLocal()) {
+        found(found, EndpointRole.CLUSTER, kernel.table(nodePort
+            ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS, key));
+      }
+    }
+    EntryObjects.Builder out = new EntryObjects.Builder();
+    found.forEach(out::slots);
+    return out.build();
+  }
+
+  private static void found(Map<EndpointRole, ImmutableList<String>> found, EndpointRole role,
+      ImmutableList<String> table) {
+    if (!table.isEmpty()) {
+      found.putIfAbsent(role, table);
     }
   }
 

@@ -98,8 +98,9 @@ public final class NftCompiler
    * one transaction: every existing chain is flushed; every set and map is deleted, except
    * dynamic sets (ClientIP affinity) the new state defines exactly as before, which keep what
    * the packet path stored; base chains and chains the new state lacks are deleted; then
-   * everything is added. A table holding
-   * objects of kinds this backend never creates is deleted and re-created instead.
+   * everything is added, affinity endpoints in the slots {@code existing}'s group maps give
+   * them. A table holding objects of kinds this backend never creates is deleted and re-created
+   * instead.
    */
   public Compiled<NftState, NftTransaction> full(ForwardingTable next, ExistingObjects existing) {
     return full(next, existing, null);
@@ -107,7 +108,8 @@ public final class NftCompiler
 
   /**
    * As {@link #full(ForwardingTable, ExistingObjects)}, keeping the ClientIP affinity slots of
-   * {@code committed} (when not null) so that remembered clients keep their endpoints.
+   * {@code committed}, or when null those the kernel's group maps hold ({@code existing}), so
+   * that remembered clients keep their endpoints.
    */
   private Compiled<NftState, NftTransaction> full(ForwardingTable next, ExistingObjects existing,
       NftState committed) {
@@ -120,8 +122,9 @@ public final class NftCompiler
     List<ServiceEntry> sorted = next.sortedEntries();
     List<EntryObjects> compiled = new ArrayList<>(sorted.size());
     for (ServiceEntry entry : sorted) {
+      // Nothing committed (a restart, a failed sync): the slots the kernel holds.
       EntryObjects before = committed == null
-          ? EntryObjects.EMPTY
+          ? DispatchObjects.kernelSlots(entry, existing.slots())
           : committed.entries().getOrDefault(entry.key(), EntryObjects.EMPTY);
       EntryObjects objects = compiler.compile(entry, before);
       compiled.add(objects);
