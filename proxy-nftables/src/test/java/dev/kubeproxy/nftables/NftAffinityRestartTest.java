@@ -187,6 +187,22 @@ class NftAffinityRestartTest {
   }
 
   @Test
+  @DisplayName("IPv6 map listings: addresses read in canonical form, so they match the compiled ids")
+  void ipv6Listing() {
+    Group group = Group.parse("service-ips-affinity-tcp-600-2");
+    AffinitySlots slots = AffinitySlots.builder().addListing(group, String.join("\n",
+        "table ip6 kube-proxy {",
+        "\tmap service-ips-affinity-tcp-600-2 {",
+        "\t\ttypeof ip6 daddr . meta l4proto . th dport . numgen random mod 65536 : ip6 daddr . th dport",
+        "\t\telements = { fd00:96:0::1 . tcp . 443 . 1 : FD00:10::0:5 . 8443 }",
+        "\t}",
+        "}", "")).build();
+    assertThat(slots.table(DispatchSpace.SERVICE_IPS, ImmutableList.of("fd00:96::1", "tcp", "443")))
+        .containsExactly(AffinityObjects.HOLE, AffinityObjects.id(new ServiceEndpoint(
+            IpAddress.parse("fd00:10::5"), 8443, false, false)));
+  }
+
+  @Test
   @DisplayName("an unparsable or failing map listing falls back to fresh numbering, never a failed read")
   void badListingsCostOnlyTheSlots() throws Exception {
     String slotBeyondGroup = MAPS.get("service-ips-affinity-tcp-600-3").replace(". 2 : 10.244.1.5", ". 3 : 10.244.1.5");
