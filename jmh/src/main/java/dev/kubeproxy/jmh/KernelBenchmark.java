@@ -43,6 +43,7 @@ public final class KernelBenchmark {
 
   private final CommandRunner host = new ProcessCommandRunner();
   private final List<String> groupChanges = new ArrayList<>();
+  private final List<String> floorPairs = new ArrayList<>();
   private final Options options;
   private final long deadline;
 
@@ -75,6 +76,7 @@ public final class KernelBenchmark {
       return;
     }
     KernelBenchmark benchmark = new KernelBenchmark(options);
+    Samples floorBefore = benchmark.floor();
     List<ShapeResult> results = new ArrayList<>();
     for (Workload.Shape shape : options.shapes) {
       if (benchmark.outOfTime()) {
@@ -88,8 +90,9 @@ public final class KernelBenchmark {
         results.add(benchmark.memoryOnly(shape, e.getMessage()));
       }
     }
+    Samples floorAfter = benchmark.floor();
     String report = KernelReport.markdown(benchmark.machine(), options.commandLine, results)
-        + benchmark.groupChangeReport();
+        + benchmark.groupChangeReport() + benchmark.floorReport(floorBefore, floorAfter, results);
     System.out.print(report);
     if (options.out != null) {
       Files.writeString(options.out, report, StandardCharsets.UTF_8);
@@ -97,6 +100,99 @@ public final class KernelBenchmark {
     if (options.chart != null && results.stream().allMatch(r -> r.upstream() != null)) {
       Files.writeString(options.chart, LatencyChart.svg(results), StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * The floor of a one-service change (issue 13): {@code nft -f} adding or deleting one element
+   * of a one-set table in a namespace of its own, alternated, as many runs as a shape's changes.
+   */
+  private Samples floor() throws Exception {
+    try (BenchNamespace namespace = BenchNamespace.create(host)) {
+      Path setup = Files.createTempFile("kpj-bench-floor", ".nft");
+      try {
+        Files.writeString(setup, "add table ip kpj-floor\n"
+            + "add set ip kpj-floor s { type ipv4_addr . ipv4_addr ; }\n", StandardCharsets.UTF_8);
+        namespace.runner().run(nftFile(setup));
+      } finally {
+        Files.deleteIfExists(setup);
+      }
+      String element = " element ip kpj-floor s { 10.250.0.1 . 10.250.0.1 }\n";
+      Samples floor = new Samples(bareChanges(namespace,
+          ("add" + element).getBytes(StandardCharsets.UTF_8),
+          ("delete" + element).getBytes(StandardCharsets.UTF_8), even(options.runs)));
+      log("floor: one element on a one-set table %s", summary(floor));
+      return floor;
+    }
+  }
+
+  /**
+   * {@code forward} and {@code back} in turn in {@code namespace}, each followed by the floor's
+   * one-element change in a namespace of its own: {@code [change nanos, floor nanos]}.
+   */
+  private long[][] pairedWithFloor(BenchNamespace namespace, byte[] forward, byte[] back, int runs)
+      throws Exception {
+    try (BenchNamespace floorNamespace = BenchNamespace.create(host)) {
+      Path setup = Files.createTempFile("kpj-bench-floor", ".nft");
+      Path[] files = {Files.createTempFile("kpj-bench-forward", ".nft"),
+          Files.createTempFile("kpj-bench-back", ".nft"),
+          Files.createTempFile("kpj-bench-floor-add", ".nft"),
+          Files.createTempFile("kpj-bench-floor-del", ".nft")};
+      try {
+        Files.writeString(setup, "add table ip kpj-floor\n"
+            + "add set ip kpj-floor s { type ipv4_addr . ipv4_addr ; }\n", StandardCharsets.UTF_8);
+        floorNamespace.runner().run(nftFile(setup));
+        String element = " element ip kpj-floor s { 10.250.0.1 . 10.250.0.1 }\n";
+        Files.write(files[0], forward);
+        Files.write(files[1], back);
+        Files.writeString(files[2], "add" + element, StandardCharsets.UTF_8);
+        Files.writeString(files[3], "delete" + element, StandardCharsets.UTF_8);
+        long[][] out = new long[2][runs];
+        for (int i = 0; i < runs; i++) {
+          long start = System.nanoTime();
+          namespace.runner().run(nftFile(files[i % 2]));
+          long changed = System.nanoTime();
+          floorNamespace.runner().run(nftFile(files[2 + i % 2]));
+          out[0][i] = changed - start;
+          out[1][i] = System.nanoTime() - changed;
+        }
+        return out;
+      } finally {
+        Files.deleteIfExists(setup);
+        for (Path file : files) {
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+  }
+
+  /** The floor before and after the shapes, and each shape's one change against it. */
+  private String floorReport(Samples before, Samples after, List<ShapeResult> results) {
+    double floor = (before.medianMs() + after.medianMs()) / 2;
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "\n### One change against"
+        + " the floor (bare `nft -f` of one element on a one-set table, own namespace)\n\n"
+        + "Floor median %.1f ms before the shapes, %.1f ms after (p90 %.1f / %.1f); ratios use"
+        + " their mean, %.1f ms.\n\n| shape | ours median / floor | bare median / floor |\n"
+        + "|---|---|---|\n", before.medianMs(), after.medianMs(), before.p90Ms(), after.p90Ms(),
+        floor));
+    double small = 0;
+    double large = 0;
+    for (ShapeResult r : results) {
+      if (r.ours() == null || r.bare() == null) {
+        continue;
+      }
+      out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f |\n", r.shape(),
+          r.ours().medianMs() / floor, r.bare().medianMs() / floor));
+      small = r.shape() == Workload.Shape.S ? r.ours().medianMs() : small;
+      large = r.shape() == Workload.Shape.L ? r.ours().medianMs() : large;
+    }
+    if (small > 0 && large > 0) {
+      out.append(String.format(Locale.ROOT, "%ncost(L)/cost(S), ours medians: %.2f%n",
+          large / small));
+    }
+    out.append("\nPaired: the shape's bare change and the floor alternated run by run (milliseconds,"
+        + " medians)\n\n| shape | bare change | floor | **bare / floor** | ours / floor |\n"
+        + "|---|---|---|---|---|\n").append(String.join("\n", floorPairs)).append("\n");
+    return out.toString();
   }
 
   /** The (c2) table: bare {@code nft -f} of a service moving between two existing groups. */
@@ -173,6 +269,17 @@ public final class KernelBenchmark {
       save(shape, "change-back", back);
       long[] bare = bareChanges(namespace, forward, back, runs);
       log("%s: one change, bare nft %s", shape, summary(new Samples(bare)));
+
+      // (c1) the same change alternated with the floor's one-element change, so both see the
+      // same machine load (the floor moves by 2x between runs on a shared machine).
+      long[][] paired = pairedWithFloor(namespace, forward, back, runs);
+      Samples pairedBare = new Samples(paired[0]);
+      Samples pairedFloor = new Samples(paired[1]);
+      floorPairs.add(String.format(Locale.ROOT, "| %s | %.1f | %.1f | **%.2f** | %.2f |", shape,
+          pairedBare.medianMs(), pairedFloor.medianMs(),
+          pairedBare.medianMs() / pairedFloor.medianMs(),
+          new Samples(ours).medianMs() / pairedFloor.medianMs()));
+      log("%s: paired, bare %s, floor %s", shape, summary(pairedBare), summary(pairedFloor));
 
       // (c2) the same for a service moving between two existing endpoint-count groups.
       if (groups) {

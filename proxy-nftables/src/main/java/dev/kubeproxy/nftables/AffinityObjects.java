@@ -2,108 +2,199 @@ package dev.kubeproxy.nftables;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedSet;
-import com.google.common.hash.Hashing;
-import com.google.common.primitives.Ints;
-import dev.kubeproxy.api.Frontend;
-import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.ServiceEndpoint;
-import dev.kubeproxy.api.ServiceEntry;
+import dev.kubeproxy.nftables.NftOp.AddMap;
+import dev.kubeproxy.nftables.NftOp.AddRule;
 import dev.kubeproxy.nftables.NftOp.AddSet;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * ClientIP affinity, the one feature that gets per-service objects, a constant number of them
- * whatever the endpoint count: one timeout set per service port remembering {@code client .
- * slot} pairs, and a chain per endpoint list the service uses.
+ * ClientIP affinity with a fixed number of chains and sets for the whole table (issue 13): per
+ * dispatch space one dynamic set of remembered clients and one interval set for the random
+ * pick, and per protocol, timeout and slot count one group (a map and a chain of one name).
  *
- * <p>Each endpoint has a 32-bit slot derived from its address and port, so it is stable while
- * the endpoint lives. A rule per endpoint sends a client found with that endpoint's slot there
- * again (its {@code update} refreshes the timeout); others get a random endpoint ({@code numgen
- * random mod (n-i)} per rule, so each is equally likely) and are remembered. A removed
- * endpoint's rule is gone, so its clients match no slot, are re-balanced and remembered anew;
- * their stale pairs just time out. The slot enters the key as {@code numgen random mod 1 offset
- * SLOT} because nft rejects constants inside a concatenated lookup; {@code mod 1} makes it
- * constant. No rule jumps, so refilling these chains costs the kernel no graph validation.
+ * <p>Each endpoint of an affinity list holds a <em>slot</em> {@code k}, a small index that stays
+ * with the endpoint while it lives (removed endpoints leave a hole, new ones fill the lowest
+ * hole), so the shared chain can name it as a rule constant ({@code numgen random mod 1 offset
+ * k}, since nft 1.0.6 rejects plain constants inside a concatenated lookup). Group map {@code
+ * frontend . k : endpoint} holds the live slots. The chain has, per slot: a rule sending a client
+ * remembered with {@code frontend . k} to slot {@code k} (refreshing its timeout), a rule
+ * deleting that memory when {@code k} is a hole, and, last, a rule per slot picking new clients
+ * at random: interval set {@code <space>-affinity-pick} holds {@code frontend . [kR, kR + w)},
+ * so {@code numgen random mod R offset kR} falls inside with probability w/R = 1/(remaining live
+ * slots), and the pick is remembered. Clients are remembered per frontend (nft 1.0.6 cannot look
+ * up a service port id inside a concatenation), keyed {@code client . frontend address . port .
+ * protocol<<16|k}.
  */
 final class AffinityObjects {
-  /** The type of the key's second part: a 32-bit number, as the slot expression produces. */
-  private static final String SLOT_TYPE = "numgen random mod 1";
+  /** Random values per slot: the pick range of slot k starts at {@code k * PICK_RANGE}. */
+  static final long PICK_RANGE = 1L << 20;
+  /** Slots per list: {@code MAX_SLOTS * PICK_RANGE} stays within numgen's 32 bits. */
+  static final int MAX_SLOTS = 4096;
+  /** An empty slot (its endpoint was removed). */
+  static final String HOLE = "";
+
+  // One set holds every client of every affinity frontend of a space (upstream: 65535 per
+  // endpoint set, so 10 endpoints of 1,000 affinity ports hold 655M); hash sets allocate only
+  // for elements present, so the bound is generous.
+  private static final int CLIENTS_PER_SPACE = 1 << 24;
+  private static final String SLOT_TYPE = "numgen random mod 4294967295";
 
   private AffinityObjects() {}
 
-  static void addTo(ServiceEntry entry, NftTable table, FamilySyntax syntax,
-      EntryObjects.Builder out) {
-    if (!entry.affinity().clientIp()) {
+  /**
+   * The slot table of a list: {@code previous} with removed endpoints turned into holes, new
+   * endpoints in the lowest holes (then appended), trailing holes dropped. At most {@link
+   * #MAX_SLOTS} slots; endpoints beyond are left out.
+   */
+  static ImmutableList<String> assignSlots(List<String> previous, List<ServiceEndpoint> endpoints) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (ServiceEndpoint e : endpoints) {
+      ids.add(id(e));
+    }
+    List<String> slots = new ArrayList<>();
+    for (String id : previous) {
+      slots.add(ids.contains(id) ? id : HOLE);
+    }
+    Set<String> placed = new LinkedHashSet<>(slots);
+    int hole = 0;
+    for (String id : ids) {
+      if (placed.contains(id)) {
+        continue;
+      }
+      while (hole < slots.size() && !slots.get(hole).equals(HOLE)) {
+        hole++;
+      }
+      if (hole < slots.size()) {
+        slots.set(hole, id);
+      } else if (slots.size() < MAX_SLOTS) {
+        slots.add(id);
+      }
+    }
+    while (!slots.isEmpty() && slots.get(slots.size() - 1).equals(HOLE)) {
+      slots.remove(slots.size() - 1);
+    }
+    return ImmutableList.copyOf(slots);
+  }
+
+  /** The slot identity of an endpoint: {@code address/port}. */
+  static String id(ServiceEndpoint e) {
+    return e.address() + "/" + e.port();
+  }
+
+  /**
+   * The elements of one affinity frontend: its dispatch verdict to its group, the group map's
+   * live slots and its pick ranges. Nothing when no slot is live.
+   */
+  static void addFrontend(DispatchSpace space, ImmutableList<String> key, String protocol,
+      int timeoutSeconds, ImmutableList<String> slots, String comment, EntryObjects.Builder out) {
+    List<Integer> live = new ArrayList<>();
+    for (int k = 0; k < slots.size(); k++) {
+      if (!slots.get(k).equals(HOLE)) {
+        live.add(k);
+      }
+    }
+    if (live.isEmpty()) {
       return;
     }
-    boolean clusterIp = false;
-    boolean external = false;
-    for (Frontend f : entry.frontends()) {
-      clusterIp |= f.kind() == FrontendKind.CLUSTER_IP;
-      external |= f.kind().external();
+    Group group = Group.affinity(space, protocol, timeoutSeconds, slots.size());
+    out.element(space.dispatchMap(),
+        new NftElement(key, ImmutableList.of("goto " + group.name()), comment));
+    for (int i = 0; i < live.size(); i++) {
+      int k = live.get(i);
+      String id = slots.get(k);
+      int slash = id.lastIndexOf('/');
+      out.element(group.name(), NftElement.mapping(
+          ImmutableList.<String>builder().addAll(key).add(Integer.toString(k)).build(),
+          ImmutableList.of(id.substring(0, slash), id.substring(slash + 1))));
+      // The i-th live slot takes 1/(n - i) of what reaches it; the last takes everything.
+      long width = i == live.size() - 1 ? PICK_RANGE : PICK_RANGE / (live.size() - i);
+      long low = k * PICK_RANGE;
+      out.element(space.pickSet(), new NftElement(
+          ImmutableList.<String>builder().addAll(key).add(low + "-" + (low + width - 1)).build(),
+          null, null));
     }
-    List<EndpointRole> used = new ArrayList<>();
-    if (clusterIp) {
-      used.add(EndpointRole.INTERNAL);
-    }
-    if (external) {
-      used.add(EndpointRole.EXTERNAL);
-    }
-    if (external && entry.externalPolicyLocal()) {
-      used.add(EndpointRole.CLUSTER);
-    }
-    if (used.isEmpty()) {
-      return;
-    }
-    String set = NftNames.affinitySet(entry.key());
-    for (EndpointRole role : used) {
-      out.chain(role.chain(entry), rules(entry, syntax, set, role.endpoints(entry)));
-    }
-    out.set(new AddSet(table, set, NftType.typeOf(syntax.ip() + " saddr . " + SLOT_TYPE),
-        ImmutableSortedSet.of("dynamic", "timeout"), entry.affinity().timeoutSeconds(),
-        CLIENTS_PER_SERVICE_PORT, null));
   }
 
-  // One set holds every client of the service port (upstream: 65535 per endpoint set), so it is
-  // sized well above nft's default of 65535; hash sets allocate only for elements present.
-  private static final int CLIENTS_PER_SERVICE_PORT = 1 << 20;
-
-  /** The endpoint's slot: the first four bytes of sha256({@code address/port}), big-endian. */
-  private static long slot(ServiceEndpoint endpoint) {
-    String id = endpoint.address() + "/" + endpoint.port();
-    byte[] digest = Hashing.sha256().hashString(id, StandardCharsets.UTF_8).asBytes();
-    return Integer.toUnsignedLong(Ints.fromByteArray(digest));
+  /** The space's two fixed sets: remembered clients (dynamic) and pick ranges (interval). */
+  static List<AddSet> sets(NftTable table, FamilySyntax syntax, DispatchSpace space) {
+    return List.of(
+        new AddSet(table, space.clientSet(), NftType.typeOf(clientKey(syntax, space) + " . "
+            + SLOT_TYPE), ImmutableSortedSet.of("dynamic", "timeout"), 0, CLIENTS_PER_SPACE,
+            "ClientIP affinity: client . frontend . slot, per-element timeout"),
+        new AddSet(table, space.pickSet(), NftType.typeOf(space.keyExpression(syntax) + " . "
+            + SLOT_TYPE), ImmutableSortedSet.of("interval"), 0, 0,
+            "ClientIP affinity: frontend . random range of each live slot"));
   }
 
-  private static ImmutableList<NftRule> rules(ServiceEntry entry, FamilySyntax syntax, String set,
-      List<ServiceEndpoint> endpoints) {
-    String proto = "meta l4proto " + entry.key().protocol().lowerName() + " ";
-    ImmutableList.Builder<NftRule> rules = ImmutableList.builder();
-    for (int i = 0; i < endpoints.size(); i++) {
-      ServiceEndpoint e = endpoints.get(i);
-      String key = clientKey(syntax, e);
-      rules.add(NftRule.of(proto + key + " @" + set + " " + remember(set, key, e),
-          i == 0 ? "clients seen within the timeout keep their endpoint" : null));
+  /** An affinity group's map: {@code frontend . slot : endpoint}. */
+  static AddMap map(NftTable table, FamilySyntax syntax, Group group) {
+    return new AddMap(table, group.name(),
+        NftType.typeOf(group.space().keyExpression(syntax) + " . numgen random mod 65536"),
+        NftType.typeOf(syntax.ip() + " daddr . th dport"), null, null);
+  }
+
+  /**
+   * An affinity group's chain: per slot, remembered clients go to it (refreshed) or, when it is
+   * a hole, forget it; then per slot the random pick. Only ever added in the transaction that
+   * creates the group's map (nft 1.0.6, see {@link NftSkeleton#groupRules}).
+   */
+  static List<AddRule> rules(NftTable table, FamilySyntax syntax, Group group) {
+    DispatchSpace space = group.space();
+    String chain = group.name();
+    String clients = space.clientSet();
+    String timeout = " timeout " + group.timeoutSeconds() + "s";
+    long protocolBits = (long) protocolNumber(group.protocol()) << 16;
+    List<AddRule> rules = new ArrayList<>();
+    for (int k = 0; k < group.size(); k++) {
+      String remembered = clientKey(syntax, space) + " . numgen random mod 1 offset "
+          + (protocolBits | k);
+      String slot = slotKey(syntax, space, k);
+      rules.add(new AddRule(table, chain, NftRule.of(remembered + " @" + clients + " " + slot
+          + " @" + chain + " update @" + clients + " { " + remembered + timeout + " } "
+          + dnat(slot, chain), k == 0 ? "clients seen within the timeout keep their endpoint" : null)));
+      rules.add(new AddRule(table, chain, NftRule.of(remembered + " @" + clients + " " + slot
+          + " != @" + chain + " delete @" + clients + " { " + remembered + " }",
+          k == 0 ? "a client whose endpoint left forgets it" : null)));
     }
-    int n = endpoints.size();
-    for (int i = 0; i < n; i++) {
-      ServiceEndpoint e = endpoints.get(i);
-      String pick = i < n - 1 ? "numgen random mod " + (n - i) + " == 0 " : "";
-      rules.add(NftRule.of(proto + pick + remember(set, clientKey(syntax, e), e),
-          i == 0 ? "new clients get a random endpoint" : null));
+    for (int k = 0; k < group.size(); k++) {
+      String remembered = clientKey(syntax, space) + " . numgen random mod 1 offset "
+          + (protocolBits | k);
+      String slot = slotKey(syntax, space, k);
+      rules.add(new AddRule(table, chain, NftRule.of(space.keyExpression(syntax)
+          + " . numgen random mod " + PICK_RANGE + " offset " + (k * PICK_RANGE) + " @"
+          + space.pickSet() + " update @" + clients + " { " + remembered + timeout + " } "
+          + dnat(slot, chain), k == 0 ? "new clients get a random endpoint" : null)));
     }
-    return rules.build();
+    return rules;
   }
 
-  /** {@code ip saddr . numgen random mod 1 offset SLOT}: the client paired with the endpoint. */
-  private static String clientKey(FamilySyntax syntax, ServiceEndpoint e) {
-    return syntax.ip() + " saddr . numgen random mod 1 offset " + slot(e);
+  private static String dnat(String slot, String map) {
+    return "meta l4proto { tcp, udp, sctp } dnat to " + slot + " map @" + map;
   }
 
-  private static String remember(String set, String key, ServiceEndpoint e) {
-    return "update @" + set + " { " + key + " } dnat to "
-        + FamilySyntax.dnatTarget(e.address(), e.port());
+  /** {@code frontend . numgen random mod 1 offset k}: slot k of the packet's frontend. */
+  private static String slotKey(FamilySyntax syntax, DispatchSpace space, int k) {
+    return space.keyExpression(syntax) + " . numgen random mod 1 offset " + k;
+  }
+
+  /** Client and frontend without the protocol, which goes into the slot number instead. */
+  private static String clientKey(FamilySyntax syntax, DispatchSpace space) {
+    String ip = syntax.ip();
+    return space.byAddress()
+        ? ip + " saddr . " + ip + " daddr . th dport"
+        : ip + " saddr . th dport";
+  }
+
+  private static int protocolNumber(String protocol) {
+    return switch (protocol) {
+      case "tcp" -> 6;
+      case "udp" -> 17;
+      case "sctp" -> 132;
+      default -> throw new IllegalArgumentException("no protocol number for " + protocol);
+    };
   }
 }

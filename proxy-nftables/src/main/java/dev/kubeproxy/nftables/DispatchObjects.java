@@ -7,7 +7,9 @@ import dev.kubeproxy.api.Frontend;
 import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
+import java.util.EnumMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,7 +21,8 @@ import java.util.Set;
 final class DispatchObjects {
   private DispatchObjects() {}
 
-  static void addTo(ServiceEntry entry, EntryObjects.Builder out) {
+  static void addTo(ServiceEntry entry, Map<EndpointRole, ImmutableList<String>> slots,
+      EntryObjects.Builder out) {
     String comment = entry.key().toString();
     for (Frontend f : entry.frontends()) {
       ImmutableList<String> key = frontendKey(f);
@@ -30,7 +33,8 @@ final class DispatchObjects {
       }
       if (f.kind() == FrontendKind.CLUSTER_IP) {
         out.element(NftSkeleton.CLUSTER_IPS, NftElement.of(f.address().toString()));
-        dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, out);
+        dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, slots,
+            out);
         continue;
       }
       boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
@@ -40,14 +44,14 @@ final class DispatchObjects {
             member);
         DispatchSpace shortCircuit = nodePort
             ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS;
-        endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, out);
+        endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, slots, out);
       } else {
         out.element(nodePort
             ? NftSkeleton.EXTERNAL_MASQUERADE_NODEPORTS : NftSkeleton.EXTERNAL_MASQUERADE_IPS,
             member);
       }
       DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
-      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, out);
+      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, slots, out);
     }
     Set<String> hairpins = new LinkedHashSet<>();
     for (EndpointRole role : EndpointRole.values()) {
@@ -57,6 +61,43 @@ final class DispatchObjects {
     }
     for (String address : hairpins) {
       out.element(NftSkeleton.HAIRPIN_IPS, NftElement.of(address, address));
+    }
+  }
+
+  /**
+   * The slot tables the kernel's group maps hold for {@code entry}'s affinity lists, found
+   * through the frontends that use each list in the spaces {@link #addTo} files them in, as
+   * objects holding slots only: what a full sync with nothing committed starts from, so that
+   * surviving endpoints keep their slots across a restart.
+   */
+  static EntryObjects kernelSlots(ServiceEntry entry, AffinitySlots kernel) {
+    if (!entry.affinity().clientIp() || kernel.isEmpty()) {
+      return EntryObjects.EMPTY;
+    }
+    Map<EndpointRole, ImmutableList<String>> found = new EnumMap<>(EndpointRole.class);
+    for (Frontend f : entry.frontends()) {
+      ImmutableList<String> key = frontendKey(f);
+      boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
+      if (f.kind() == FrontendKind.CLUSTER_IP) {
+        found(found, EndpointRole.INTERNAL, kernel.table(DispatchSpace.SERVICE_IPS, key));
+        continue;
+      }
+      found(found, EndpointRole.EXTERNAL, kernel.table(
+          nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS, key));
+      if (entry.externalPolicyLocal()) {
+        found(found, EndpointRole.CLUSTER, kernel.table(nodePort
+            ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS, key));
+      }
+    }
+    EntryObjects.Builder out = new EntryObjects.Builder();
+    found.forEach(out::slots);
+    return out.build();
+  }
+
+  private static void found(Map<EndpointRole, ImmutableList<String>> found, EndpointRole role,
+      ImmutableList<String> table) {
+    if (!table.isEmpty()) {
+      found.putIfAbsent(role, table);
     }
   }
 
@@ -70,7 +111,8 @@ final class DispatchObjects {
   }
 
   private static void dispatch(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
-      EndpointList list, EndpointRole role, EntryObjects.Builder out) {
+      EndpointList list, EndpointRole role, Map<EndpointRole, ImmutableList<String>> slots,
+      EntryObjects.Builder out) {
     if (list.isEmpty()) {
       boolean reject = list.ifEmpty() == EmptyVerdict.REJECT;
       String set = space.byAddress()
@@ -78,16 +120,16 @@ final class DispatchObjects {
           : (reject ? NftSkeleton.NO_ENDPOINT_NODEPORTS : NftSkeleton.NO_LOCAL_ENDPOINT_NODEPORTS);
       out.element(set, new NftElement(key, null, entry.key().toString()));
     }
-    endpoints(entry, space, key, list.endpoints(), role, out);
+    endpoints(entry, space, key, list.endpoints(), role, slots, out);
   }
 
   private static void endpoints(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
-      ImmutableList<ServiceEndpoint> endpoints, EndpointRole role, EntryObjects.Builder out) {
+      ImmutableList<ServiceEndpoint> endpoints, EndpointRole role,
+      Map<EndpointRole, ImmutableList<String>> slots, EntryObjects.Builder out) {
     String comment = entry.key().toString();
     if (entry.affinity().clientIp()) {
-      // Present whatever the endpoints: this verdict changes only with the service's shape.
-      out.element(space.dispatchMap(), new NftElement(
-          key, ImmutableList.of("goto " + role.chain(entry)), comment));
+      AffinityObjects.addFrontend(space, key, entry.key().protocol().lowerName(),
+          entry.affinity().timeoutSeconds(), slots.get(role), comment, out);
       return;
     }
     int size = endpoints.size();

@@ -1,7 +1,5 @@
 package dev.kubeproxy.nftables;
 
-import java.util.OptionalInt;
-
 /**
  * A namespace of DNAT lookups. Each space is a verdict map and a chain of one name: chain
  * {@code service-ips} looks the frontend up in map {@code service-ips}, which sends it with one
@@ -45,7 +43,17 @@ enum DispatchSpace {
   }
 
   String groupMap(int size) {
-    return chain + "-" + size;
+    return Group.plain(this, size).name();
+  }
+
+  /** The dynamic set of clients remembered by this space's ClientIP affinity groups. */
+  String clientSet() {
+    return chain + "-affinity";
+  }
+
+  /** The interval set of this space's affinity frontends' random pick ranges. */
+  String pickSet() {
+    return chain + "-affinity-pick";
   }
 
   /** The key expression of this space's lookups. */
@@ -53,12 +61,4 @@ enum DispatchSpace {
     return byAddress ? syntax.addressKey() : FamilySyntax.portKey();
   }
 
-  /** The group size of {@code setName} if it is one of this space's group maps. */
-  OptionalInt groupSize(String setName) {
-    String prefix = chain + "-";
-    if (setName.startsWith(prefix) && setName.substring(prefix.length()).matches("[1-9][0-9]*")) {
-      return OptionalInt.of(Integer.parseInt(setName.substring(prefix.length())));
-    }
-    return OptionalInt.empty();
-  }
 }

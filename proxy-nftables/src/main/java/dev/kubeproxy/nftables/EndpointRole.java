@@ -4,20 +4,14 @@ import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.ServiceEndpoint;
 import dev.kubeproxy.api.ServiceEntry;
 
-/** Which of a service port's endpoint lists some traffic uses; names its affinity chain. */
+/** Which of a service port's endpoint lists some traffic uses (each has its affinity slots). */
 enum EndpointRole {
   /** ClusterIP traffic: {@link ServiceEntry#internal()}. */
-  INTERNAL("service-"),
+  INTERNAL,
   /** NodePort, ExternalIP and LB traffic: {@link ServiceEntry#external()}. */
-  EXTERNAL("external-"),
+  EXTERNAL,
   /** Pod and host traffic short-circuited under externalTrafficPolicy Local: the cluster list. */
-  CLUSTER("cluster-");
-
-  private final String chainPrefix;
-
-  EndpointRole(String chainPrefix) {
-    this.chainPrefix = chainPrefix;
-  }
+  CLUSTER;
 
   ImmutableList<ServiceEndpoint> endpoints(ServiceEntry entry) {
     return switch (this) {
@@ -25,10 +19,5 @@ enum EndpointRole {
       case EXTERNAL -> entry.external().endpoints();
       case CLUSTER -> entry.cluster();
     };
-  }
-
-  /** The affinity chain of this list, e.g. {@code service-ULMVA6XW-ns1/svc1/tcp/p80}. */
-  String chain(ServiceEntry entry) {
-    return NftNames.serviceChain(chainPrefix, entry.key());
   }
 }

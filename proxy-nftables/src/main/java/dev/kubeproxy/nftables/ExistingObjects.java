@@ -7,6 +7,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
 import com.google.common.collect.ImmutableSortedSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -20,8 +21,8 @@ import java.util.regex.Pattern;
  */
 public final class ExistingObjects {
   /** The table does not exist. */
-  public static final ExistingObjects ABSENT =
-      new ExistingObjects(false, false, ImmutableSortedMap.of(), ImmutableSortedMap.of());
+  public static final ExistingObjects ABSENT = new ExistingObjects(
+      false, false, ImmutableSortedMap.of(), ImmutableSortedMap.of(), AffinitySlots.NONE);
 
   private static final Pattern HEADER = Pattern.compile("table (ip6?) ([A-Za-z0-9_-]+) \\{");
   private static final Pattern OBJECT = Pattern.compile("([a-z]+(?: [a-z]+)?) (\\S+) \\{");
@@ -31,13 +32,16 @@ public final class ExistingObjects {
   private final boolean foreign;
   private final ImmutableSortedMap<String, Boolean> chains;
   private final ImmutableSortedMap<String, Definition> sets;
+  private final AffinitySlots slots;
 
   private ExistingObjects(boolean present, boolean foreign,
-      ImmutableSortedMap<String, Boolean> chains, ImmutableSortedMap<String, Definition> sets) {
+      ImmutableSortedMap<String, Boolean> chains, ImmutableSortedMap<String, Definition> sets,
+      AffinitySlots slots) {
     this.present = present;
     this.foreign = foreign;
     this.chains = chains;
     this.sets = sets;
+    this.slots = slots;
   }
 
   /**
@@ -47,17 +51,25 @@ public final class ExistingObjects {
    */
   public static ExistingObjects of(boolean foreign, ImmutableSortedMap<String, Boolean> chains,
       ImmutableSortedMap<String, Definition> sets) {
-    return new ExistingObjects(true, foreign, chains, sets);
+    return new ExistingObjects(true, foreign, chains, sets, AffinitySlots.NONE);
   }
 
   /**
    * The objects a transaction that creates one table holds (what {@link FakeNftKernel} lists):
-   * its chains and their base-ness, its sets and maps with their definitions.
+   * its chains and their base-ness, its sets and maps with their definitions, and the slot
+   * tables of its affinity group maps' elements.
    */
   public static ExistingObjects of(NftTransaction creation) {
     TreeMap<String, Boolean> chains = new TreeMap<>();
     TreeMap<String, Definition> sets = new TreeMap<>();
+    AffinitySlots.Builder slots = AffinitySlots.builder();
     for (NftOp op : creation.ops()) {
+      if (op instanceof NftOp.AddElement a) {
+        Group group = Group.parse(a.set());
+        if (group != null && group.isAffinity()) {
+          slots.add(group, a.element().key(), a.element().value());
+        }
+      }
       if (op instanceof NftOp.AddChain c) {
         chains.put(c.name(), c.base() != null);
       } else if (op instanceof NftOp.AddSet s) {
@@ -66,7 +78,13 @@ public final class ExistingObjects {
         sets.put(m.name(), Definition.of(m));
       }
     }
-    return of(false, ImmutableSortedMap.copyOfSorted(chains), ImmutableSortedMap.copyOfSorted(sets));
+    return of(false, ImmutableSortedMap.copyOfSorted(chains), ImmutableSortedMap.copyOfSorted(sets))
+        .withSlots(slots.build());
+  }
+
+  /** These objects with {@code slots}, the slot tables read from the affinity group maps. */
+  ExistingObjects withSlots(AffinitySlots slots) {
+    return new ExistingObjects(present, foreign, chains, sets, Objects.requireNonNull(slots));
   }
 
   /**
@@ -144,15 +162,32 @@ public final class ExistingObjects {
     return sets;
   }
 
+  /** The ClientIP affinity slot tables the group maps hold ({@link AffinitySlots#NONE} if unread). */
+  AffinitySlots slots() {
+    return slots;
+  }
+
+  /** Names of the ClientIP affinity group maps, whose elements carry the slot tables. */
+  ImmutableList<String> affinityMaps() {
+    ImmutableList.Builder<String> maps = ImmutableList.builder();
+    for (Map.Entry<String, Definition> e : sets.entrySet()) {
+      Group group = Group.parse(e.getKey());
+      if (e.getValue().map() && group != null && group.isAffinity()) {
+        maps.add(e.getKey());
+      }
+    }
+    return maps.build();
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ExistingObjects e && present == e.present && foreign == e.foreign
-        && chains.equals(e.chains) && sets.equals(e.sets);
+        && chains.equals(e.chains) && sets.equals(e.sets) && slots.equals(e.slots);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(present, foreign, chains, sets);
+    return Objects.hash(present, foreign, chains, sets, slots);
   }
 
   @Override

@@ -27,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -73,7 +72,7 @@ public final class NftCompiler
   public Compiled<NftState, NftTransaction> compile(TableChange change, boolean full,
       NftState committed, ExistingObjects existing, long nowNanos) {
     if (compilesFully(change, full, committed)) {
-      return full(change.next(), existing);
+      return full(change.next(), existing, committed);
     }
     return new Partial(change, committed, nowNanos).compile();
   }
@@ -99,20 +98,35 @@ public final class NftCompiler
    * one transaction: every existing chain is flushed; every set and map is deleted, except
    * dynamic sets (ClientIP affinity) the new state defines exactly as before, which keep what
    * the packet path stored; base chains and chains the new state lacks are deleted; then
-   * everything is added. A table holding
-   * objects of kinds this backend never creates is deleted and re-created instead.
+   * everything is added, affinity endpoints in the slots {@code existing}'s group maps give
+   * them. A table holding objects of kinds this backend never creates is deleted and re-created
+   * instead.
    */
   public Compiled<NftState, NftTransaction> full(ForwardingTable next, ExistingObjects existing) {
+    return full(next, existing, null);
+  }
+
+  /**
+   * As {@link #full(ForwardingTable, ExistingObjects)}, keeping the ClientIP affinity slots of
+   * {@code committed}, or when null those the kernel's group maps hold ({@code existing}), so
+   * that remembered clients keep their endpoints.
+   */
+  private Compiled<NftState, NftTransaction> full(ForwardingTable next, ExistingObjects existing,
+      NftState committed) {
     NftTable table = NftTable.kubeProxy(next.family());
     NftSkeleton skeleton = new NftSkeleton(table, next);
-    EntryCompiler compiler = new EntryCompiler(table);
+    EntryCompiler compiler = new EntryCompiler();
     Map<ServicePortKey, EntryObjects> entries = new HashMap<>();
     SharedObjects.Edit<ServicePortKey, SetElement.Id, NftElement> claims =
         SharedObjects.<ServicePortKey, SetElement.Id, NftElement>empty().edit();
     List<ServiceEntry> sorted = next.sortedEntries();
     List<EntryObjects> compiled = new ArrayList<>(sorted.size());
     for (ServiceEntry entry : sorted) {
-      EntryObjects objects = compiler.compile(entry);
+      // Nothing committed (a restart, a failed sync): the slots the kernel holds.
+      EntryObjects before = committed == null
+          ? DispatchObjects.kernelSlots(entry, existing.slots())
+          : committed.entries().getOrDefault(entry.key(), EntryObjects.EMPTY);
+      EntryObjects objects = compiler.compile(entry, before);
       compiled.add(objects);
       entries.put(entry.key(), objects);
       claims.replace(entry.key(), Map.of(), objects.claims());
@@ -125,7 +139,7 @@ public final class NftCompiler
     }
     TreeMap<String, Integer> groupCounts = new TreeMap<>();
     for (Map.Entry<String, List<NftElement>> e : elementsBySet.entrySet()) {
-      if (groupOf(e.getKey()) != null) {
+      if (Group.parse(e.getKey()) != null) {
         groupCounts.put(e.getKey(), e.getValue().size());
       }
     }
@@ -133,8 +147,7 @@ public final class NftCompiler
     List<NftOp> ops = new ArrayList<>();
     ops.addAll(skeleton.sets());
     for (String map : groupCounts.keySet()) {
-      GroupRef group = groupOf(map);
-      ops.add(skeleton.groupMap(group.space, group.size));
+      ops.add(skeleton.groupMap(Group.parse(map)));
     }
     for (EntryObjects objects : compiled) {
       ops.addAll(objects.sets().values());
@@ -158,8 +171,7 @@ public final class NftCompiler
     }
     ops.addAll(skeleton.rules());
     for (String map : groupCounts.keySet()) {
-      GroupRef group = groupOf(map);
-      ops.add(skeleton.groupRule(group.space, group.size));
+      ops.addAll(skeleton.groupRules(Group.parse(map)));
     }
     for (DispatchSpace space : DispatchSpace.values()) {
       ops.add(skeleton.spaceRule(space));
@@ -249,7 +261,7 @@ public final class NftCompiler
       this.committed = committed;
       this.now = now;
       this.table = NftTable.kubeProxy(change.family());
-      this.compiler = new EntryCompiler(table);
+      this.compiler = new EntryCompiler();
       this.skeleton = new NftSkeleton(table, change.next());
       this.stale = new TreeMap<>(committed.staleChains());
       this.claims = committed.claims().edit();
@@ -259,7 +271,7 @@ public final class NftCompiler
       for (ServicePortKey key : new TreeSet<>(change.changedKeys())) {
         EntryObjects before = committed.entries().getOrDefault(key, EntryObjects.EMPTY);
         ServiceEntry entry = change.next().entry(key);
-        EntryObjects after = entry == null ? EntryObjects.EMPTY : compiler.compile(entry);
+        EntryObjects after = entry == null ? EntryObjects.EMPTY : compiler.compile(entry, before);
         if (!before.equals(after)) {
           entryUpdates.put(key, entry == null ? null : after);
           claims.replace(key, before.claims(), after.claims());
@@ -280,7 +292,7 @@ public final class NftCompiler
         if (change.adds()) {
           addElements.add(new AddElement(table, id.set(), change.after()));
         }
-        if (groupOf(id.set()) != null && (change.before() == null) != (change.after() == null)) {
+        if (Group.parse(id.set()) != null && (change.before() == null) != (change.after() == null)) {
           groupCounts.merge(id.set(), change.after() == null ? -1 : 1, Integer::sum);
         }
       }
@@ -295,11 +307,11 @@ public final class NftCompiler
       List<NftOp> deleteMaps = new ArrayList<>();
       for (String map : groupCounts.keySet()) {
         if (!committed.groupCounts().containsKey(map)) {
-          GroupRef group = groupOf(map);
-          addMaps.add(skeleton.groupMap(group.space, group.size));
+          Group group = Group.parse(map);
+          addMaps.add(skeleton.groupMap(group));
           addChains.add(new AddChain(table, map, null, null));
           stale.remove(map);
-          groupRules.add(skeleton.groupRule(group.space, group.size));
+          groupRules.addAll(skeleton.groupRules(group));
         }
       }
       for (String map : committed.groupCounts().keySet()) {
@@ -387,18 +399,5 @@ public final class NftCompiler
         out.add(new AddRule(table, chain, rule));
       }
     }
-  }
-
-  /** A group map's space and endpoint count. */
-  private record GroupRef(DispatchSpace space, int size) {}
-
-  private static GroupRef groupOf(String setName) {
-    for (DispatchSpace space : DispatchSpace.values()) {
-      OptionalInt size = space.groupSize(setName);
-      if (size.isPresent()) {
-        return new GroupRef(space, size.getAsInt());
-      }
-    }
-    return null;
   }
 }

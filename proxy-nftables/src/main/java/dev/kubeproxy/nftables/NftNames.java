@@ -47,11 +47,6 @@ public final class NftNames {
     return prefix + hashAndTruncate(servicePortBase(key));
   }
 
-  /** The affinity set of a service port ({@code affinity-HASH-ns/svc/proto/port}). */
-  public static String affinitySet(ServicePortKey key) {
-    return "affinity-" + hashAndTruncate(servicePortBase(key));
-  }
-
   /** {@code HASH-name}, HASH = first 8 chars of base32(sha256(name)); at most 240 chars. */
   static String hashAndTruncate(String name) {
     byte[] digest = Hashing.sha256().hashString(name, StandardCharsets.UTF_8).asBytes();

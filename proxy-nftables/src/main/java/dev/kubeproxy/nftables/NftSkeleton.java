@@ -99,6 +99,9 @@ final class NftSkeleton {
     out.add(set(HAIRPIN_IPS, NftType.typeOf(ip + " saddr . " + ip + " daddr"), false,
         "Endpoint to itself pairs"));
     for (DispatchSpace space : DispatchSpace.values()) {
+      out.addAll(AffinityObjects.sets(table, syntax, space));
+    }
+    for (DispatchSpace space : DispatchSpace.values()) {
       out.add(new AddMap(table, space.dispatchMap(), NftType.typeOf(space.keyExpression(syntax)),
           NftType.type("verdict"), null,
           "Frontends to their endpoint-count group or affinity chain"));
@@ -106,12 +109,15 @@ final class NftSkeleton {
     return out;
   }
 
-  /** The endpoint-count group map {@code size} of {@code space}. */
-  AddMap groupMap(DispatchSpace space, int size) {
+  /** The map of {@code group}: endpoint-count ({@code frontend . i}) or affinity slots. */
+  AddMap groupMap(Group group) {
+    if (group.isAffinity()) {
+      return AffinityObjects.map(table, syntax, group);
+    }
     return new AddMap(
         table,
-        space.groupMap(size),
-        NftType.typeOf(space.keyExpression(syntax) + " . numgen random mod 1"),
+        group.name(),
+        NftType.typeOf(group.space().keyExpression(syntax) + " . numgen random mod 1"),
         NftType.typeOf(syntax.ip() + " daddr . th dport"),
         null,
         null);
@@ -245,15 +251,19 @@ final class NftSkeleton {
   }
 
   /**
-   * The one rule of a group's chain (named as its map): DNAT through the map keyed by the
-   * frontend and {@code numgen random mod size}. It is only ever added in the transaction that
+   * The rules of a group's chain (named as its map). An endpoint-count group has one: DNAT
+   * through the map keyed by the frontend and {@code numgen random mod size}; an affinity group
+   * has those of {@link AffinityObjects#rules}. They are only ever added in the transaction that
    * creates the map: nft 1.0.6 cannot add a dnat rule that looks up an existing map whose
    * typeof value uses {@code th dport} ("conflicting protocols specified").
    */
-  AddRule groupRule(DispatchSpace space, int size) {
-    return new AddRule(table, space.groupMap(size), NftRule.of(
-        "meta l4proto { tcp, udp, sctp } dnat to " + space.keyExpression(syntax)
-            + " . numgen random mod " + size + " map @" + space.groupMap(size)));
+  List<AddRule> groupRules(Group group) {
+    if (group.isAffinity()) {
+      return AffinityObjects.rules(table, syntax, group);
+    }
+    return List.of(new AddRule(table, group.name(), NftRule.of(
+        "meta l4proto { tcp, udp, sctp } dnat to " + group.space().keyExpression(syntax)
+            + " . numgen random mod " + group.size() + " map @" + group.name())));
   }
 
   /**

@@ -6,7 +6,10 @@ import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The real kernel: renders a transaction and feeds it to {@code nft -f -} on stdin, which
@@ -14,6 +17,7 @@ import java.util.Objects;
  * network namespace.
  */
 public final class RealNftKernel implements NftKernel {
+  private static final Logger LOG = LoggerFactory.getLogger(RealNftKernel.class);
   // A full load of 250k endpoints takes nft minutes on a small node; a partial sync, milliseconds.
   private static final Duration APPLY_TIMEOUT = Duration.ofMinutes(10);
 
@@ -49,7 +53,10 @@ public final class RealNftKernel implements NftKernel {
     }
   }
 
-  /** Runs {@code nft -t list table} (terse: no elements) and parses the object names. */
+  /**
+   * Runs {@code nft -t list table} (terse: no elements) and parses the object names, then lists
+   * only the ClientIP affinity group maps (one {@code nft list map} each) for their slot tables.
+   */
   @Override
   public ExistingObjects objects(NftTable table) throws NftException {
     String listing;
@@ -63,10 +70,31 @@ public final class RealNftKernel implements NftKernel {
       }
       throw new NftException("nft list failed: " + e.getMessage(), e);
     }
+    ExistingObjects objects;
     try {
-      return ExistingObjects.parse(listing);
+      objects = ExistingObjects.parse(listing);
     } catch (IllegalArgumentException e) {
       throw new NftException("cannot read table " + table + ": " + e.getMessage(), e);
     }
+    return objects.withSlots(slots(table, objects.affinityMaps()));
+  }
+
+  /**
+   * The slot tables of affinity group maps {@code maps}; a listing that fails or is not what this
+   * backend writes costs the slots (numbered afresh, one WARN), never the sync.
+   */
+  private AffinitySlots slots(NftTable table, List<String> maps) {
+    AffinitySlots.Builder slots = AffinitySlots.builder();
+    for (String map : maps) {
+      try {
+        slots.addListing(Group.parse(map), runner.run(Command.of(
+            "nft", "list", "map", table.family().nftFamily(), table.name(), map)).stdout());
+      } catch (CommandException | IllegalArgumentException e) {
+        LOG.warn("cannot read ClientIP affinity slots of {} (map {}: {}); endpoints are numbered"
+            + " afresh, so some remembered clients may move once", table, map, e.getMessage());
+        return AffinitySlots.NONE;
+      }
+    }
+    return slots.build();
   }
 }

@@ -196,43 +196,80 @@ class NftCompilerFeatureTest {
   }
 
   @Test
-  @DisplayName("ClientIP affinity: one client . slot timeout set per service port, whatever the endpoint count;"
-      + " a client seen within the timeout returns to its endpoint, whichever VIP")
+  @DisplayName("ClientIP affinity: no per-service chain or set; frontends go to a shared affinity group"
+      + " whose map holds their slots and whose chain remembers clients per frontend and slot")
   void affinity() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    List<String> affinity = kernel.elements(V4, "service-ips").stream()
-        .filter(e -> e.contains(" 9000 : ")).toList();
-    assertThat(affinity).hasSize(2);
-    assertThat(affinity.get(0)).matches(
-        "10\\.96\\.2\\.1 \\. tcp \\. 9000 : goto service-[A-Z2-7]{8}-apps/sticky/tcp/api");
-    assertThat(affinity.get(1)).matches(
-        "198\\.51\\.100\\.8 \\. tcp \\. 9000 : goto external-[A-Z2-7]{8}-apps/sticky/tcp/api");
-    String chain = affinity.get(0).substring(affinity.get(0).indexOf("goto ") + 5);
-    List<String> rules = kernel.rules(V4, chain);
-    String set = "@affinity-[A-Z2-7]{8}-apps/sticky/tcp/api";
-    String first = "ip saddr \\. numgen random mod 1 offset " + slot("10.244.1.20/9000");
-    String second = "ip saddr \\. numgen random mod 1 offset " + slot("10.244.2.21/9000");
-    assertThat(rules).hasSize(4);
-    assertThat(rules.get(0)).matches("meta l4proto tcp " + first + " " + set + " update " + set
-        + " \\{ " + first + " \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
-    assertThat(rules.get(1)).matches("meta l4proto tcp " + second + " " + set + " update " + set
-        + " \\{ " + second + " \\} dnat to 10\\.244\\.2\\.21:9000");
-    assertThat(rules.get(2)).matches("meta l4proto tcp numgen random mod 2 == 0 update " + set
-        + " \\{ " + first + " \\} dnat to 10\\.244\\.1\\.20:9000 comment .*");
-    assertThat(rules.get(3)).matches("meta l4proto tcp update " + set
-        + " \\{ " + second + " \\} dnat to 10\\.244\\.2\\.21:9000");
-    assertThat(kernel.sets(V4).stream().filter(s -> s.startsWith("affinity-"))).singleElement()
-        .satisfies(s -> assertThat(s).matches("affinity-[A-Z2-7]{8}-apps/sticky/tcp/api"));
-    assertThat(kernel.dump()).contains(
-        "typeof ip saddr . numgen random mod 1 ; flags dynamic,timeout ; timeout 600s ;");
+    String group = "service-ips-affinity-tcp-600-2";
+    assertThat(kernel.elements(V4, "service-ips").stream().filter(e -> e.contains(" 9000 : ")))
+        .containsExactly("10.96.2.1 . tcp . 9000 : goto " + group,
+            "198.51.100.8 . tcp . 9000 : goto " + group);
+    assertThat(kernel.elements(V4, group)).containsExactlyInAnyOrder(
+        "10.96.2.1 . tcp . 9000 . 0 : 10.244.1.20 . 9000",
+        "10.96.2.1 . tcp . 9000 . 1 : 10.244.2.21 . 9000",
+        "198.51.100.8 . tcp . 9000 . 0 : 10.244.1.20 . 9000",
+        "198.51.100.8 . tcp . 9000 . 1 : 10.244.2.21 . 9000");
+    // Slot 0 takes half of the random range; slot 1, the last, all of what reaches it.
+    assertThat(kernel.elements(V4, "service-ips-affinity-pick")).containsExactlyInAnyOrder(
+        "10.96.2.1 . tcp . 9000 . 0-524287", "10.96.2.1 . tcp . 9000 . 1048576-2097151",
+        "198.51.100.8 . tcp . 9000 . 0-524287", "198.51.100.8 . tcp . 9000 . 1048576-2097151");
+    String remembered = "ip saddr . ip daddr . th dport . numgen random mod 1 offset ";
+    String slot = "ip daddr . meta l4proto . th dport . numgen random mod 1 offset ";
+    String dnat = "meta l4proto { tcp, udp, sctp } dnat to " + slot;
+    List<String> rules = kernel.rules(V4, group);
+    assertThat(rules).hasSize(6);
+    assertThat(rules.get(0)).startsWith(remembered + "393216 @service-ips-affinity " + slot
+        + "0 @" + group + " update @service-ips-affinity { " + remembered + "393216 timeout 600s } "
+        + dnat + "0 map @" + group);
+    assertThat(rules.get(1)).startsWith(remembered + "393216 @service-ips-affinity " + slot
+        + "0 != @" + group + " delete @service-ips-affinity { " + remembered + "393216 }");
+    assertThat(rules.get(3)).startsWith(remembered + "393217 @service-ips-affinity " + slot
+        + "1 != @" + group);
+    assertThat(rules.get(5)).isEqualTo("ip daddr . meta l4proto . th dport . numgen random mod"
+        + " 1048576 offset 1048576 @service-ips-affinity-pick update @service-ips-affinity { "
+        + remembered + "393217 timeout 600s } " + dnat + "1 map @" + group);
+    assertThat(kernel.sets(V4)).noneMatch(s -> s.contains("sticky"));
+    assertThat(kernel.chains(V4)).noneMatch(c -> c.contains("sticky"));
     assertThat(kernel.elements(V4, "service-ips-2")).noneMatch(e -> e.startsWith("10.96.2.1 "));
   }
 
-  /** An endpoint's slot as documented: the first 32 bits of sha256("address/port"), unsigned. */
-  private static long slot(String endpoint) throws Exception {
-    byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-        .digest(endpoint.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    return java.nio.ByteBuffer.wrap(digest).getInt() & 0xffffffffL;
+  @Test
+  @DisplayName("ClientIP affinity slots: a removed endpoint leaves a hole, the others keep their slots,"
+      + " a new endpoint fills the lowest hole")
+  void affinitySlotsAreStable() throws Exception {
+    ForwardingTable before = SampleTables.allFeatures(IpFamily.V4);
+    sync(before);
+    ServicePortKey sticky = ServicePortKey.of("apps", "sticky", "api", Protocol.TCP);
+    dev.kubeproxy.api.ServiceEntry entry = before.entry(sticky);
+    dev.kubeproxy.api.ServiceEndpoint first = entry.internal().endpoints().get(0);
+    dev.kubeproxy.api.ServiceEndpoint second = entry.internal().endpoints().get(1);
+    ForwardingTable withoutFirst = withStickyEndpoints(before, List.of(second));
+    backend.sync(SyncRequest.partial(
+        new TableChange(IpFamily.V4, before, withoutFirst, ImmutableSet.of(sticky))));
+    assertThat(kernel.elements(V4, "service-ips-affinity-tcp-600-2")).contains(
+        "10.96.2.1 . tcp . 9000 . 1 : 10.244.2.21 . 9000").noneMatch(e -> e.contains(" . 0 : "));
+    assertThat(kernel.elements(V4, "service-ips-affinity-pick"))
+        .contains("10.96.2.1 . tcp . 9000 . 1048576-2097151").noneMatch(e -> e.contains(" . 0-"));
+
+    dev.kubeproxy.api.ServiceEndpoint third = new dev.kubeproxy.api.ServiceEndpoint(
+        dev.kubeproxy.api.IpAddress.parse("10.244.3.22"), 9000, false, false);
+    ForwardingTable withThird = withStickyEndpoints(withoutFirst, List.of(second, third));
+    backend.sync(SyncRequest.partial(
+        new TableChange(IpFamily.V4, withoutFirst, withThird, ImmutableSet.of(sticky))));
+    assertThat(kernel.elements(V4, "service-ips-affinity-tcp-600-2")).contains(
+        "10.96.2.1 . tcp . 9000 . 0 : 10.244.3.22 . 9000",
+        "10.96.2.1 . tcp . 9000 . 1 : 10.244.2.21 . 9000");
+    assertThat(first.address().toString()).isEqualTo("10.244.1.20");
+  }
+
+  private static ForwardingTable withStickyEndpoints(ForwardingTable table,
+      List<dev.kubeproxy.api.ServiceEndpoint> endpoints) {
+    ServicePortKey sticky = ServicePortKey.of("apps", "sticky", "api", Protocol.TCP);
+    dev.kubeproxy.api.ServiceEntry entry = table.entry(sticky);
+    dev.kubeproxy.api.EndpointList list = new dev.kubeproxy.api.EndpointList(
+        ImmutableList.copyOf(endpoints), entry.internal().ifEmpty());
+    return table.withEntries(java.util.Map.of(sticky, entry.toBuilder().internal(list)
+        .external(list).cluster(ImmutableList.copyOf(endpoints)).build()));
   }
 
   @Test
@@ -340,7 +377,7 @@ class NftCompilerFeatureTest {
   }
 
   @Test
-  @DisplayName("a removed affinity service's chains are flushed at once and deleted by a sync at least 1 s later")
+  @DisplayName("a removed affinity service's group chain is flushed at once and deleted by a sync at least 1 s later")
   void staleChainsAreFlushedThenDeleted() throws Exception {
     long[] clock = {0};
     NftablesBackend b = new NftablesBackend(kernel, () -> clock[0]);
@@ -349,9 +386,9 @@ class NftCompilerFeatureTest {
     ServicePortKey sticky = ServicePortKey.of("apps", "sticky", "api", Protocol.TCP);
     ForwardingTable after = before.withEntries(java.util.Collections.singletonMap(sticky, null));
     b.sync(SyncRequest.partial(new TableChange(IpFamily.V4, before, after, ImmutableSet.of(sticky))));
-    List<String> stale = kernel.chains(V4).stream().filter(c -> c.contains("apps/sticky")).toList();
-    assertThat(stale).hasSize(2).allSatisfy(c -> assertThat(kernel.rules(V4, c)).isEmpty());
-    assertThat(kernel.sets(V4)).noneMatch(s -> s.contains("apps/sticky"));
+    List<String> stale = List.of("service-ips-affinity-tcp-600-2");
+    assertThat(stale).allSatisfy(c -> assertThat(kernel.rules(V4, c)).isEmpty());
+    assertThat(kernel.sets(V4)).doesNotContain("service-ips-affinity-tcp-600-2");
 
     clock[0] = 500_000_000L;
     b.sync(SyncRequest.partial(new TableChange(IpFamily.V4, after, after, ImmutableSet.of())));

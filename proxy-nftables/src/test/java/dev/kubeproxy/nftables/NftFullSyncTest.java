@@ -34,10 +34,10 @@ class NftFullSyncTest {
     return fresh.dump();
   }
 
+  /** The ClientIP affinity client set of the service-ips space. */
   private String affinitySet() {
-    List<String> sets = kernel.sets(V4).stream().filter(s -> s.startsWith("affinity-")).toList();
-    assertThat(sets).hasSize(1);
-    return sets.get(0);
+    assertThat(kernel.sets(V4)).contains("service-ips-affinity");
+    return "service-ips-affinity";
   }
 
   /** Flushes every chain with a rule that uses {@code set}, so it can be redefined. */
@@ -54,8 +54,8 @@ class NftFullSyncTest {
   void fullSyncKeepsAffinityAndRemovesStaleObjects() throws Exception {
     backend.sync(SyncRequest.full(TableChange.initial(TABLE)));
     String affinity = affinitySet();
-    // What the packet path would store: a client remembered with an endpoint's slot.
-    NftElement client = NftElement.of("10.0.0.9", "2659928703");
+    // What the packet path would store: a client remembered with a frontend's tcp slot 0.
+    NftElement client = NftElement.of("10.0.0.9", "10.96.2.1", "9000", "393216");
     kernel.apply(NftTransaction.of(List.of(
         new NftOp.AddElement(V4, affinity, client),
         new NftOp.AddChain(V4, "endpoint-OLD", null, null),
@@ -92,7 +92,7 @@ class NftFullSyncTest {
         new NftOp.DeleteSet(V4, affinity, false),
         new NftOp.AddSet(V4, affinity, NftType.typeOf("ip saddr . numgen random mod 1"),
             ImmutableSortedSet.of("dynamic", "timeout"), 1, 1 << 20, null),
-        new NftOp.AddElement(V4, affinity, NftElement.of("10.0.0.9", "1")))));
+        new NftOp.AddElement(V4, affinity, NftElement.of("10.0.0.9", "393216")))));
 
     backend.sync(SyncRequest.full(TableChange.initial(TABLE)));
 

@@ -72,11 +72,57 @@ class NftPartialEquivalenceTest {
         new TableChange(IpFamily.V4, v4, v4, ImmutableSet.of()),
         new TableChange(IpFamily.V6, v6, v6, ImmutableSet.of())));
 
+    // A full sync by the same backend (same affinity slot history) changes nothing.
+    String partial = kernel.dump();
+    backend.sync(SyncRequest.full(TableChange.initial(v4), TableChange.initial(v6)));
+    assertThat(kernel.dump()).as("seed %d", seed).isEqualTo(partial);
+
+    // A fresh backend numbers affinity slots without history (no holes); everything else, and
+    // which endpoints each affinity frontend uses, is the same.
     FakeNftKernel fresh = new FakeNftKernel();
     new NftablesBackend(fresh).sync(SyncRequest.full(TableChange.initial(v4), TableChange.initial(v6)));
-    assertThat(kernel.dump()).as("seed %d", seed).isEqualTo(fresh.dump());
+    for (IpFamily family : IpFamily.values()) {
+      NftTable table = NftTable.kubeProxy(family);
+      assertThat(withoutAffinityGroups(kernel.sets(table)))
+          .isEqualTo(withoutAffinityGroups(fresh.sets(table)));
+      assertThat(withoutAffinityGroups(kernel.chains(table)))
+          .isEqualTo(withoutAffinityGroups(fresh.chains(table)));
+      for (String set : withoutAffinityGroups(fresh.sets(table))) {
+        if (!set.endsWith("-affinity-pick")) {
+          assertThat(withoutAffinityGroups(kernel.elements(table, set))).as("seed %d %s", seed, set)
+              .containsExactlyInAnyOrderElementsOf(withoutAffinityGroups(fresh.elements(table, set)));
+        }
+      }
+      assertThat(affinityEndpoints(kernel, table)).as("seed %d", seed)
+          .isEqualTo(affinityEndpoints(fresh, table));
+    }
     assertThat(kernel.elements(NftTable.kubeProxy(IpFamily.V4), "cluster-ips")).as("seed %d", seed)
         .hasSize((int) v4.entries().values().stream().map(ServiceEntry::clusterIp).distinct().count());
+  }
+
+  /** {@code names} without affinity groups and without elements that jump to one. */
+  private static List<String> withoutAffinityGroups(List<String> names) {
+    return names.stream().filter(n -> !n.matches(".*-affinity-(tcp|udp|sctp)-.*"))
+        .toList();
+  }
+
+  /** Per affinity group's space and frontend, the endpoints its slots hold. */
+  private static Map<String, java.util.Set<String>> affinityEndpoints(FakeNftKernel kernel,
+      NftTable table) {
+    Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+    for (String set : kernel.sets(table)) {
+      Group group = Group.parse(set);
+      if (group == null || !group.isAffinity()) {
+        continue;
+      }
+      for (String element : kernel.elements(table, set)) {
+        String key = element.substring(0, element.indexOf(" : "));
+        String frontend = group.space() + " " + key.substring(0, key.lastIndexOf(" . "));
+        out.computeIfAbsent(frontend, f -> new java.util.TreeSet<>())
+            .add(element.substring(element.indexOf(" : ") + 3));
+      }
+    }
+    return out;
   }
 
   private static ServicePortKey key(int index) {

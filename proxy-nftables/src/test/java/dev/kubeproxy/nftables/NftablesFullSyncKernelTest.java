@@ -16,10 +16,13 @@ import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.LabSuite;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,46 @@ class NftablesFullSyncKernelTest extends LabSuite {
       assertThat(onlyServer(connect(e.getKey(), vip), e.getKey()))
           .as("client %s after a restart", e.getKey()).isEqualTo(e.getValue());
     }
+  }
+
+  /**
+   * A restart after an endpoint left (its slot a hole before the survivors' slots, so fresh
+   * numbering would shift them): the new backend reads the slots from the kernel's group map,
+   * so every client still reaches its endpoint, with the slice's endpoints listed in another
+   * order.
+   */
+  @Test
+  @DisplayName("ClientIP affinity survives a restart after an endpoint left: each client keeps its endpoint")
+  void affinitySurvivesRestartWithHole() throws Exception {
+    List<Pod> pods = new ArrayList<>(List.of(epA, epB, epR));
+    // The table lists endpoints by their ip:port string; the first of them leaves.
+    pods.sort(Comparator.comparing(p -> p.ipv4() + ":" + TARGET_PORT));
+    Pod gone = pods.get(0);
+    Pod second = pods.get(1);
+    Pod third = pods.get(2);
+    cluster.apply(
+        service("hole", "10.96.1.42").sessionAffinity("ClientIP", 300).build(),
+        slice("hole", IpFamily.V4, gone, second, third));
+    cluster.apply(slice("hole", IpFamily.V4, second, third));
+    IpAddress vip = IpAddress.parse("10.96.1.42");
+    Map<Integer, String> before = new LinkedHashMap<>();
+    for (int i = 0; i < NetnsLab.OUTSIDE_CLIENTS; i++) {
+      before.put(i, onlyServer(connect(i, vip), i));
+    }
+    assertThat(before.values()).isSubsetOf(names(second, third));
+    String map = lab.exec(lab.nodeNs(), "nft", "list", "map", "ip", "kube-proxy",
+        "service-ips-affinity-tcp-300-3").stdout();
+    assertThat(map).contains("10.96.1.42 . tcp . " + PORT + " . 1 : " + second.ipv4())
+        .doesNotContain(" . 0 : ");
+
+    cluster.apply(slice("hole", IpFamily.V4, third, second));
+    cluster.restartBackend();
+    for (Map.Entry<Integer, String> e : before.entrySet()) {
+      assertThat(onlyServer(connect(e.getKey(), vip), e.getKey()))
+          .as("client %s after a restart", e.getKey()).isEqualTo(e.getValue());
+    }
+    assertThat(lab.exec(lab.nodeNs(), "nft", "list", "map", "ip", "kube-proxy",
+        "service-ips-affinity-tcp-300-3").stdout()).isEqualTo(map);
   }
 
   /**
