@@ -342,9 +342,15 @@ final class BinaryBenchmark {
     while (System.nanoTime() < deadline) {
       Preconditions.checkState(process.isAlive(), "the binary exited with %s before its first"
           + " sync", process.isAlive() ? -1 : process.exitValue());
-      String tables = namespace.runner().run(Command.of("nft", "list", "tables")).stdout();
-      if (tables.contains("kube-proxy")) {
-        return;
+      try {
+        String tables = namespace.runner()
+            .run(Command.of("nft", "list", "tables").withTimeout(Duration.ofSeconds(20))).stdout();
+        if (tables.contains("kube-proxy")) {
+          return;
+        }
+      } catch (CommandException e) {
+        // A listing can wait behind the binary's own multi-second commit; ask again.
+        log("nft list tables: %s", e.getMessage());
       }
       Thread.sleep(200);
     }
