@@ -55,6 +55,14 @@ class BinaryBenchmarkTest {
   }
 
   @Test
+  void theDefaultOptionsAreTheLaunchers() throws Exception {
+    String launcher = Files.readString(Path.of("../proxy-bin/src/main/sh/kube-proxy-java"));
+    String options = launcher.substring(launcher.indexOf("exec java ") + "exec java ".length(),
+        launcher.indexOf("${cds}")).replaceAll("\\\\\n", " ").replaceAll("\\s+", " ").strip();
+    assertThat(options).isEqualTo(KernelBenchmark.LAUNCHER_JVM);
+  }
+
+  @Test
   void manifestsHoldEveryServiceAndSlice(@TempDir Path dir) throws Exception {
     Workload workload = Workload.generate(2_500, 3, 7);
 
