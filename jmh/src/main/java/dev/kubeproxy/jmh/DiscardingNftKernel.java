@@ -15,10 +15,17 @@ import java.nio.charset.StandardCharsets;
  */
 final class DiscardingNftKernel implements NftKernel {
   private final NftRenderer renderer = new NftRenderer();
+  private byte[] lastText;
 
   @Override
   public long apply(NftTransaction transaction) {
-    return renderer.render(transaction).getBytes(StandardCharsets.UTF_8).length;
+    lastText = renderer.render(transaction).getBytes(StandardCharsets.UTF_8);
+    return lastText.length;
+  }
+
+  /** The text of the last transaction, as {@code nft -f} would have read it; null before one. */
+  byte[] lastText() {
+    return lastText;
   }
 
   @Override

@@ -35,11 +35,22 @@ import java.util.Locale;
  * ({@code --save-dir} keeps the full and change texts as {@code nft -f} files); {@code --mode
  * iptables} runs {@link IptablesKernelBenchmark} instead. With {@code --datapath} it runs the
  * {@link DataPathBenchmark} ({@code [--dp-services N] [--dp-groups G] [--dp-millis MS]
- * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}).
+ * [--dp-rounds R] [--dp-perf]}; {@code --dp-perf} samples with {@code perf}). With {@code
+ * --cold-start} or {@code --footprint} it runs the binary as a fresh process ({@link
+ * BinaryBenchmark}: {@code [--shapes M] [--runs 3] [--jar JAR] [--jvm 'OPTIONS']...
+ * [--idle-seconds 300]}).
  */
 public final class KernelBenchmark {
   private static final int WARMUP_CHANGES = 50;
   private static final NftTable TABLE = NftTable.kubeProxy(IpFamily.V4);
+  /**
+   * The JVM options of the launcher ({@code proxy-bin/src/main/sh/kube-proxy-java}, which the
+   * image and the DaemonSet run), the default option set of {@code --cold-start}/{@code
+   * --footprint}; a test keeps the two equal.
+   */
+  static final String LAUNCHER_JVM = "-XX:+UseSerialGC -XX:MaxRAMPercentage=30"
+      + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -Xss512k -XX:TieredStopAtLevel=1"
+      + " -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
 
   private final CommandRunner host = new ProcessCommandRunner();
   private final List<String> groupChanges = new ArrayList<>();
@@ -64,6 +75,19 @@ public final class KernelBenchmark {
       args = java.util.Arrays.copyOfRange(args, 2, args.length);
     }
     Options options = Options.parse(args);
+    if (options.coldStart || options.footprint) {
+      BinaryBenchmark binary = new BinaryBenchmark(new BinaryBenchmark.Options(
+          options.shapesGiven ? options.shapes.get(0) : Workload.Shape.M, options.jar,
+          options.jvm.isEmpty() ? List.of(LAUNCHER_JVM) : options.jvm,
+          options.runsGiven ? options.runs : 3, options.idleSeconds));
+      String report = "Arguments: `" + options.commandLine + "`; " + benchmark(options).machine()
+          + ".\n\n" + (options.coldStart ? binary.coldStart() : binary.footprint());
+      System.out.print(report);
+      if (options.out != null) {
+        Files.writeString(options.out, report, StandardCharsets.UTF_8);
+      }
+      return;
+    }
     if (options.datapath) {
       DataPathBenchmark.Options dataPath = new DataPathBenchmark.Options(
           options.dpServices, options.dpGroups, options.dpMillis, options.dpRounds, options.dpPerf);
@@ -75,7 +99,7 @@ public final class KernelBenchmark {
       }
       return;
     }
-    KernelBenchmark benchmark = new KernelBenchmark(options);
+    KernelBenchmark benchmark = benchmark(options);
     Samples floorBefore = benchmark.floor();
     List<ShapeResult> results = new ArrayList<>();
     for (Workload.Shape shape : options.shapes) {
@@ -193,6 +217,10 @@ public final class KernelBenchmark {
         + " medians)\n\n| shape | bare change | floor | **bare / floor** | ours / floor |\n"
         + "|---|---|---|---|---|\n").append(String.join("\n", floorPairs)).append("\n");
     return out.toString();
+  }
+
+  private static KernelBenchmark benchmark(Options options) {
+    return new KernelBenchmark(options);
   }
 
   /** The (c2) table: bare {@code nft -f} of a service moving between two existing groups. */
@@ -489,18 +517,38 @@ public final class KernelBenchmark {
     int dpMillis = 1500;
     int dpRounds = 3;
     boolean dpPerf;
+    boolean shapesGiven;
+    boolean runsGiven;
+    boolean coldStart;
+    boolean footprint;
+    Path jar = Path.of("proxy-bin/target/kube-proxy-java.jar");
+    List<String> jvm = new ArrayList<>();
+    int idleSeconds = 300;
 
     static Options parse(String[] args) {
       Options options = new Options();
       options.commandLine = String.join(" ", args);
       for (int i = 0; i < args.length; i++) {
         String value = i + 1 < args.length ? args[i + 1] : null;
+        options.shapesGiven |= args[i].equals("--shapes");
+        options.runsGiven |= args[i].equals("--runs");
         switch (args[i]) {
           case "--shapes" -> options.shapes =
               java.util.Arrays.stream(required(args[i], value).split(","))
                   .map(s -> Workload.Shape.valueOf(s.strip().toUpperCase(Locale.ROOT)))
                   .toList();
           case "--runs" -> options.runs = positive(args[i], value);
+          case "--cold-start" -> {
+            options.coldStart = true;
+            i--; // takes no value
+          }
+          case "--footprint" -> {
+            options.footprint = true;
+            i--; // takes no value
+          }
+          case "--jar" -> options.jar = Path.of(required(args[i], value));
+          case "--jvm" -> options.jvm.add(required(args[i], value));
+          case "--idle-seconds" -> options.idleSeconds = positive(args[i], value);
           case "--upstream-runs" ->
               options.upstreamRuns = Integer.parseInt(required(args[i], value));
           case "--max-minutes" -> options.maxMinutes = positive(args[i], value);
@@ -523,7 +571,9 @@ public final class KernelBenchmark {
               "unknown option " + args[i] + "; usage: KernelBenchmark [--shapes S,M,W,L]"
                   + " [--runs N] [--upstream-runs N] [--max-minutes M] [--out FILE.md]"
                   + " [--chart FILE.svg] | --datapath [--dp-services N] [--dp-groups G]"
-                  + " [--dp-millis MS] [--dp-rounds R] [--dp-perf] [--out FILE.md]");
+                  + " [--dp-millis MS] [--dp-rounds R] [--dp-perf] [--out FILE.md]"
+                  + " | --cold-start|--footprint [--shapes M] [--runs N] [--jar JAR]"
+                  + " [--jvm 'OPTIONS']... [--idle-seconds S] [--out FILE.md]");
         }
         i++;
       }
