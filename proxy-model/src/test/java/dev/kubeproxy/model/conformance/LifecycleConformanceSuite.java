@@ -140,9 +140,10 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
    * Pods come and go at upstream's pace while a client connects steadily: every {@link
    * #CHURN_STEP} one endpoint of the Service is added (ready), marked terminating (serving, not
    * ready) or removed, never leaving it without a ready endpoint, and each change is a partial
-   * sync of the backend. Every endpoint's server keeps running, so any failed connection is the
-   * rules' fault: a moment with no rules, a half-applied change, or a DNAT to nothing. Ends with
-   * exactly the ready endpoints answering.
+   * sync of the backend (a change due while a slow sync runs follows it at once; {@link
+   * #syncsKeepChurnPace} checks the pace). Every endpoint's server keeps running, so any failed
+   * connection is the rules' fault: a moment with no rules, a half-applied change, or a DNAT to
+   * nothing. Ends with exactly the ready endpoints answering.
    */
   @Test
   @DisplayName("pods churn every 100 ms under steady traffic (60 s, 30 s in CI): zero failed connections")
@@ -154,7 +155,7 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     // Pod -> ready (true) or serving-and-terminating (false); absent pods are not endpoints.
     Map<Pod, Boolean> endpoints = new TreeMap<>((a, b) -> a.name().compareTo(b.name()));
     endpoints.put(epA, true);
-    cluster.apply(service("churn", VIP.toString()).build(), churnSlice(endpoints));
+    cluster.apply(service("churn", VIP.toString()).build(), churnSlice("churn", endpoints));
     assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 5, ANSWER)))
         .isEqualTo(names(epA));
 
@@ -184,7 +185,7 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
         }
         churnOnce(random, pods, endpoints);
         long before = System.nanoTime();
-        cluster.apply(churnSlice(endpoints));
+        cluster.apply(churnSlice("churn", endpoints));
         slowestSyncNanos = Math.max(slowestSyncNanos, System.nanoTime() - before);
         changes++;
       }
@@ -200,15 +201,36 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     assertThat(failed).as("failed connections of %s during churn; rules now:%n%s",
         replies.size(), cluster.programmed()).isEmpty();
     assertThat(replies.size()).as("probe connections").isGreaterThan((int) (length.toSeconds() * 20));
-    // The pace held: one change per step (a step whose sync overran delays the ones after it).
-    assertThat(changes).isEqualTo((int) (length.toNanos() / CHURN_STEP.toNanos()));
-    assertThat(elapsedMs).as("time for %s changes", changes)
-        .isLessThan(length.toMillis() + length.toMillis() / 4);
-
     Pod[] ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
         .map(Map.Entry::getKey).toArray(Pod[]::new);
     assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 20, ANSWER)))
         .isEqualTo(names(ready));
+  }
+
+  /**
+   * The pace the churn asks for: 100 endpoint changes, each its own partial sync, done back to
+   * back in under 100 ms each on average. Where a mode cannot keep it, the churn test still runs
+   * every change (late ones follow at once) and must still lose no connection.
+   */
+  @Test
+  @DisplayName("100 one-endpoint partial syncs take under 100 ms each on average (churn pace)")
+  @Requires(Capability.CHURN_PACE)
+  void syncsKeepChurnPace() throws Exception {
+    Random random = new Random(100);
+    List<Pod> pods = List.of(epA, epB, epR);
+    Map<Pod, Boolean> endpoints = new TreeMap<>((a, b) -> a.name().compareTo(b.name()));
+    endpoints.put(epA, true);
+    cluster.apply(service("pace", VIP.toString()).build(), churnSlice("pace", endpoints));
+    int changes = 100;
+    long start = System.nanoTime();
+    for (int i = 0; i < changes; i++) {
+      churnOnce(random, pods, endpoints);
+      cluster.apply(churnSlice("pace", endpoints));
+    }
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    System.out.printf("pace %s: %d partial syncs in %d ms%n", mode(), changes, elapsedMs);
+    assertThat(elapsedMs).as("time for %s one-endpoint partial syncs", changes)
+        .isLessThan(changes * CHURN_STEP.toMillis());
   }
 
   /**
@@ -247,9 +269,9 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     }
   }
 
-  /** The slice of service {@code churn}: each pod ready, or serving and terminating. */
-  private static EndpointSlice churnSlice(Map<Pod, Boolean> endpoints) {
-    EndpointSlice.Builder b = LabCluster.sliceBuilder("churn", IpFamily.V4);
+  /** The slice of service {@code service}: each pod ready, or serving and terminating. */
+  private static EndpointSlice churnSlice(String service, Map<Pod, Boolean> endpoints) {
+    EndpointSlice.Builder b = LabCluster.sliceBuilder(service, IpFamily.V4);
     endpoints.forEach((pod, ready) -> b.endpoint(
         pod.ipv4().toString(), ready, true, !ready, LabCluster.nodeOf(pod), null, null, null));
     return b.build();
