@@ -104,7 +104,7 @@ public final class Service {
     this.ports = portList.build();
     if (ports.isEmpty() && !headless && type != ServiceType.EXTERNAL_NAME) {
       // The API server requires a port on every Service but headless and ExternalName ones.
-      throw new InvalidObjectException(object, "spec.ports", "must not be empty");
+      throw new InvalidObjectException(object, "spec.ports", "at least one port is required");
     }
 
     ImmutableList.Builder<IpAddress> external = ImmutableList.builder();

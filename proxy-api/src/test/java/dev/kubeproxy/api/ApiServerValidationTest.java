@@ -136,7 +136,7 @@ class ApiServerValidationTest {
     assertThatThrownBy(() -> Service.builder("default", "web").clusterIp("10.96.0.10").build())
         .isInstanceOf(InvalidObjectException.class)
         .hasMessageStartingWith("Service default/web: spec.ports:")
-        .hasMessageContaining("must not be empty");
+        .hasMessageContaining("at least one port is required");
     assertThat(Service.builder("default", "web").clusterIp("None").build().ports()).isEmpty();
     assertThat(Service.builder("default", "web").type("ExternalName").clusterIp("10.96.0.10")
         .build().ports()).isEmpty();
