@@ -4,7 +4,10 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Comparator;
 
-/** A namespace and a name, printed {@code namespace/name}. */
+/**
+ * A namespace and a name, printed {@code namespace/name}. Neither may hold a {@code /} (no
+ * Kubernetes name does), so distinct names never print the same.
+ */
 public record NamespacedName(String namespace, String name) implements Comparable<NamespacedName> {
   private static final Comparator<NamespacedName> ORDER =
       Comparator.comparing(NamespacedName::namespace).thenComparing(NamespacedName::name);
@@ -12,6 +15,8 @@ public record NamespacedName(String namespace, String name) implements Comparabl
   public NamespacedName {
     checkArgument(namespace != null && !namespace.isEmpty(), "namespace must not be empty");
     checkArgument(name != null && !name.isEmpty(), "name must not be empty");
+    checkArgument(namespace.indexOf('/') < 0 && name.indexOf('/') < 0,
+        "a namespace or name may not contain '/': %s, %s", namespace, name);
   }
 
   public static NamespacedName of(String namespace, String name) {

@@ -76,6 +76,10 @@ public final class Service {
       String name = raw.name == null ? "" : raw.name;
       if (!name.isEmpty()) {
         KubernetesNames.checkDns1123Label(name, object, field + ".name");
+      } else if (b.ports.size() > 1) {
+        // As the API server: only a Service's single port may be unnamed.
+        throw new InvalidObjectException(
+            object, field + ".name", "required when the Service has several ports");
       }
       if (raw.port < 1 || raw.port > 65535) {
         throw new InvalidObjectException(object, field + ".port", raw.port + " is outside 1..65535");
@@ -83,6 +87,10 @@ public final class Service {
       if (raw.nodePort < 0 || raw.nodePort > 65535) {
         throw new InvalidObjectException(
             object, field + ".nodePort", raw.nodePort + " is outside 0..65535");
+      }
+      if (raw.nodePort != 0 && type == ServiceType.CLUSTER_IP) {
+        throw new InvalidObjectException(
+            object, field + ".nodePort", raw.nodePort + " may not be used when type is ClusterIP");
       }
       if (!names.add(name)) {
         throw new InvalidObjectException(object, field + ".name", "duplicate port name '" + name + "'");
@@ -94,6 +102,10 @@ public final class Service {
       portList.add(new ServicePortSpec(name, protocol, raw.port, raw.nodePort));
     }
     this.ports = portList.build();
+    if (ports.isEmpty() && !headless && type != ServiceType.EXTERNAL_NAME) {
+      // The API server requires a port on every Service but headless and ExternalName ones.
+      throw new InvalidObjectException(object, "spec.ports", "at least one port is required");
+    }
 
     ImmutableList.Builder<IpAddress> external = ImmutableList.builder();
     for (int i = 0; i < b.externalIps.size(); i++) {

@@ -6,6 +6,11 @@ import java.util.Comparator;
  * Identifies one port of one service: the key of the forwarding table. {@link #toString()} is
  * upstream's {@code ServicePortName.String()}: {@code ns/name:port}, or {@code ns/name} for an
  * unnamed port.
+ *
+ * <p>Backends derive kernel object names from keys (upstream's hashed chain names, nftables set
+ * names), so a key is held to what keeps those injective whatever its source (the API server's
+ * limits, checked again here for embedders): no {@code /} or {@code :} in any part, and at most
+ * {@value #MAX_PART} characters each, so no derived name is ever truncated.
  */
 public record ServicePortKey(NamespacedName service, String portName, Protocol protocol)
     implements Comparable<ServicePortKey> {
@@ -14,11 +19,25 @@ public record ServicePortKey(NamespacedName service, String portName, Protocol p
           .thenComparing(ServicePortKey::portName)
           .thenComparing(ServicePortKey::protocol);
 
+  /** The longest namespace, name or port name (a DNS label's limit). */
+  public static final int MAX_PART = 63;
+
   public ServicePortKey {
     if (service == null || protocol == null) {
       throw new IllegalArgumentException("service and protocol must be set");
     }
     portName = portName == null ? "" : portName;
+    for (String part : new String[] {service.namespace(), service.name(), portName}) {
+      if (part.indexOf('/') >= 0 || part.indexOf(':') >= 0) {
+        throw new IllegalArgumentException(
+            "a service port's namespace, name and port name may not contain '/' or ':': " + part);
+      }
+    }
+    if (service.namespace().length() > MAX_PART || service.name().length() > MAX_PART
+        || portName.length() > MAX_PART) {
+      throw new IllegalArgumentException(
+          "namespace, name and port name are at most " + MAX_PART + " characters: " + service + ":" + portName);
+    }
   }
 
   public static ServicePortKey of(String namespace, String name, String portName, Protocol protocol) {

@@ -129,4 +129,39 @@ class ApiServerValidationTest {
     assertThat(n.podCidrs()).containsExactly(Cidr.parse("10.244.0.0/24"));
     assertThatThrownBy(() -> Node.builder("N_1").build()).hasMessageContaining("metadata.name");
   }
+
+  @Test
+  @DisplayName("ports: [] is refused on a Service with a ClusterIP, allowed on headless and ExternalName ones")
+  void emptyPortsRefused() {
+    assertThatThrownBy(() -> Service.builder("default", "web").clusterIp("10.96.0.10").build())
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessageStartingWith("Service default/web: spec.ports:")
+        .hasMessageContaining("at least one port is required");
+    assertThat(Service.builder("default", "web").clusterIp("None").build().ports()).isEmpty();
+    assertThat(Service.builder("default", "web").type("ExternalName").clusterIp("10.96.0.10")
+        .build().ports()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a nodePort on a ClusterIP Service is refused, as the API server forbids it")
+  void nodePortOnClusterIpRefused() {
+    assertThatThrownBy(() -> Service.builder("default", "web").clusterIp("10.96.0.10")
+            .port("http", "TCP", 80, 30080).build())
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessageStartingWith("Service default/web: spec.ports[0].nodePort:")
+        .hasMessageContaining("ClusterIP");
+    assertThat(Service.builder("default", "web").type("NodePort").clusterIp("10.96.0.10")
+        .port("http", "TCP", 80, 30080).build().ports().get(0).nodePort()).isEqualTo(30080);
+  }
+
+  @Test
+  @DisplayName("an unnamed port is refused when the Service has several, allowed when it has one")
+  void unnamedPortAmongSeveralRefused() {
+    assertThatThrownBy(() -> web().port("", "UDP", 53).build())
+        .isInstanceOf(InvalidObjectException.class)
+        .hasMessageStartingWith("Service default/web: spec.ports[1].name:")
+        .hasMessageContaining("required");
+    assertThat(Service.builder("default", "web").clusterIp("10.96.0.10").port("", "TCP", 80)
+        .build().ports()).hasSize(1);
+  }
 }

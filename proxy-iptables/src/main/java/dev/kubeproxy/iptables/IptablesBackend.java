@@ -99,11 +99,11 @@ public final class IptablesBackend implements Backend, BackendStats {
   /**
    * Upstream's iptables metrics: {@code kubeproxy_sync_proxy_rules_iptables_total} and {@code
    * _last} (labels table, ip_family), {@code _iptables_restore_failures_total} and {@code
-   * _iptables_partial_restore_failures_total} (label ip_family).
+   * _iptables_partial_restore_failures_total} (label ip_family); and the kit's skipped service ports.
    */
   @Override
   public ImmutableList<Metric> metrics() {
-    return stats.metrics();
+    return ImmutableList.<Metric>builder().addAll(stats.metrics()).addAll(kit.metrics()).build();
   }
 
   /** The kernel, counting restore failures and the rules each restore wrote. */

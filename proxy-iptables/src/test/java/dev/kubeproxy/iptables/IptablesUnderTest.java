@@ -8,6 +8,7 @@ import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.Capability;
 import dev.kubeproxy.model.conformance.Exclusions;
+import dev.kubeproxy.model.conformance.Listings;
 
 /** The iptables backend for the conformance suites, on one iptables variant in the lab's node. */
 final class IptablesUnderTest implements BackendUnderTest {
@@ -42,5 +43,10 @@ final class IptablesUnderTest implements BackendUnderTest {
   public String listProgrammed(CommandRunner node) throws CommandException {
     return node.run(Command.of(binaries.save(IpFamily.V4))).stdout()
         + node.run(Command.of(binaries.save(IpFamily.V6))).stdout();
+  }
+
+  @Override
+  public String normalizedListing(CommandRunner node) throws CommandException {
+    return Listings.iptablesSave(listProgrammed(node));
   }
 }

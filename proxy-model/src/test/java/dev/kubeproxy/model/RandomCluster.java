@@ -51,7 +51,8 @@ final class RandomCluster {
 
   Service service(int index) {
     Service.Builder b = Service.builder("ns", serviceName(index));
-    b.type(pick(new String[] {"ClusterIP", "ClusterIP", "NodePort", "LoadBalancer", "LoadBalancer", "ExternalName"}));
+    String type = pick(new String[] {"ClusterIP", "ClusterIP", "NodePort", "LoadBalancer", "LoadBalancer", "ExternalName"});
+    b.type(type);
     if (chance(0.05)) {
       b.clusterIp("None");
     } else {
@@ -62,16 +63,29 @@ final class RandomCluster {
         b.clusterIp("fd00::" + (1 + random.nextInt(10)));
       }
     }
+    // Ports as the API server admits them: an unnamed one only alone, a nodePort only on
+    // NodePort and LoadBalancer Services, at least one unless headless or ExternalName.
     Set<String> portProtocols = new HashSet<>();
+    List<Object[]> ports = new ArrayList<>();
+    boolean exposed = type.equals("NodePort") || type.equals("LoadBalancer");
     for (String name : PORT_NAMES) {
       if ((name.isEmpty() && chance(0.2)) || (!name.isEmpty() && chance(0.5))) {
         String protocol = pick(PROTOCOLS);
         int port = pick(new Integer[] {53, 80, 443});
         if (portProtocols.add(port + "/" + protocol)) {
-          int nodePort = chance(0.5) ? 30000 + random.nextInt(4) : 0;
-          b.port(name, protocol, port, nodePort);
+          int nodePort = exposed && chance(0.5) ? 30000 + random.nextInt(4) : 0;
+          ports.add(new Object[] {name, protocol, port, nodePort});
         }
       }
+    }
+    if (ports.size() > 1) {
+      ports.removeIf(p -> ((String) p[0]).isEmpty());
+    }
+    if (ports.isEmpty()) {
+      ports.add(new Object[] {"http", "TCP", 80, 0});
+    }
+    for (Object[] p : ports) {
+      b.port((String) p[0], (String) p[1], (Integer) p[2], (Integer) p[3]);
     }
     for (String ip : new String[] {"1.1.1.1", "1.1.1.2", "fd00::99", "10.0.0.1"}) {
       if (chance(0.2)) {

@@ -5,6 +5,7 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
+import dev.kubeproxy.model.conformance.Listings;
 
 /** The nftables backend for the conformance suites: real {@code nft} in the lab's node. */
 final class NftablesUnderTest implements BackendUnderTest {
@@ -25,5 +26,10 @@ final class NftablesUnderTest implements BackendUnderTest {
   @Override
   public String listProgrammed(CommandRunner node) throws CommandException {
     return node.run(Command.of("nft", "list", "ruleset")).stdout();
+  }
+
+  @Override
+  public String normalizedListing(CommandRunner node) throws CommandException {
+    return Listings.nftables(listProgrammed(node));
   }
 }

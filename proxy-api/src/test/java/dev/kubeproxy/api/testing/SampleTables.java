@@ -242,6 +242,14 @@ public final class SampleTables {
         .build();
   }
 
+  /** {@code entry} under another key (an adversarial name, say), every other field the same. */
+  public static ServiceEntry rekeyed(ServiceEntry entry, ServicePortKey key) {
+    return new ServiceEntry(key, entry.family(), entry.frontends(), entry.internal(),
+        entry.external(), entry.cluster(), entry.internalPolicyLocal(), entry.externalPolicyLocal(),
+        entry.affinity(), entry.firewallSources(), entry.healthCheckNodePort(),
+        entry.servingAddresses());
+  }
+
   /** The address {@code a.b.0.0 + n} (IPv4) or {@code fd<a>:<b>::n} (IPv6). */
   public static IpAddress indexed(IpFamily family, int a, int b, int n) {
     if (family == IpFamily.V4) {

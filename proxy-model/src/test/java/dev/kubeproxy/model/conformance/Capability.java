@@ -21,6 +21,13 @@ public enum Capability {
   /** A fresh backend's first full sync replaces live rules without failing a connection. */
   HITLESS_RESTART,
   /**
+   * Endpoints added, marked terminating or removed every 100 ms (upstream's pace) never fail a
+   * connection to a Service that always keeps a ready endpoint.
+   */
+  HITLESS_CHURN,
+  /** A partial sync of one endpoint change takes under 100 ms on average (upstream's churn pace). */
+  CHURN_PACE,
+  /**
    * Pods and the node reaching an externalTrafficPolicy Local frontend (NodePort, ExternalIP,
    * LoadBalancer IP) get the cluster-wide endpoints, as from inside the cluster.
    */

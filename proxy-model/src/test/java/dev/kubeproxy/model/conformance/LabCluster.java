@@ -114,6 +114,11 @@ public final class LabCluster {
     }
   }
 
+  /** {@link BackendUnderTest#normalizedListing} of the node. */
+  public String normalizedListing() throws CommandException {
+    return backendUnderTest.normalizedListing(lab.nodeRunner());
+  }
+
   /**
    * Starts over with {@code config}: removes what the backend owns with {@link Backend#cleanup},
    * flushes the node's conntrack table (so no flow of an earlier test is reused) and forgets

@@ -7,13 +7,19 @@ import static dev.kubeproxy.model.conformance.LabCluster.service;
 import static dev.kubeproxy.model.conformance.LabCluster.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -164,6 +170,157 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     cluster.apply(slice("web", IpFamily.V4, epA));
     assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 20, ANSWER)))
         .isEqualTo(names(epA));
+  }
+
+  /** How long pods churn: upstream's minute, or {@link #CI_CHURN} when {@code CI=true}. */
+  static final Duration CHURN = Duration.ofSeconds(60);
+  /** The churn in CI, where five modes run it one after another on a shared machine. */
+  static final Duration CI_CHURN = Duration.ofSeconds(30);
+  /** One endpoint change every this long, as upstream's pace in its churn tests. */
+  static final Duration CHURN_STEP = Duration.ofMillis(100);
+  /** The probe sends at most this many connections a second (batches of 5, then a pause). */
+  private static final int CHURN_PROBE_BATCH = 5;
+  private static final long CHURN_PROBE_PAUSE_MS = 20;
+
+  /**
+   * Pods come and go at upstream's pace while a client connects steadily: every {@link
+   * #CHURN_STEP} one endpoint of the Service is added (ready), marked terminating (serving, not
+   * ready) or removed, never leaving it without a ready endpoint, and each change is a partial
+   * sync of the backend (a change due while a slow sync runs follows it at once; {@link
+   * #syncsKeepChurnPace} checks the pace). Every endpoint's server keeps running, so any failed
+   * connection is the rules' fault: a moment with no rules, a half-applied change, or a DNAT to
+   * nothing. Ends with exactly the ready endpoints answering.
+   */
+  @Test
+  @DisplayName("pods churn every 100 ms under steady traffic (60 s, 30 s in CI): zero failed connections")
+  @Requires(Capability.HITLESS_CHURN)
+  void podsChurnUnderTraffic() throws Exception {
+    Duration length = "true".equals(System.getenv("CI")) ? CI_CHURN : CHURN;
+    Random random = new Random(14);
+    List<Pod> pods = List.of(epA, epB, epR);
+    // Pod -> ready (true) or serving-and-terminating (false); absent pods are not endpoints.
+    Map<Pod, Boolean> endpoints = new TreeMap<>((a, b) -> a.name().compareTo(b.name()));
+    endpoints.put(epA, true);
+    cluster.apply(service("churn", VIP.toString()).build(), churnSlice("churn", endpoints));
+    assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 5, ANSWER)))
+        .isEqualTo(names(epA));
+
+    List<Reply> replies = new CopyOnWriteArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    long maxProbes = length.toMillis() / CHURN_PROBE_PAUSE_MS * CHURN_PROBE_BATCH * 2;
+    CompletableFuture<Void> probe = CompletableFuture.runAsync(() -> {
+      while (!stop.get() && replies.size() < maxProbes) {
+        replies.addAll(lab.tcpRequests(client.netns(), null, VIP, PORT, CHURN_PROBE_BATCH, ANSWER));
+        try {
+          Thread.sleep(CHURN_PROBE_PAUSE_MS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    });
+    long start = System.nanoTime();
+    long end = start + length.toNanos();
+    int changes = 0;
+    long slowestSyncNanos = 0;
+    try {
+      for (long next = start; next < end; next += CHURN_STEP.toNanos()) {
+        long wait = next - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        churnOnce(random, pods, endpoints);
+        long before = System.nanoTime();
+        cluster.apply(churnSlice("churn", endpoints));
+        slowestSyncNanos = Math.max(slowestSyncNanos, System.nanoTime() - before);
+        changes++;
+      }
+    } finally {
+      stop.set(true);
+      probe.get(60, TimeUnit.SECONDS);
+    }
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    System.out.printf("churn %s: %d changes in %d ms (slowest sync %d ms), %d probe connections%n",
+        mode(), changes, elapsedMs, TimeUnit.NANOSECONDS.toMillis(slowestSyncNanos), replies.size());
+
+    List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
+    assertThat(failed).as("failed connections of %s during churn; rules now:%n%s",
+        replies.size(), cluster.programmed()).isEmpty();
+    assertThat(replies.size()).as("probe connections").isGreaterThan((int) (length.toSeconds() * 20));
+    Pod[] ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
+        .map(Map.Entry::getKey).toArray(Pod[]::new);
+    assertThat(servers(lab.tcpRequests(client.netns(), null, VIP, PORT, 20, ANSWER)))
+        .isEqualTo(names(ready));
+  }
+
+  /**
+   * The pace the churn asks for: 100 endpoint changes, each its own partial sync, done back to
+   * back in under 100 ms each on average. Where a mode cannot keep it, the churn test still runs
+   * every change (late ones follow at once) and must still lose no connection.
+   */
+  @Test
+  @DisplayName("100 one-endpoint partial syncs take under 100 ms each on average (churn pace)")
+  @Requires(Capability.CHURN_PACE)
+  void syncsKeepChurnPace() throws Exception {
+    Random random = new Random(100);
+    List<Pod> pods = List.of(epA, epB, epR);
+    Map<Pod, Boolean> endpoints = new TreeMap<>((a, b) -> a.name().compareTo(b.name()));
+    endpoints.put(epA, true);
+    cluster.apply(service("pace", VIP.toString()).build(), churnSlice("pace", endpoints));
+    int changes = 100;
+    long start = System.nanoTime();
+    for (int i = 0; i < changes; i++) {
+      churnOnce(random, pods, endpoints);
+      cluster.apply(churnSlice("pace", endpoints));
+    }
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    System.out.printf("pace %s: %d partial syncs in %d ms%n", mode(), changes, elapsedMs);
+    assertThat(elapsedMs).as("time for %s one-endpoint partial syncs", changes)
+        .isLessThan(changes * CHURN_STEP.toMillis());
+  }
+
+  /**
+   * One random change: add an absent pod (ready), mark a ready one terminating, or remove one,
+   * never removing or marking the last ready pod; drawn again until one is allowed (one always
+   * is: with every pod present and one ready, the others are terminating and may go).
+   */
+  private static void churnOnce(Random random, List<Pod> pods, Map<Pod, Boolean> endpoints) {
+    while (true) {
+      List<Pod> absent = new ArrayList<>(pods);
+      absent.removeAll(endpoints.keySet());
+      List<Pod> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
+          .map(Map.Entry::getKey).toList();
+      List<Pod> present = new ArrayList<>(endpoints.keySet());
+      switch (random.nextInt(3)) {
+        case 0 -> {
+          if (!absent.isEmpty()) {
+            endpoints.put(absent.get(random.nextInt(absent.size())), true);
+            return;
+          }
+        }
+        case 1 -> {
+          if (ready.size() > 1) {
+            endpoints.put(ready.get(random.nextInt(ready.size())), false);
+            return;
+          }
+        }
+        default -> {
+          Pod victim = present.get(random.nextInt(present.size()));
+          if (!endpoints.get(victim) || ready.size() > 1) {
+            endpoints.remove(victim);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** The slice of service {@code service}: each pod ready, or serving and terminating. */
+  private static EndpointSlice churnSlice(String service, Map<Pod, Boolean> endpoints) {
+    EndpointSlice.Builder b = LabCluster.sliceBuilder(service, IpFamily.V4);
+    endpoints.forEach((pod, ready) -> b.endpoint(
+        pod.ipv4().toString(), ready, true, !ready, LabCluster.nodeOf(pod), null, null, null));
+    return b.build();
   }
 
   /** The probe stops by itself after this many batches of 10 connections. */
