@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * Not a JMH benchmark: the quantity is a memory bound, not a time.
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar dev.kubeproxy.jmh.ApiListHeap [--services 44000]
+ * java -cp jmh/target/benchmarks.jar dev.kubeproxy.jmh.ApiListHeap [--services 44000] [--live-only]
  * </pre>
  */
 public final class ApiListHeap {
@@ -45,9 +45,12 @@ public final class ApiListHeap {
       return;
     }
     int services = 44_000;
+    boolean liveOnly = false;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--services")) {
         services = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--live-only")) {
+        liveOnly = true;
       }
     }
     ListServer server = ListServer.start(services);
@@ -55,6 +58,10 @@ public final class ApiListHeap {
       System.out.printf("workload: %d Services + %d EndpointSlices; list bodies %.1f MiB + %.1f MiB"
               + " unpaged%n", services, services, server.bytes("services") / 1048576.0,
           server.bytes("endpointslices") / 1048576.0);
+      if (liveOnly) {
+        System.out.println(liveHeap(server.url()));
+        return;
+      }
       int lo = MIN_MB;
       int hi = MAX_MB;
       if (!fits(server.url(), hi)) {
@@ -70,6 +77,7 @@ public final class ApiListHeap {
       }
       System.out.printf("smallest -Xmx that completes the initial list: %d MiB (resolution %d MiB);"
           + " list requests served: %s%n", hi, RESOLUTION_MB, server.requests());
+      System.out.println(liveHeap(server.url()));
     } finally {
       server.close();
     }
@@ -94,6 +102,19 @@ public final class ApiListHeap {
     return ok;
   }
 
+  /** What a child with ample heap holds once synced (after a full GC): the retained state. */
+  private static String liveHeap(String url) throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-Xmx" + MAX_MB + "m", "-XX:+UseSerialGC",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-Dapilistheap.live=true",
+        "-cp", System.getProperty("java.class.path"), ApiListHeap.class.getName(), "child", url)
+        .redirectErrorStream(true)
+        .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(CHILD_SECONDS, TimeUnit.SECONDS);
+    return out.lines().filter(l -> l.startsWith("live heap")).findFirst().orElse("live heap: not reported");
+  }
+
   /** The child: lists through the binary's source until the tracker is synced, then exits 0. */
   private static void child(String url) throws Exception {
     ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
@@ -107,6 +128,13 @@ public final class ApiListHeap {
         Thread.sleep(20);
       }
       int fed = tracker.drain().snapshot().services().size();
+      if (Boolean.getBoolean("apilistheap.live")) {
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf("live heap once synced (informer caches + tracker, after a full GC): %d MiB%n",
+            (rt.totalMemory() - rt.freeMemory()) >> 20);
+        System.out.flush();
+      }
       System.exit(fed > 0 ? 0 : 3);
     }
   }

@@ -5,10 +5,10 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.models.V1ListMeta;
 import io.kubernetes.client.util.CallGenerator;
 import io.kubernetes.client.util.CallGeneratorParams;
 import io.kubernetes.client.util.Watchable;
-import io.kubernetes.client.openapi.models.V1ListMeta;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +77,7 @@ final class ListWatch<T extends KubernetesObject, L extends KubernetesListObject
     }
   }
 
+  /** The whole list {@code request} asks for, page by page where pages are due. */
   private L listPages(Request request, String resourceVersion) throws ApiException, IOException {
     boolean fromCache = resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0");
     if (!fromCache && !paginated) {
@@ -131,6 +132,7 @@ final class ListWatch<T extends KubernetesObject, L extends KubernetesListObject
     }
   }
 
+  /** The client's list type holding {@code page}'s objects at its resourceVersion. */
   private L assemble(LenientJson.Page<T> page) {
     return LenientJson.list(listType, page.metadata().getResourceVersion(), page.items());
   }
