@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -94,7 +93,8 @@ final class LenientJson {
   static <T> T object(JsonElement json, Type type, DecodeProblems problems) {
     try {
       return GSON.fromJson(json, type);
-    } catch (JsonParseException | IllegalArgumentException | IllegalStateException e) {
+    } catch (RuntimeException e) {
+      // Gson's syntax and type errors, the strict scalars, a malformed timestamp: one object.
       T shell = GSON.fromJson(identity(json), type);
       problems.record(shell, KubernetesNames.oneLine(problem(e), MAX_PROBLEM));
       return shell;

@@ -110,6 +110,12 @@ class ApiReliabilityTest {
          "addressType":"IPv4","endpoints":[{"addresses":["10.1.0.9"],"conditions":{"ready":"no"}}],
          "ports":[{"name":"http","port":8080,"protocol":"TCP"}]}""");
     fake.apply(slice("web-abc", "web", "10.1.0.5", 8080));
+    // Not a scalar rule, yet one object's decoding error all the same.
+    fake.applyJson(
+        """
+        {"kind":"Service","apiVersion":"v1",
+         "metadata":{"namespace":"default","name":"stamp","creationTimestamp":"yesterday"},
+         "spec":{"clusterIP":"10.0.0.15","ports":[{"name":"http","protocol":"TCP","port":80}]}}""");
 
     String log = captureStderr(() -> {
       start(new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
@@ -130,6 +136,7 @@ class ApiReliabilityTest {
     assertThat(warnings(log, "default/web-no")).containsExactly(
         "skipping EndpointSlice default/web-no: endpoints[0].conditions.ready: must be true or false,"
             + " not the string 'no'");
+    assertThat(warnings(log, "default/stamp")).singleElement().asString().contains("yesterday");
     assertThat(lists("/api/v1/services")).hasSize(1);
   }
 
