@@ -137,6 +137,71 @@ class FaultKernelTest {
   }
 
   @Test
+  @DisplayName("nft fails every run: healthz stays 200 while the queued change is younger than"
+      + " 2 x syncPeriod, turns 503 once it is older (upstream's rule), the last good rules keep"
+      + " answering, and healthz is 200 again once the tool works and the retry applies the change")
+  void healthzFollowsTwiceTheSyncPeriod() throws Exception {
+    Path wrappers = Files.createDirectory(tmp.resolve("wrappers"));
+    Path failing = tmp.resolve("nft-failing");
+    Path nft = wrappers.resolve("nft");
+    Files.writeString(nft, """
+        #!/bin/sh
+        # Fails every transaction (nft -f) while the flag file exists; listings pass through.
+        case " $* " in
+          *" -f "*)
+            if [ -e '%s' ]; then cat > /dev/null; echo "injected failure" >&2; exit 1; fi ;;
+        esac
+        exec /usr/sbin/nft "$@"
+        """.formatted(failing));
+    Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Duration syncPeriod = Duration.ofSeconds(4);
+    start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"),
+        "--iptables-sync-period", syncPeriod.toSeconds() + "s");
+    awaitAnswer(STABLE_IP, "ep-a", "ep-r");
+    awaitHealthy();
+
+    Files.writeString(failing, "");
+    long queued = System.nanoTime(); // the change is queued after this, once the watch sees it
+    write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", "ep-b"));
+    // Younger than 2 x syncPeriod (8 s) by any count: healthy, though every sync fails.
+    while (System.nanoTime() - queued < syncPeriod.multipliedBy(2).minusSeconds(1).toNanos()) {
+      assertThat(healthzCode()).as("healthz %.1f s after the change was written; log:%n%s",
+          (System.nanoTime() - queued) / 1e9, log()).isEqualTo(200);
+      Thread.sleep(250);
+    }
+    // Detected within two manifest polls (about 1 s) of the write, so 503 well before 2 x 8 s.
+    awaitHealthz(503, queued + syncPeriod.multipliedBy(4).toNanos());
+    awaitAnswer(STABLE_IP, "ep-a", "ep-r"); // the last good rules stay
+    assertThat(log()).contains("injected failure");
+
+    Files.delete(failing);
+    long fixed = System.nanoTime();
+    // The retry comes within one syncPeriod of the last failure.
+    awaitHealthz(200, fixed + syncPeriod.multipliedBy(3).toNanos());
+    awaitAnswer(EDITED_IP, "ep-b");
+  }
+
+  private int healthzCode() {
+    try {
+      String code = lab.exec(lab.nodeNs(), "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+          "--max-time", "2", "http://" + HEALTHZ + "/healthz").stdout().strip();
+      return Integer.parseInt(code);
+    } catch (CommandException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Waits until healthz answers {@code code}, failing at {@code deadline} (System.nanoTime). */
+  private void awaitHealthz(int code, long deadline) throws InterruptedException {
+    int seen = healthzCode();
+    while (seen != code && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      seen = healthzCode();
+    }
+    assertThat(seen).as("healthz code; log:%n%s", log()).isEqualTo(code);
+  }
+
+  @Test
   @DisplayName("killed with SIGKILL under steady probe traffic and restarted: no failed probe"
       + " connection to the live endpoints, and the restarted proxy takes the rules over")
   void sigkillUnderTrafficAndRestart() throws Exception {

@@ -351,11 +351,12 @@ public final class KubernetesSource implements AutoCloseable {
         Backoff backoff,
         ObjectFeed.Sink<T> sink) {
       this.kind = kind;
-      this.feed = new ObjectFeed<>(kind, sink, onChange);
+      DecodeProblems problems = new DecodeProblems();
+      this.feed = new ObjectFeed<>(kind, sink, onChange, problems);
       this.informer =
           new DefaultSharedIndexInformer<T, L>(
               type,
-              new ListWatch<>(client, calls, type, listType, backoff.copy()),
+              new ListWatch<>(client, calls, type, listType, backoff.copy(), problems),
               0L, // no periodic resync: every object is fed when it changes
               new io.kubernetes.client.informer.cache.Cache<>(),
               (t, e) -> reportFailure(kind, e));

@@ -16,11 +16,13 @@ final class LenientWatch<T> implements Watchable<T> {
   private final Call call;
   private final ResponseBody body;
   private final Type objectType;
+  private final DecodeProblems problems;
 
-  LenientWatch(Call call, ResponseBody body, Type objectType) {
+  LenientWatch(Call call, ResponseBody body, Type objectType, DecodeProblems problems) {
     this.call = call;
     this.body = body;
     this.objectType = objectType;
+    this.problems = problems;
   }
 
   @Override
@@ -40,7 +42,7 @@ final class LenientWatch<T> implements Watchable<T> {
       if (line == null) {
         throw new RuntimeException("Null response from the server.");
       }
-      return LenientJson.watchEvent(line, objectType);
+      return LenientJson.watchEvent(line, objectType, problems);
     } catch (IOException e) {
       throw new RuntimeException("IO Exception during next method.", e);
     }

@@ -49,10 +49,17 @@ final class ObjectFeed<T extends KubernetesObject> implements ResourceEventHandl
   private final String kind;
   private final Sink<T> sink;
   private final Runnable onChange;
+  private final DecodeProblems problems;
   // Object key -> resourceVersion last fed (null when the object carried none); guarded by this.
   private final Map<String, String> fed = new HashMap<>();
 
   ObjectFeed(String kind, Sink<T> sink, Runnable onChange) {
+    this(kind, sink, onChange, new DecodeProblems());
+  }
+
+  /** As above; an object {@code problems} names is a shell of a bad object, skipped with a WARN. */
+  ObjectFeed(String kind, Sink<T> sink, Runnable onChange, DecodeProblems problems) {
+    this.problems = Objects.requireNonNull(problems, "problems");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.onChange = Objects.requireNonNull(onChange, "onChange");
@@ -104,6 +111,11 @@ final class ObjectFeed<T extends KubernetesObject> implements ResourceEventHandl
         return;
       }
       fed.put(key, version);
+      String problem = problems.of(object);
+      if (problem != null) {
+        log.warn("skipping {} {}: {}", kind, key, problem);
+        return;
+      }
       try {
         sink.upsert(object);
       } catch (InvalidObjectException e) {

@@ -1,6 +1,7 @@
 package dev.kubeproxy.bin.manifest;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  * wraparound, no truncation of {@code 81.9}, no quoted numbers) and boolean fields take only
  * {@code true}/{@code false} (not {@code "no"}). A refusal names the field's path in the document.
  */
-final class StrictBinding {
+public final class StrictBinding {
   private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
   private static final BigInteger INT_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
   private static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
@@ -27,16 +28,21 @@ final class StrictBinding {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
   private final Gson raw = new Gson();
-  private final Gson strict =
-      JSON.getGson()
-          .newBuilder()
-          .registerTypeAdapter(Integer.class, new IntegerAdapter(INT_MIN, INT_MAX, "32-bit"))
-          .registerTypeAdapter(int.class, new IntegerAdapter(INT_MIN, INT_MAX, "32-bit"))
-          .registerTypeAdapter(Long.class, new IntegerAdapter(LONG_MIN, LONG_MAX, "64-bit"))
-          .registerTypeAdapter(long.class, new IntegerAdapter(LONG_MIN, LONG_MAX, "64-bit"))
-          .registerTypeAdapter(Boolean.class, new BooleanAdapter())
-          .registerTypeAdapter(boolean.class, new BooleanAdapter())
-          .create();
+  private final Gson strict = withStrictScalars(JSON.getGson().newBuilder()).create();
+
+  /**
+   * Registers the strict integer and boolean rules on {@code builder}, so that the API mode's
+   * JSON decoding refuses what the manifest path refuses, in the same words.
+   */
+  public static GsonBuilder withStrictScalars(GsonBuilder builder) {
+    return builder
+        .registerTypeAdapter(Integer.class, new IntegerAdapter(INT_MIN, INT_MAX, "32-bit"))
+        .registerTypeAdapter(int.class, new IntegerAdapter(INT_MIN, INT_MAX, "32-bit"))
+        .registerTypeAdapter(Long.class, new IntegerAdapter(LONG_MIN, LONG_MAX, "64-bit"))
+        .registerTypeAdapter(long.class, new IntegerAdapter(LONG_MIN, LONG_MAX, "64-bit"))
+        .registerTypeAdapter(Boolean.class, new BooleanAdapter())
+        .registerTypeAdapter(boolean.class, new BooleanAdapter());
+  }
 
   /** Binds {@code document} to {@code type}; a bad scalar throws {@link BadScalarException}. */
   <T> T bind(Map<?, ?> document, Class<T> type) {
@@ -53,7 +59,7 @@ final class StrictBinding {
   }
 
   /** A scalar of the wrong kind or range; {@link #field()} is its path once located. */
-  static final class BadScalarException extends com.google.gson.JsonParseException {
+  public static final class BadScalarException extends com.google.gson.JsonParseException {
     private static final long serialVersionUID = 1L;
     private final String key;
     private final Object value;
@@ -69,11 +75,11 @@ final class StrictBinding {
     }
 
     /** The field's path, e.g. {@code spec.ports[0].port}, or its key alone when not located. */
-    String field() {
+    public String field() {
       return field.isEmpty() ? key : field;
     }
 
-    String problem() {
+    public String problem() {
       return problem;
     }
 
@@ -138,6 +144,15 @@ final class StrictBinding {
     return null;
   }
 
+  /**
+   * The reader's path without its {@code $.}: the whole path when one reader reads the whole
+   * object (the API mode's decoding), a path within the nested model object otherwise.
+   */
+  private static String path(JsonReader in) {
+    String path = in.getPreviousPath();
+    return path.startsWith("$.") ? path.substring(2) : path;
+  }
+
   /** The last key of a Gson path such as {@code $.ports[0].port}. */
   private static String key(JsonReader in) {
     String path = in.getPreviousPath();
@@ -168,16 +183,16 @@ final class StrictBinding {
       if (token != JsonToken.NUMBER) {
         Object value = token == JsonToken.STRING ? in.nextString() : skip(in, token);
         throw new BadScalarException(
-            key(in), value, "must be an integer, not " + describe(token, value), "");
+            key(in), value, "must be an integer, not " + describe(token, value), path(in));
       }
       String literal = in.nextString();
       if (!INTEGER.matcher(literal).matches()) {
-        throw new BadScalarException(key(in), literal, literal + " is not an integer", "");
+        throw new BadScalarException(key(in), literal, literal + " is not an integer", path(in));
       }
       BigInteger value = new BigInteger(literal);
       if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
         throw new BadScalarException(
-            key(in), literal, literal + " does not fit a " + width + " integer", "");
+            key(in), literal, literal + " does not fit a " + width + " integer", path(in));
       }
       return max.equals(INT_MAX) ? (Number) value.intValue() : (Number) value.longValue();
     }
@@ -200,7 +215,7 @@ final class StrictBinding {
         Object value = token == JsonToken.STRING || token == JsonToken.NUMBER
             ? in.nextString() : skip(in, token);
         throw new BadScalarException(
-            key(in), value, "must be true or false, not " + describe(token, value), "");
+            key(in), value, "must be true or false, not " + describe(token, value), path(in));
       }
       return in.nextBoolean();
     }

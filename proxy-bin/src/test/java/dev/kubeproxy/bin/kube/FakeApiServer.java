@@ -41,7 +41,11 @@ import java.util.function.Predicate;
  *
  * <ul>
  *   <li>{@code GET <path>} lists the current objects with the list's resourceVersion (whatever
- *       resourceVersion the request names: the current state is always fresh enough).
+ *       resourceVersion the request names: the current state is always fresh enough). With
+ *       {@code limit=N} it answers the first N and a {@code continue} token; a request with that
+ *       token gets the next page of the same snapshot (as etcd serves one), until a page without
+ *       a token. {@link #expireContinueTokens()} makes the tokens issued so far answer 410
+ *       Expired, as a real server does once the snapshot's revision was compacted.
  *   <li>{@code GET <path>?watch=true&resourceVersion=N} streams newline-delimited watch events
  *       (chunked) for every change after N; N older than the last {@link #compact()} gets one
  *       ERROR event carrying a 410 Gone Status, as a real server does; N empty or {@code 0}
@@ -112,11 +116,15 @@ public final class FakeApiServer implements AutoCloseable {
   private long resourceVersion = 1;
   private long compactedAt = 1;
   private int goneSent;
+  // Continue token id -> the selected objects of the list that issued it (a snapshot).
+  private final Map<String, List<JsonObject>> snapshots = new HashMap<>();
+  private long snapshotIds;
   private HttpServer server;
   private int port;
 
   private volatile Duration bookmarkInterval = Duration.ofMillis(500);
   private volatile boolean holdingWatchEvents;
+  private volatile boolean expireNextContinue;
 
   private FakeApiServer() {
     for (Resource r : Resource.values()) {
@@ -204,6 +212,18 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
+  /** Makes the next request with a continue token answer 410 Expired (and forget every snapshot). */
+  public void expireNextContinueToken() {
+    expireNextContinue = true;
+  }
+
+  /** Makes every continue token issued so far answer 410 Expired. */
+  public void expireContinueTokens() {
+    synchronized (lock) {
+      snapshots.clear();
+    }
+  }
+
   /** How many 410 Gone watch errors were sent so far. */
   public int goneSent() {
     synchronized (lock) {
@@ -267,6 +287,26 @@ public final class FakeApiServer implements AutoCloseable {
       server = null;
     }
     watchers.forEach(w -> w.queue.add(POISON));
+  }
+
+  /**
+   * Ends every open watch cleanly, as an API server shutting down gracefully does, then stops
+   * as {@link #stop()}; clients then resume their watches from their last version.
+   */
+  public void shutDown() throws InterruptedException {
+    HttpServer stopping;
+    synchronized (lock) {
+      checkState(server != null, "not running");
+      stopping = server;
+      server = null;
+    }
+    // HttpServer.stop refuses new exchanges at once, then waits for the running ones to end.
+    Thread stopper = new Thread(() -> stopping.stop(2), "fake-api-server-shutdown");
+    stopper.start();
+    while (stopper.isAlive()) {
+      watchers.forEach(w -> w.queue.add(POISON));
+      stopper.join(20);
+    }
   }
 
   /** Listens again on the same port. */
@@ -356,12 +396,13 @@ public final class FakeApiServer implements AutoCloseable {
       if (watch.equals("true") || watch.equals("1")) {
         watch(exchange, resource, selector, query);
       } else {
-        list(exchange, resource, selector);
+        list(exchange, resource, selector, query);
       }
     }
   }
 
-  private void list(HttpExchange exchange, Resource resource, Predicate<JsonObject> selector)
+  private void list(
+      HttpExchange exchange, Resource resource, Predicate<JsonObject> selector, Map<String, String> query)
       throws IOException {
     CountDownLatch held = heldLists.get(resource);
     if (held != null) {
@@ -372,16 +413,57 @@ public final class FakeApiServer implements AutoCloseable {
         return;
       }
     }
+    int limit;
+    try {
+      limit = Integer.parseInt(query.getOrDefault("limit", "0"));
+    } catch (NumberFormatException e) {
+      respond(exchange, 400, status(400, "BadRequest", "bad limit: " + query.get("limit")));
+      return;
+    }
+    String token = query.getOrDefault("continue", "");
+    if (!token.isEmpty() && !query.getOrDefault("resourceVersion", "").isEmpty()) {
+      respond(exchange, 400, status(400, "BadRequest", "specifying resource version is not allowed when using continue"));
+      return;
+    }
     JsonObject list = new JsonObject();
     list.addProperty("kind", resource.kind + "List");
     list.addProperty("apiVersion", resource.apiVersion);
     JsonArray items = new JsonArray();
+    JsonObject meta = new JsonObject();
     synchronized (lock) {
-      JsonObject meta = new JsonObject();
+      List<JsonObject> selected;
+      int from;
+      String id;
+      if (token.isEmpty()) {
+        selected = objects.get(resource).values().stream().filter(selector).toList();
+        from = 0;
+        id = Long.toString(++snapshotIds);
+      } else {
+        int colon = token.indexOf(':');
+        id = colon < 0 ? token : token.substring(0, colon);
+        if (expireNextContinue) {
+          expireNextContinue = false;
+          snapshots.clear();
+        }
+        selected = snapshots.get(id);
+        if (selected == null || colon < 0) {
+          respond(exchange, 410, status(410, "Expired",
+              "The provided continue parameter is too old to display a consistent list result."));
+          return;
+        }
+        from = Integer.parseInt(token.substring(colon + 1));
+      }
+      int to = limit <= 0 ? selected.size() : Math.min(selected.size(), from + limit);
+      selected.subList(from, to).forEach(items::add);
       meta.addProperty("resourceVersion", Long.toString(resourceVersion));
-      list.add("metadata", meta);
-      objects.get(resource).values().stream().filter(selector).forEach(items::add);
+      if (to < selected.size()) {
+        snapshots.put(id, selected);
+        meta.addProperty("continue", id + ":" + to);
+      } else {
+        snapshots.remove(id);
+      }
     }
+    list.add("metadata", meta);
     list.add("items", items);
     respond(exchange, 200, list.toString());
   }

@@ -106,6 +106,42 @@ class FakeApiServerTest {
   }
 
   @Test
+  @DisplayName("limit pages a list of one snapshot: continue tokens follow until a page without one; an expired token answers 410 Expired")
+  void limitAndContinue() throws IOException {
+    for (String name : new String[] {"a", "b", "c", "d", "e"}) {
+      api.applyJson(service(name, null));
+    }
+    JsonObject first = get("/api/v1/services?limit=2&resourceVersion=0");
+    assertThat(names(first)).isEqualTo("a b");
+    String token = first.getAsJsonObject("metadata").get("continue").getAsString();
+    // Changes after the first page are not in the pages of its snapshot.
+    api.delete(Resource.SERVICES, "default", "c");
+    JsonObject second = get("/api/v1/services?limit=2&continue=" + encode(token));
+    assertThat(names(second)).isEqualTo("c d");
+    JsonObject last = get("/api/v1/services?limit=2&continue="
+        + encode(second.getAsJsonObject("metadata").get("continue").getAsString()));
+    assertThat(names(last)).isEqualTo("e");
+    assertThat(last.getAsJsonObject("metadata").has("continue")).isFalse();
+    assertThat(names(get("/api/v1/services"))).isEqualTo("a b d e");
+
+    JsonObject again = get("/api/v1/services?limit=3");
+    api.expireContinueTokens();
+    HttpURLConnection c = (HttpURLConnection) URI.create(api.url() + "/api/v1/services?limit=3&continue="
+        + encode(again.getAsJsonObject("metadata").get("continue").getAsString())).toURL().openConnection();
+    assertThat(c.getResponseCode()).isEqualTo(410);
+    try (BufferedReader error = new BufferedReader(new InputStreamReader(c.getErrorStream(), StandardCharsets.UTF_8))) {
+      assertThat(JsonParser.parseReader(error).getAsJsonObject().get("reason").getAsString()).isEqualTo("Expired");
+    }
+  }
+
+  private static String names(JsonObject list) {
+    StringBuilder names = new StringBuilder();
+    list.getAsJsonArray("items").forEach(i -> names.append(names.length() == 0 ? "" : " ")
+        .append(i.getAsJsonObject().getAsJsonObject("metadata").get("name").getAsString()));
+    return names.toString();
+  }
+
+  @Test
   @DisplayName("stop drops connections; restart listens on the same port with the objects kept")
   void stopAndRestart() throws IOException {
     api.applyJson(service("web", null));
