@@ -90,7 +90,7 @@ class NftCheckKernelTest {
 
     String listing = kernel.list(NftTable.kubeProxy(IpFamily.V4));
     assertThat(listing).contains("map service-ips-4");
-    assertThat(listing).doesNotContain("affinity-" + NftNames.servicePortBase(sticky));
+    assertThat(listing).doesNotContain("\"" + sticky + "\"");
   }
 
   @Test

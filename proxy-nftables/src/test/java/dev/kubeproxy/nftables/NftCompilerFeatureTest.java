@@ -273,13 +273,6 @@ class NftCompilerFeatureTest {
   }
 
   @Test
-  @DisplayName("chain names hash as upstream: service-ULMVA6XW-ns1/svc1/tcp/p80")
-  void upstreamChainNames() {
-    assertThat(NftNames.serviceChain("service-", ServicePortKey.of("ns1", "svc1", "p80", Protocol.TCP)))
-        .isEqualTo("service-ULMVA6XW-ns1/svc1/tcp/p80");
-  }
-
-  @Test
   @DisplayName("IPv6: an ip6 table with ip6 matches, ::1 excluded from NodePorts")
   void ipv6() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4), SampleTables.allFeatures(IpFamily.V6));

@@ -247,7 +247,7 @@ public final class SampleTables {
     return new ServiceEntry(key, entry.family(), entry.frontends(), entry.internal(),
         entry.external(), entry.cluster(), entry.internalPolicyLocal(), entry.externalPolicyLocal(),
         entry.affinity(), entry.firewallSources(), entry.healthCheckNodePort(),
-        entry.servingAddresses());
+        entry.servingEndpoints());
   }
 
   /** The address {@code a.b.0.0 + n} (IPv4) or {@code fd<a>:<b>::n} (IPv6). */

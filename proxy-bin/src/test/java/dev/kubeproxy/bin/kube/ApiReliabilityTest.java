@@ -10,10 +10,7 @@ import dev.kubeproxy.api.Service;
 import dev.kubeproxy.bin.kube.FakeApiServer.Resource;
 import dev.kubeproxy.model.ChangeTracker;
 import dev.kubeproxy.model.ClusterSnapshot;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -117,7 +114,7 @@ class ApiReliabilityTest {
          "metadata":{"namespace":"default","name":"stamp","creationTimestamp":"yesterday"},
          "spec":{"clusterIP":"10.0.0.15","ports":[{"name":"http","protocol":"TCP","port":80}]}}""");
 
-    String log = captureStderr(() -> {
+    String log = Stderr.capture(() -> {
       start(new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)));
       await("synced", tracker::initialListingDone);
     });
@@ -148,7 +145,7 @@ class ApiReliabilityTest {
     await("synced", tracker::initialListingDone);
     assertThat(ports(drain().service(WEB))).containsExactly(80);
 
-    String log = captureStderr(() -> {
+    String log = Stderr.capture(() -> {
       fake.applyJson(serviceJson("web", "10.0.0.10", "4294967376", "10800"));
       fake.apply(service("api", "10.0.0.11", 80));
       await("api fed after the bad web", () -> drain().service(NamespacedName.of("default", "api")) != null);
@@ -282,22 +279,4 @@ class ApiReliabilityTest {
     }
   }
 
-  interface IoRunnable {
-    void run() throws IOException;
-  }
-
-  /** Runs {@code body} with System.err captured (the binary logs there) and returns it. */
-  private static String captureStderr(IoRunnable body) throws IOException {
-    PrintStream original = System.err;
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    try {
-      body.run();
-    } finally {
-      System.setErr(original);
-    }
-    String captured = buffer.toString(StandardCharsets.UTF_8);
-    original.print(captured);
-    return captured;
-  }
 }

@@ -28,10 +28,7 @@ import io.kubernetes.client.openapi.models.V1ServiceCIDR;
 import io.kubernetes.client.openapi.models.V1ServiceCIDRSpec;
 import io.kubernetes.client.openapi.models.V1ServicePort;
 import io.kubernetes.client.openapi.models.V1ServiceSpec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -144,7 +141,7 @@ class KubernetesSourceTest {
   void invalidObjectsSkipped() throws IOException {
     fake.apply(service("web", "10.0.0.10", 80));
     String log =
-        captureStderr(
+        Stderr.capture(
             () -> {
               fake.apply(service("bad", "not-an-ip", 80));
               startSynced();
@@ -360,7 +357,7 @@ class KubernetesSourceTest {
     await("listed ServiceCIDR", () -> drain().serviceCidrs().size() == 2);
     assertThat(snapshot.serviceCidrs(IpFamily.V4)).containsExactly(Cidr.parse("10.96.0.0/16"));
 
-    String log = captureStderr(() -> {
+    String log = Stderr.capture(() -> {
       fake.apply(serviceCidr("bad", "10.97.0.1/16"));
       fake.apply(serviceCidr("extra", "10.100.0.0/24"));
       await("watched ServiceCIDR", () -> tracker.serviceCidrs().contains(Cidr.parse("10.100.0.0/24")));
@@ -493,24 +490,6 @@ class KubernetesSourceTest {
     }
   }
 
-  interface IoRunnable {
-    void run() throws IOException;
-  }
-
-  /** Runs {@code body} with System.err captured (the binary logs there) and returns it. */
-  private static String captureStderr(IoRunnable body) throws IOException {
-    PrintStream original = System.err;
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-    try {
-      body.run();
-    } finally {
-      System.setErr(original);
-    }
-    String captured = buffer.toString(StandardCharsets.UTF_8);
-    original.print(captured);
-    return captured;
-  }
 
   private static List<Integer> ports(Service service) {
     return service == null ? List.of() : service.ports().stream().map(p -> p.port()).toList();
