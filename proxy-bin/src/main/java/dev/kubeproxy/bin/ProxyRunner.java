@@ -233,6 +233,8 @@ public final class ProxyRunner {
         })) {
       listeners.add(event -> servers.serviceHealth().update(proxy.committedTables(), event.changedKeys()));
       listeners.add(event -> servers.nodeEligible(nodeEligible.getAsBoolean()));
+      // The full sync's peak would otherwise stay committed heap (RSS) while the proxy idles.
+      listeners.add(HeapTrim.start());
       proxy.start();
       events.record(NodeEvents.NORMAL, "Starting", NodeEvents.START, null);
       try {

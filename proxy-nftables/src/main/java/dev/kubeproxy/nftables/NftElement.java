@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * A set or map element: key components (joined with {@code .} in a concatenation), value
  * components for maps (empty for sets; a verdict such as {@code goto chain} for verdict maps)
- * and an optional comment.
+ * and an optional comment. Its strings are interned: a large table's committed state holds
+ * hundreds of thousands of elements whose addresses, ports, verdicts and comments repeat.
  */
 public record NftElement(ImmutableList<String> key, ImmutableList<String> value, String comment) {
   private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9.:/_-]+");
@@ -23,7 +24,23 @@ public record NftElement(ImmutableList<String> key, ImmutableList<String> value,
     for (String part : value) {
       checkArgument(VALUE_PART.matcher(part).matches(), "bad value component '%s'", part);
     }
-    comment = comment == null ? null : NftNames.sanitizeComment(comment);
+    key = interned(key);
+    value = interned(value);
+    comment = comment == null ? null : NftNames.sanitizeComment(comment).intern();
+  }
+
+  /** {@code parts} with every string interned; {@code parts} itself when they already are. */
+  private static ImmutableList<String> interned(ImmutableList<String> parts) {
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i).intern() != parts.get(i)) {
+        String[] copy = parts.toArray(new String[0]);
+        for (int j = i; j < copy.length; j++) {
+          copy[j] = copy[j].intern();
+        }
+        return ImmutableList.copyOf(copy);
+      }
+    }
+    return parts;
   }
 
   /** A set element. */

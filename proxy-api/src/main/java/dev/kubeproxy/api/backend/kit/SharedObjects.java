@@ -14,7 +14,9 @@ import java.util.TreeMap;
  * only when the last claimant lets go. Each object id has its claimants, each with the value it
  * wants; the smallest claimant's value is the one the kernel holds, so the outcome never
  * depends on the order changes arrive in. Immutable; an {@link Edit} shares structure, so its
- * cost follows the change, not the number of objects.
+ * cost follows the change, not the number of objects. Almost every object has one claimant, so
+ * that case is held as one small {@link Claimants} without a sorted map (the committed state
+ * of a large table holds hundreds of thousands of them).
  *
  * @param <K> who claims (a service port key, typically)
  * @param <I> what identifies an object in the kernel
@@ -23,9 +25,9 @@ import java.util.TreeMap;
 public final class SharedObjects<K extends Comparable<K>, I, V> {
   private static final SharedObjects<?, ?, ?> EMPTY = new SharedObjects<>(PersistentMap.empty());
 
-  private final PersistentMap<I, ImmutableSortedMap<K, V>> claims;
+  private final PersistentMap<I, Claimants<K, V>> claims;
 
-  private SharedObjects(PersistentMap<I, ImmutableSortedMap<K, V>> claims) {
+  private SharedObjects(PersistentMap<I, Claimants<K, V>> claims) {
     this.claims = claims;
   }
 
@@ -36,14 +38,44 @@ public final class SharedObjects<K extends Comparable<K>, I, V> {
 
   /** The value the kernel holds under {@code id}, or null when nobody claims it. */
   public V value(I id) {
-    ImmutableSortedMap<K, V> claimants = claims.get(id);
-    return claimants == null ? null : claimants.firstEntry().getValue();
+    Claimants<K, V> claimants = claims.get(id);
+    return claimants == null ? null : claimants.firstValue;
   }
 
   /** Who claims {@code id}, with the value each wants; empty when nobody does. */
   public ImmutableSortedMap<K, V> claimants(I id) {
-    ImmutableSortedMap<K, V> claimants = claims.get(id);
-    return claimants == null ? ImmutableSortedMap.of() : claimants;
+    Claimants<K, V> claimants = claims.get(id);
+    return claimants == null ? ImmutableSortedMap.of() : claimants.asMap();
+  }
+
+  /**
+   * The claimants of one object: the smallest claimant and its value, and only when there are
+   * several, all of them (the smallest included).
+   */
+  private static final class Claimants<K extends Comparable<K>, V> {
+    private final K firstKey;
+    private final V firstValue;
+    private final ImmutableSortedMap<K, V> all;
+
+    private Claimants(K firstKey, V firstValue, ImmutableSortedMap<K, V> all) {
+      this.firstKey = firstKey;
+      this.firstValue = firstValue;
+      this.all = all;
+    }
+
+    /** The claimants of {@code sorted}, or null when it is empty. */
+    static <K extends Comparable<K>, V> Claimants<K, V> of(TreeMap<K, V> sorted) {
+      if (sorted.isEmpty()) {
+        return null;
+      }
+      Map.Entry<K, V> first = sorted.firstEntry();
+      return new Claimants<>(first.getKey(), first.getValue(),
+          sorted.size() == 1 ? null : ImmutableSortedMap.copyOfSorted(sorted));
+    }
+
+    ImmutableSortedMap<K, V> asMap() {
+      return all != null ? all : ImmutableSortedMap.of(firstKey, firstValue);
+    }
   }
 
   /** How many objects have at least one claimant. */
@@ -122,14 +154,14 @@ public final class SharedObjects<K extends Comparable<K>, I, V> {
 
     /** The new state and what the kernel must change to match it. */
     public Result<K, I, V> finish() {
-      Map<I, ImmutableSortedMap<K, V>> updates = new LinkedHashMap<>();
+      Map<I, Claimants<K, V>> updates = new LinkedHashMap<>();
       ImmutableList.Builder<Change<I, V>> changes = ImmutableList.builder();
       for (Map.Entry<I, TreeMap<K, V>> e : touched.entrySet()) {
         I id = e.getKey();
         TreeMap<K, V> claimants = e.getValue();
         V before = base.value(id);
         V after = claimants.isEmpty() ? null : claimants.firstEntry().getValue();
-        updates.put(id, claimants.isEmpty() ? null : ImmutableSortedMap.copyOfSorted(claimants));
+        updates.put(id, Claimants.of(claimants));
         if (!Objects.equals(before, after)) {
           changes.add(new Change<>(id, before, after));
         }
