@@ -2,6 +2,7 @@ package dev.kubeproxy.api.backend.kit;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSortedMap;
+import com.google.common.collect.Maps;
 import dev.kubeproxy.api.PersistentMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,7 +109,7 @@ public final class SharedObjects<K extends Comparable<K>, I, V> {
   /** Claims and releases against one state; not thread-safe, used once. */
   public static final class Edit<K extends Comparable<K>, I, V> {
     private final SharedObjects<K, I, V> base;
-    private final Map<I, TreeMap<K, V>> touched = new LinkedHashMap<>();
+    private final Map<I, Pending<K, V>> touched = new LinkedHashMap<>();
 
     private Edit(SharedObjects<K, I, V> base) {
       this.base = base;
@@ -148,25 +149,85 @@ public final class SharedObjects<K extends Comparable<K>, I, V> {
       return this;
     }
 
-    private TreeMap<K, V> claimants(I id) {
-      return touched.computeIfAbsent(id, i -> new TreeMap<>(base.claimants(i)));
+    private Pending<K, V> claimants(I id) {
+      return touched.computeIfAbsent(id, i -> Pending.of(base.claims.get(i)));
     }
 
     /** The new state and what the kernel must change to match it. */
     public Result<K, I, V> finish() {
-      Map<I, Claimants<K, V>> updates = new LinkedHashMap<>();
       ImmutableList.Builder<Change<I, V>> changes = ImmutableList.builder();
-      for (Map.Entry<I, TreeMap<K, V>> e : touched.entrySet()) {
+      for (Map.Entry<I, Pending<K, V>> e : touched.entrySet()) {
         I id = e.getKey();
-        TreeMap<K, V> claimants = e.getValue();
         V before = base.value(id);
-        V after = claimants.isEmpty() ? null : claimants.firstEntry().getValue();
-        updates.put(id, Claimants.of(claimants));
+        V after = e.getValue().firstValue();
         if (!Objects.equals(before, after)) {
           changes.add(new Change<>(id, before, after));
         }
       }
+      // A view, not a copy: a full sync touches every object, and this is its heap peak.
+      Map<I, Claimants<K, V>> updates = Maps.transformValues(touched, Pending::claimants);
       return new Result<>(new SharedObjects<>(base.claims.with(updates)), changes.build());
+    }
+  }
+
+  /**
+   * One object's claimants while an edit changes them: a single claimant held as a pair, a
+   * sorted map only once there are two (a full sync touches every object once).
+   */
+  private static final class Pending<K extends Comparable<K>, V> {
+    private K onlyKey;
+    private V onlyValue;
+    private TreeMap<K, V> many;
+
+    static <K extends Comparable<K>, V> Pending<K, V> of(Claimants<K, V> claimants) {
+      Pending<K, V> pending = new Pending<>();
+      if (claimants != null && claimants.all != null) {
+        pending.many = new TreeMap<>(claimants.all);
+      } else if (claimants != null) {
+        pending.onlyKey = claimants.firstKey;
+        pending.onlyValue = claimants.firstValue;
+      }
+      return pending;
+    }
+
+    void put(K key, V value) {
+      if (many == null && (onlyKey == null || onlyKey.compareTo(key) == 0)) {
+        onlyKey = key;
+        onlyValue = value;
+        return;
+      }
+      if (many == null) {
+        many = new TreeMap<>();
+        many.put(onlyKey, onlyValue);
+        onlyKey = null;
+        onlyValue = null;
+      }
+      many.put(key, value);
+    }
+
+    void remove(K key) {
+      if (many != null) {
+        many.remove(key);
+      } else if (onlyKey != null && onlyKey.compareTo(key) == 0) {
+        onlyKey = null;
+        onlyValue = null;
+      }
+    }
+
+    /** The smallest claimant's value, or null when nobody claims the object. */
+    V firstValue() {
+      if (many != null) {
+        return many.isEmpty() ? null : many.firstEntry().getValue();
+      }
+      return onlyValue;
+    }
+
+    /** What the state holds for the object, or null when nobody claims it. */
+    Claimants<K, V> claimants() {
+      if (many != null) {
+        return Claimants.of(many);
+      }
+      return onlyKey == null ? null : new Claimants<>(onlyKey, onlyValue, null);
     }
   }
 }

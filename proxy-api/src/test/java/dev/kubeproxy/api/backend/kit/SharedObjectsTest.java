@@ -55,4 +55,29 @@ class SharedObjectsTest {
     assertThat(before.value("drop")).isEqualTo("2");
     assertThat(edit.objects().value("drop")).isNull();
   }
+
+  @Test
+  @DisplayName("a single claimant's value changes in place, a second claimant joins it, and each leaves in turn")
+  void singleClaimantGrowsAndShrinks() {
+    var one = NONE.edit().claim("b", "id", "v1").finish();
+    var changed = one.objects().edit().claim("b", "id", "v2").finish();
+    assertThat(changed.changes()).containsExactly(new Change<>("id", "v1", "v2"));
+    assertThat(changed.objects().claimants("id")).containsExactly(Map.entry("b", "v2"));
+
+    var joined = changed.objects().edit().claim("a", "id", "from-a").finish();
+    assertThat(joined.changes()).containsExactly(new Change<>("id", "v2", "from-a"));
+    assertThat(joined.objects().claimants("id"))
+        .containsExactly(Map.entry("a", "from-a"), Map.entry("b", "v2"));
+
+    var bLeft = joined.objects().edit().release("b", "id").finish();
+    assertThat(bLeft.changes()).isEmpty();
+    assertThat(bLeft.objects().claimants("id")).containsExactly(Map.entry("a", "from-a"));
+    var aLeft = bLeft.objects().edit().release("a", "id").finish();
+    assertThat(aLeft.changes()).containsExactly(new Change<>("id", "from-a", null));
+    assertThat(aLeft.objects().size()).isZero();
+    // Releasing a key that never claimed leaves the single claimant alone.
+    var stranger = one.objects().edit().release("z", "id").finish();
+    assertThat(stranger.changes()).isEmpty();
+    assertThat(stranger.objects().value("id")).isEqualTo("v1");
+  }
 }
