@@ -2,7 +2,11 @@ package dev.kubeproxy.bin.manifest;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -46,15 +50,66 @@ public final class StrictBinding {
 
   /** Binds {@code document} to {@code type}; a bad scalar throws {@link BadScalarException}. */
   <T> T bind(Map<?, ?> document, Class<T> type) {
-    String infinite = nonFinite(document, "");
-    if (infinite != null) {
-      throw new BadScalarException("", "", "a number beyond any range", infinite);
+    JsonElement json;
+    try {
+      json = tree(document);
+    } catch (NonFiniteException e) {
+      throw new BadScalarException("", "", "a number beyond any range", nonFinite(document, ""));
     }
-    JsonElement json = raw.toJsonTree(document);
     try {
       return strict.fromJson(json, type);
     } catch (BadScalarException e) {
       throw e.locatedIn(document);
+    }
+  }
+
+  /**
+   * The JSON tree Gson's {@code toJsonTree} makes of a parsed YAML value (map keys as {@code
+   * String.valueOf}, null map values left out), built in one pass without Gson's per-value
+   * adapter look-ups; throws {@link NonFiniteException} at an infinite or NaN number.
+   */
+  private JsonElement tree(Object node) {
+    if (node instanceof String string) {
+      return new JsonPrimitive(string);
+    }
+    if (node instanceof Map<?, ?> map) {
+      JsonObject object = new JsonObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (e.getValue() != null) {
+          object.add(String.valueOf(e.getKey()), tree(e.getValue()));
+        }
+      }
+      return object;
+    }
+    if (node instanceof List<?> list) {
+      JsonArray array = new JsonArray(list.size());
+      for (Object item : list) {
+        array.add(tree(item));
+      }
+      return array;
+    }
+    if (node == null) {
+      return JsonNull.INSTANCE;
+    }
+    if (node instanceof Double d && !Double.isFinite(d) || node instanceof Float f && !Float.isFinite(f)) {
+      throw new NonFiniteException();
+    }
+    if (node instanceof Number number) {
+      return new JsonPrimitive(number);
+    }
+    if (node instanceof Boolean bool) {
+      return new JsonPrimitive(bool);
+    }
+    // Anything else SnakeYAML's safe constructor makes (binary, sets): as Gson writes it.
+    return raw.toJsonTree(node);
+  }
+
+  /** An infinite or NaN number met while building the tree; located by {@link #nonFinite}. */
+  private static final class NonFiniteException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteException() {
+      super(null, null, false, false);
     }
   }
 
