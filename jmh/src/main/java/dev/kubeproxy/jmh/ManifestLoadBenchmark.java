@@ -46,7 +46,10 @@ public class ManifestLoadBenchmark {
 
   @Setup(Level.Trial)
   public void write() throws IOException {
-    dir = Files.createTempDirectory("kpj-manifests-");
+    // -Dkpj.manifests=DIR keeps the manifests there (e.g. to profile the binary on them).
+    String keep = System.getProperty("kpj.manifests");
+    dir = keep == null ? Files.createTempDirectory("kpj-manifests-")
+        : Files.createDirectories(Path.of(keep));
     WorkloadManifests.write(Workload.of(shape), dir);
     cpuBefore = processCpuNanos();
   }
@@ -65,6 +68,9 @@ public class ManifestLoadBenchmark {
   public void report() throws IOException {
     System.out.printf("%nprocess CPU over the load: %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore));
+    if (System.getProperty("kpj.manifests") != null) {
+      return;
+    }
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     }

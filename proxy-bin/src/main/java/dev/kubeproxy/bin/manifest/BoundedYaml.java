@@ -109,7 +109,12 @@ final class BoundedYaml {
       return null;
     }
     try {
-      new Expansion().measure(root, 1);
+      if (text.indexOf('&') < 0) {
+        // No anchor, so no alias: every node is met once and needs no memo.
+        Expansion.measureTree(root, 1);
+      } else {
+        new Expansion().measure(root, 1);
+      }
     } catch (LimitException e) {
       throw new LimitException(e.getMessage(), identify(root));
     }
@@ -195,6 +200,28 @@ final class BoundedYaml {
       }
       inProgress.remove(node);
       measured.put(node, new long[] {size, height, nodes});
+      return size;
+    }
+
+    /**
+     * As {@link #measure} for a graph where no node is shared (a document without anchors):
+     * the same sizes, checks and messages, without the per-node memo.
+     */
+    static long measureTree(Node node, int depth) {
+      checkDepth(depth);
+      long size = NODE_COST;
+      if (node instanceof ScalarNode scalar) {
+        size = add(size, scalar.getValue().length());
+      } else if (node instanceof SequenceNode sequence) {
+        for (Node child : sequence.getValue()) {
+          size = add(size, measureTree(child, depth + 1));
+        }
+      } else if (node instanceof MappingNode mapping) {
+        for (NodeTuple tuple : mapping.getValue()) {
+          size = add(size, measureTree(tuple.getKeyNode(), depth + 1));
+          size = add(size, measureTree(tuple.getValueNode(), depth + 1));
+        }
+      }
       return size;
     }
 
