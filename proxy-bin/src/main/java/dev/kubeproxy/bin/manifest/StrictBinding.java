@@ -7,15 +7,21 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSyntaxException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
+import io.kubernetes.client.gson.V1MetadataExclusionStrategy;
 import io.kubernetes.client.openapi.JSON;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +38,27 @@ public final class StrictBinding {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
   private final Gson raw = new Gson();
-  private final Gson strict = withStrictScalars(JSON.getGson().newBuilder()).create();
+  private final Gson strict = direct();
+  // Each model class's generated validateJsonElement (required fields, unknown fields, kinds).
+  private final Map<Class<?>, MethodHandle> validators = new ConcurrentHashMap<>();
+
+  /**
+   * The client's Gson without its per-model adapters: those re-read every nested object from a
+   * JSON tree of its own (a new reader each, ~25 per EndpointSlice) and validate it again,
+   * though the top object's validation already walked the whole tree. Binding is then plain
+   * reflection over the same {@code @SerializedName} fields, with the client's own adapters
+   * for dates and bytes, its exclusion of {@code managedFields} and the strict scalars.
+   */
+  private static Gson direct() {
+    Gson client = JSON.getGson();
+    GsonBuilder builder =
+        new GsonBuilder().setExclusionStrategies(new V1MetadataExclusionStrategy());
+    for (Class<?> type : List.of(java.util.Date.class, java.sql.Date.class,
+        java.time.OffsetDateTime.class, java.time.LocalDate.class, byte[].class)) {
+      builder.registerTypeAdapter(type, client.getAdapter(type));
+    }
+    return withStrictScalars(builder).create();
+  }
 
   /**
    * Registers the strict integer and boolean rules on {@code builder}, so that the API mode's
@@ -56,10 +82,37 @@ public final class StrictBinding {
     } catch (NonFiniteException e) {
       throw new BadScalarException("", "", "a number beyond any range", nonFinite(document, ""));
     }
+    validate(json, type);
     try {
       return strict.fromJson(json, type);
     } catch (BadScalarException e) {
       throw e.locatedIn(document);
+    }
+  }
+
+  /**
+   * Runs {@code type}'s generated {@code validateJsonElement} on the whole tree (it recurses
+   * into nested objects), failing as the client's adapter would inside {@code Gson.fromJson}.
+   */
+  private void validate(JsonElement json, Class<?> type) {
+    MethodHandle validator = validators.computeIfAbsent(type, StrictBinding::validator);
+    try {
+      validator.invokeExact(json);
+    } catch (IOException | IllegalStateException e) {
+      throw new JsonSyntaxException(e);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MethodHandle validator(Class<?> type) {
+    try {
+      return MethodHandles.publicLookup().findStatic(type, "validateJsonElement",
+          MethodType.methodType(void.class, JsonElement.class));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException(type + " has no validateJsonElement", e);
     }
   }
 
