@@ -329,10 +329,12 @@ final class BinaryBenchmark {
   private List<String> javaCommand(String jvm) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (!jvm.isBlank()) {
-      command.addAll(Arrays.asList(jvm.strip().split("\\s+")));
+    List<String> tokens = jvm.isBlank() ? List.of() : Arrays.asList(jvm.strip().split("\\s+"));
+    command.addAll(tokens);
+    if (!tokens.contains("-jar")) {
+      // An option set ending in "-jar OTHER.jar" runs another build (before/after in one run).
+      command.addAll(List.of("-jar", options.jar().toString()));
     }
-    command.addAll(List.of("-jar", options.jar().toString()));
     return command;
   }
 

@@ -1,18 +1,23 @@
 package dev.kubeproxy.bin.manifest;
 
 import java.io.StringReader;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Parses one YAML document within fixed bounds, so that no document can exhaust memory, stack
@@ -37,7 +42,27 @@ final class BoundedYaml {
   // A nominal cost per node, so that empty scalars and collections still count.
   private static final int NODE_COST = 2;
 
-  private BoundedYaml() {}
+  // One parser set-up reused for every document of a file: building a Yaml (its resolver, its
+  // constructors) was ~10-20 us of the ~130 us a small document costs. Not thread-safe.
+  private final StringTimestamps constructor;
+  private final Yaml yaml;
+
+  private BoundedYaml() {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setAllowRecursiveKeys(false);
+    options.setMaxAliasesForCollections(MAX_ALIASES);
+    options.setNestingDepthLimit(MAX_DEPTH);
+    options.setCodePointLimit(MAX_DOCUMENT_CHARS + 1);
+    constructor = new StringTimestamps(options);
+    DumperOptions unused = new DumperOptions();
+    yaml = new Yaml(constructor, new Representer(unused), unused, options, new CachingResolver());
+  }
+
+  /** A parser for the documents of one file, used by one thread at a time. */
+  static BoundedYaml create() {
+    return new BoundedYaml();
+  }
 
   /** Thrown for a document past a bound; the message says which and what the bound is. */
   static final class LimitException extends RuntimeException {
@@ -63,19 +88,11 @@ final class BoundedYaml {
    * Parses {@code text}, or throws {@link YAMLException} for bad YAML and {@link LimitException}
    * for a document past a bound. Returns null for an empty document.
    */
-  static Object load(String text) {
+  Object load(String text) {
     if (text.length() > MAX_DOCUMENT_CHARS) {
       throw new LimitException(
           "document of " + text.length() + " characters; at most " + MAX_DOCUMENT_CHARS);
     }
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    options.setAllowRecursiveKeys(false);
-    options.setMaxAliasesForCollections(MAX_ALIASES);
-    options.setNestingDepthLimit(MAX_DEPTH);
-    options.setCodePointLimit(MAX_DOCUMENT_CHARS + 1);
-    StringTimestamps constructor = new StringTimestamps(options);
-    Yaml yaml = new Yaml(constructor);
     Node root;
     try {
       root = yaml.compose(new StringReader(text));
@@ -92,7 +109,12 @@ final class BoundedYaml {
       return null;
     }
     try {
-      new Expansion().measure(root, 1);
+      if (text.indexOf('&') < 0) {
+        // No anchor, so no alias: every node is met once and needs no memo.
+        Expansion.measureTree(root, 1);
+      } else {
+        new Expansion().measure(root, 1);
+      }
     } catch (LimitException e) {
       throw new LimitException(e.getMessage(), identify(root));
     }
@@ -181,6 +203,28 @@ final class BoundedYaml {
       return size;
     }
 
+    /**
+     * As {@link #measure} for a graph where no node is shared (a document without anchors):
+     * the same sizes, checks and messages, without the per-node memo.
+     */
+    static long measureTree(Node node, int depth) {
+      checkDepth(depth);
+      long size = NODE_COST;
+      if (node instanceof ScalarNode scalar) {
+        size = add(size, scalar.getValue().length());
+      } else if (node instanceof SequenceNode sequence) {
+        for (Node child : sequence.getValue()) {
+          size = add(size, measureTree(child, depth + 1));
+        }
+      } else if (node instanceof MappingNode mapping) {
+        for (NodeTuple tuple : mapping.getValue()) {
+          size = add(size, measureTree(tuple.getKeyNode(), depth + 1));
+          size = add(size, measureTree(tuple.getValueNode(), depth + 1));
+        }
+      }
+      return size;
+    }
+
     private static void checkDepth(long depth) {
       if (depth > MAX_DEPTH) {
         throw new LimitException("nesting deeper than " + MAX_DEPTH + " (aliases included)");
@@ -198,6 +242,32 @@ final class BoundedYaml {
 
     private static int line(Node node) {
       return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+    }
+  }
+
+  /**
+   * SnakeYAML's resolver remembering the tag of each plain scalar it has resolved: a file's
+   * keys and common values ({@code port}, {@code TCP}, {@code true}) repeat in every document,
+   * and resolving one runs up to three regular expressions. Resolution depends only on the
+   * text, so the answer is the same; the memory is bounded.
+   */
+  private static final class CachingResolver extends Resolver {
+    private static final int MAX_REMEMBERED = 4096;
+    private final Map<String, Tag> plainScalars = new HashMap<>();
+
+    @Override
+    public Tag resolve(NodeId kind, String value, boolean implicit) {
+      if (kind != NodeId.scalar || !implicit) {
+        return super.resolve(kind, value, implicit);
+      }
+      Tag tag = plainScalars.get(value);
+      if (tag == null) {
+        tag = super.resolve(kind, value, implicit);
+        if (plainScalars.size() < MAX_REMEMBERED) {
+          plainScalars.put(value, tag);
+        }
+      }
+      return tag;
     }
   }
 

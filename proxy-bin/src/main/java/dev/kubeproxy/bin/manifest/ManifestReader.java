@@ -159,23 +159,26 @@ final class ManifestReader {
   }
 
   private void readFile(Path file, String text, Accumulator acc) {
+    BoundedYaml yaml = BoundedYaml.create();
     List<String> lines = text.lines().toList();
     StringBuilder doc = new StringBuilder();
     int docLine = 1;
     int number = 0;
     for (int i = 0; i <= lines.size(); i++) {
       String line = i < lines.size() ? lines.get(i) : null;
+      // The prefix tests spare the expressions for the ~30 lines of a document's body.
       boolean boundary =
           line == null
-              || DOCUMENT_START.matcher(line).matches()
-              || DOCUMENT_END.matcher(line).matches();
+              || line.startsWith("---") && DOCUMENT_START.matcher(line).matches()
+              || line.startsWith("...") && DOCUMENT_END.matcher(line).matches();
       if (!boundary) {
         doc.append(line).append('\n');
         continue;
       }
       if (!doc.toString().isBlank()) {
         number++;
-        readDocument(file, "document " + number + " (line " + docLine + ")", doc.toString(), acc);
+        readDocument(
+            yaml, file, "document " + number + " (line " + docLine + ")", doc.toString(), acc);
       }
       doc.setLength(0);
       docLine = i + 2;
@@ -187,10 +190,11 @@ final class ManifestReader {
     }
   }
 
-  private void readDocument(Path file, String where, String text, Accumulator acc) {
+  private void readDocument(
+      BoundedYaml yaml, Path file, String where, String text, Accumulator acc) {
     Object raw;
     try {
-      raw = BoundedYaml.load(text);
+      raw = yaml.load(text);
     } catch (YAMLException e) {
       acc.problem(new ManifestProblem(file, where, "", "not valid YAML: " + firstLine(e)));
       return;

@@ -2,16 +2,26 @@ package dev.kubeproxy.bin.manifest;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSyntaxException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
+import io.kubernetes.client.gson.V1MetadataExclusionStrategy;
 import io.kubernetes.client.openapi.JSON;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -28,7 +38,27 @@ public final class StrictBinding {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
   private final Gson raw = new Gson();
-  private final Gson strict = withStrictScalars(JSON.getGson().newBuilder()).create();
+  private final Gson strict = direct();
+  // Each model class's generated validateJsonElement (required fields, unknown fields, kinds).
+  private final Map<Class<?>, MethodHandle> validators = new ConcurrentHashMap<>();
+
+  /**
+   * The client's Gson without its per-model adapters: those re-read every nested object from a
+   * JSON tree of its own (a new reader each, ~25 per EndpointSlice) and validate it again,
+   * though the top object's validation already walked the whole tree. Binding is then plain
+   * reflection over the same {@code @SerializedName} fields, with the client's own adapters
+   * for dates and bytes, its exclusion of {@code managedFields} and the strict scalars.
+   */
+  private static Gson direct() {
+    Gson client = JSON.getGson();
+    GsonBuilder builder =
+        new GsonBuilder().setExclusionStrategies(new V1MetadataExclusionStrategy());
+    for (Class<?> type : List.of(java.util.Date.class, java.sql.Date.class,
+        java.time.OffsetDateTime.class, java.time.LocalDate.class, byte[].class)) {
+      builder.registerTypeAdapter(type, client.getAdapter(type));
+    }
+    return withStrictScalars(builder).create();
+  }
 
   /**
    * Registers the strict integer and boolean rules on {@code builder}, so that the API mode's
@@ -46,15 +76,93 @@ public final class StrictBinding {
 
   /** Binds {@code document} to {@code type}; a bad scalar throws {@link BadScalarException}. */
   <T> T bind(Map<?, ?> document, Class<T> type) {
-    String infinite = nonFinite(document, "");
-    if (infinite != null) {
-      throw new BadScalarException("", "", "a number beyond any range", infinite);
+    JsonElement json;
+    try {
+      json = tree(document);
+    } catch (NonFiniteException e) {
+      throw new BadScalarException("", "", "a number beyond any range", nonFinite(document, ""));
     }
-    JsonElement json = raw.toJsonTree(document);
+    validate(json, type);
     try {
       return strict.fromJson(json, type);
     } catch (BadScalarException e) {
       throw e.locatedIn(document);
+    }
+  }
+
+  /**
+   * Runs {@code type}'s generated {@code validateJsonElement} on the whole tree (it recurses
+   * into nested objects), failing as the client's adapter would inside {@code Gson.fromJson}.
+   */
+  private void validate(JsonElement json, Class<?> type) {
+    MethodHandle validator = validators.computeIfAbsent(type, StrictBinding::validator);
+    try {
+      validator.invokeExact(json);
+    } catch (IOException | IllegalStateException e) {
+      throw new JsonSyntaxException(e);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MethodHandle validator(Class<?> type) {
+    try {
+      return MethodHandles.publicLookup().findStatic(type, "validateJsonElement",
+          MethodType.methodType(void.class, JsonElement.class));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException(type + " has no validateJsonElement", e);
+    }
+  }
+
+  /**
+   * The JSON tree Gson's {@code toJsonTree} makes of a parsed YAML value (map keys as {@code
+   * String.valueOf}, null map values left out), built in one pass without Gson's per-value
+   * adapter look-ups; throws {@link NonFiniteException} at an infinite or NaN number.
+   */
+  private JsonElement tree(Object node) {
+    if (node instanceof String string) {
+      return new JsonPrimitive(string);
+    }
+    if (node instanceof Map<?, ?> map) {
+      JsonObject object = new JsonObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (e.getValue() != null) {
+          object.add(String.valueOf(e.getKey()), tree(e.getValue()));
+        }
+      }
+      return object;
+    }
+    if (node instanceof List<?> list) {
+      JsonArray array = new JsonArray(list.size());
+      for (Object item : list) {
+        array.add(tree(item));
+      }
+      return array;
+    }
+    if (node == null) {
+      return JsonNull.INSTANCE;
+    }
+    if (node instanceof Double d && !Double.isFinite(d) || node instanceof Float f && !Float.isFinite(f)) {
+      throw new NonFiniteException();
+    }
+    if (node instanceof Number number) {
+      return new JsonPrimitive(number);
+    }
+    if (node instanceof Boolean bool) {
+      return new JsonPrimitive(bool);
+    }
+    // Anything else SnakeYAML's safe constructor makes (binary, sets): as Gson writes it.
+    return raw.toJsonTree(node);
+  }
+
+  /** An infinite or NaN number met while building the tree; located by {@link #nonFinite}. */
+  private static final class NonFiniteException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NonFiniteException() {
+      super(null, null, false, false);
     }
   }
 
