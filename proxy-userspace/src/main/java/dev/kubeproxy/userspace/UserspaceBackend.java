@@ -8,6 +8,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.SkippedPorts;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * them; the next (full) sync retries them. A service port the compiler cannot compile is
  * skipped as in every kit backend, and {@link #metrics()} exports the kit's skipped-port metrics.
  */
-public final class UserspaceBackend implements Backend, BackendStats, AutoCloseable {
+public final class UserspaceBackend implements Backend, BackendStats, SkippedPorts, AutoCloseable {
   public static final String MODE = "userspace";
   private static final Logger log = LoggerFactory.getLogger(UserspaceBackend.class);
 
@@ -173,6 +174,7 @@ public final class UserspaceBackend implements Backend, BackendStats, AutoClosea
   }
 
   /** The ports skipped now in {@code family}, each with the reason its compile failed. */
+  @Override
   public ImmutableSortedMap<ServicePortKey, String> skipped(IpFamily family) {
     return kit.skipped(family);
   }
