@@ -5,9 +5,11 @@ import dev.kubeproxy.api.command.Command;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
 import dev.kubeproxy.ipvs.IpvsBackend;
+import dev.kubeproxy.ipvs.IpvsConfig;
 import dev.kubeproxy.ipvs.RealIpvsKernel;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.Listings;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +18,20 @@ import java.util.stream.Collectors;
 
 /** The IPVS backend for the conformance suites, programming the lab's node in the VM's guest. */
 final class IpvsUnderTest implements BackendUnderTest {
-  static final IpvsUnderTest INSTANCE = new IpvsUnderTest();
+  static final IpvsUnderTest INSTANCE = new IpvsUnderTest(IpvsConfig.DEFAULT);
+  /**
+   * Drained real servers checked on every sync rather than once a minute (upstream's interval), so
+   * a removed endpoint without connections is gone by the next sync: for comparing a node after
+   * many removals with a fresh full sync.
+   */
+  static final IpvsUnderTest CHECK_DRAINED_EVERY_SYNC =
+      new IpvsUnderTest(new IpvsConfig("rr", Duration.ZERO));
 
-  private IpvsUnderTest() {}
+  private final IpvsConfig config;
+
+  private IpvsUnderTest(IpvsConfig config) {
+    this.config = config;
+  }
 
   @Override
   public String mode() {
@@ -27,7 +40,7 @@ final class IpvsUnderTest implements BackendUnderTest {
 
   @Override
   public Backend create(CommandRunner node) {
-    return new IpvsBackend(new RealIpvsKernel(node));
+    return new IpvsBackend(new RealIpvsKernel(node), config, System::nanoTime);
   }
 
   @Override
@@ -42,7 +55,8 @@ final class IpvsUnderTest implements BackendUnderTest {
   /**
    * {@link #listProgrammed} with what depends on the order of creation sorted away: IPVS
    * services sorted, each with its real servers sorted; the dummy interface's addresses and the
-   * ipset members sorted (interface indexes and lifetimes dropped); iptables as {@link
+   * ipset members sorted (interface indexes, lifetimes and the sets' random hash seeds dropped);
+   * iptables as {@link
    * Listings#iptablesSave}.
    */
   @Override
@@ -50,7 +64,7 @@ final class IpvsUnderTest implements BackendUnderTest {
     return ipvsadm(node.run(Command.of("ipvsadm", "-Ln")).stdout())
         + sorted(node.run(Command.of("ip", "-o", "addr", "show", "dev", "kube-ipvs0")).stdout()
             .replaceAll("(?m)^\\d+: ", "").replaceAll("(?m)\\\\.*$", ""))
-        + sorted(node.run(Command.of("ipset", "save")).stdout())
+        + sorted(node.run(Command.of("ipset", "save")).stdout().replaceAll(" initval 0x[0-9a-f]+", ""))
         + Listings.iptablesSave(node.run(Command.of("iptables-save")).stdout())
         + Listings.iptablesSave(node.run(Command.of("ip6tables-save")).stdout());
   }
