@@ -8,6 +8,7 @@ import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendContext;
 import dev.kubeproxy.api.backend.BackendProvider;
 import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.SkippedPorts;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.command.CommandRunner;
@@ -21,6 +22,7 @@ import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.kube.KubernetesNodeEvents;
 import dev.kubeproxy.bin.kube.KubernetesSource;
 import dev.kubeproxy.bin.kube.NodeEvents;
+import dev.kubeproxy.bin.kube.SkippedPortEvents;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.manifest.ObjectOutcomes;
 import dev.kubeproxy.bin.node.HostNodeFiles;
@@ -167,6 +169,10 @@ public final class ProxyRunner {
     SyncListeners listeners = new SyncListeners();
     listeners.add(lastSync::set);
     listeners.add(metrics);
+    if (backend instanceof SkippedPorts skipping) {
+      // In API mode a port the backend cannot program is told to the Service's owner (issue 14).
+      listeners.add(SkippedPortEvents.of(skipping, events));
+    }
     try (ExecutorScheduler scheduler = ExecutorScheduler.singleThread("sync-proxy-rules")) {
       ServiceProxy proxy =
           ServiceProxy.builder(config.proxy(), tracker, backend, scheduler)

@@ -19,9 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,7 +117,7 @@ class FaultKernelTest {
 
     Process binary = start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"));
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (Probes probes = Probes.start(STABLE_IP)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
       // Six edits, each a change of the edited Service's endpoint; a third of the applies fail.
       String[] sequence = {"ep-b", "ep-a", "ep-r", "ep-b", "ep-a", "ep-b"};
       for (String endpoint : sequence) {
@@ -207,7 +205,7 @@ class FaultKernelTest {
   void sigkillUnderTrafficAndRestart() throws Exception {
     Process first = start(Map.of());
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (Probes probes = Probes.start(STABLE_IP)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
       Thread.sleep(1000);
       first.destroyForcibly(); // SIGKILL: no shutdown hook, nothing cleaned up
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -235,7 +233,7 @@ class FaultKernelTest {
     start(Map.of(), "--proxy-mode", mode);
     awaitAnswer(STABLE_IP, "ep-a");
     int changes = 0;
-    try (Probes probes = Probes.start(STABLE_IP)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
       long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < end) {
         List<String> absent = new ArrayList<>(List.of("ep-a", "ep-b", "ep-r"));
@@ -284,51 +282,6 @@ class FaultKernelTest {
           .append("\n  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
     }
     return s.toString();
-  }
-
-  // ---------------------------------------------------------------- probes
-
-  /** A thread sending steady TCP connections to a Service from the client pod until closed. */
-  private static final class Probes implements AutoCloseable {
-    private final List<Reply> replies = new CopyOnWriteArrayList<>();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final Thread thread;
-
-    private Probes(IpAddress target) {
-      this.thread = new Thread(() -> {
-        Pod client = lab.pod("client");
-        while (!stop.get()) {
-          replies.addAll(lab.tcpRequests(client.netns(), null, target, 80, 5, REQUEST_TIMEOUT));
-          try {
-            // Steady traffic, not a flood: a few hundred connections a second.
-            Thread.sleep(10);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "probes");
-    }
-
-    static Probes start(IpAddress target) {
-      Probes p = new Probes(target);
-      p.thread.start();
-      return p;
-    }
-
-    int count() {
-      return replies.size();
-    }
-
-    void assertNoFailure() {
-      List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
-      assertThat(failed).as("failed of %d probes", replies.size()).isEmpty();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop.set(true);
-      thread.join(10_000);
-    }
   }
 
   // ---------------------------------------------------------------- the binary

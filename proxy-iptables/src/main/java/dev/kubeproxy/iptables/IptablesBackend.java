@@ -8,6 +8,9 @@ import dev.kubeproxy.api.backend.SyncResult;
 import dev.kubeproxy.api.backend.kit.KitBackend;
 import com.google.common.collect.ImmutableList;
 import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.SkippedPorts;
+import dev.kubeproxy.api.ServicePortKey;
+import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.backend.TableChange;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -22,7 +25,7 @@ import java.util.function.LongSupplier;
  * reads nothing from the kernel; only a full sync reads the tables. A failure makes the backend
  * forget everything, so the next sync is full.
  */
-public final class IptablesBackend implements Backend, BackendStats {
+public final class IptablesBackend implements Backend, BackendStats, SkippedPorts {
   /** The mode's name. */
   public static final String MODE = "iptables";
 
@@ -186,5 +189,11 @@ public final class IptablesBackend implements Backend, BackendStats {
   /** What was committed for {@code family}, or null when the next sync will be full. */
   public IptState committed(IpFamily family) {
     return kit.committed(family);
+  }
+
+  /** The service ports the kit left out of {@code family}'s last sync, each with the reason. */
+  @Override
+  public ImmutableSortedMap<ServicePortKey, String> skipped(IpFamily family) {
+    return kit.skipped(family);
   }
 }

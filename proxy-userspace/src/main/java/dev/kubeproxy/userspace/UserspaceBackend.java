@@ -2,13 +2,17 @@ package dev.kubeproxy.userspace;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSortedMap;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
+import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.SkippedPorts;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
+import dev.kubeproxy.api.backend.kit.BackendCompiler;
 import dev.kubeproxy.api.backend.kit.KitBackend;
 import dev.kubeproxy.nftables.NftKernel;
 import java.net.Inet4Address;
@@ -29,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * in its own nftables table.
  *
  * <p>A sync that could not bind some listener applies everything else and then fails, naming
- * them; the next (full) sync retries them.
+ * them; the next (full) sync retries them. A service port the compiler cannot compile is
+ * skipped as in every kit backend, and {@link #metrics()} exports the kit's skipped-port metrics.
  */
-public final class UserspaceBackend implements Backend, AutoCloseable {
+public final class UserspaceBackend implements Backend, BackendStats, SkippedPorts, AutoCloseable {
   public static final String MODE = "userspace";
   private static final Logger log = LoggerFactory.getLogger(UserspaceBackend.class);
 
@@ -46,7 +51,9 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
   }
 
-  private UserspaceBackend(UserspaceCompiler compiler, Listeners listeners, NftKernel rules, LongSupplier nanoClock) {
+  private UserspaceBackend(
+      BackendCompiler<UserspaceState, UserspaceTransaction, OpenListeners> compiler,
+      Listeners listeners, NftKernel rules, LongSupplier nanoClock) {
     this.proxy = new UserspaceProxy(UserspaceConfig.defaults().withThreads(1), nanoClock);
     this.kernel = new ProxyKernel(listeners, rules);
     this.kit = new KitBackend<>(MODE, compiler, kernel, nanoClock);
@@ -54,11 +61,18 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
 
   /**
    * Node mode whose listeners live in {@code listeners} rather than in this process (tests run
-   * them in the lab's node namespace); {@link #localAddresses()} and {@link #metrics()} are then
+   * them in the lab's node namespace); {@link #localAddresses()} and {@link #traffic()} are then
    * empty.
    */
   static UserspaceBackend node(Listeners listeners, NftKernel rules, PortRange ports, LongSupplier nanoClock) {
-    return new UserspaceBackend(UserspaceCompiler.node(ports), listeners, rules, nanoClock);
+    return node(UserspaceCompiler.node(ports), listeners, rules, nanoClock);
+  }
+
+  /** {@link #node(Listeners, NftKernel, PortRange, LongSupplier)} with another compiler (tests). */
+  static UserspaceBackend node(
+      BackendCompiler<UserspaceState, UserspaceTransaction, OpenListeners> compiler,
+      Listeners listeners, NftKernel rules, LongSupplier nanoClock) {
+    return new UserspaceBackend(compiler, listeners, rules, nanoClock);
   }
 
   /** Embedded on {@code bindAddresses} (e.g. 127.0.0.1), ephemeral ports, default config. */
@@ -145,9 +159,29 @@ public final class UserspaceBackend implements Backend, AutoCloseable {
     return LocalAddressesJson.render(localAddresses());
   }
 
-  /** Per-service-port counters, read-only. */
-  public UserspaceMetrics metrics() {
+  /** Per-service-port traffic counters, read-only. */
+  public UserspaceMetrics traffic() {
     return proxy;
+  }
+
+  /**
+   * The kit's skipped-port metrics ({@link KitBackend#SKIPPED_TOTAL}, {@link KitBackend#SKIPPED}),
+   * which the binary exports as for every other backend; the traffic counters are {@link #traffic()}.
+   */
+  @Override
+  public ImmutableList<Metric> metrics() {
+    return kit.metrics();
+  }
+
+  /** The ports skipped now in {@code family}, each with the reason its compile failed. */
+  @Override
+  public ImmutableSortedMap<ServicePortKey, String> skipped(IpFamily family) {
+    return kit.skipped(family);
+  }
+
+  /** The kit this backend drives (tests run the shared kit scenarios on it). */
+  KitBackend<UserspaceState, UserspaceTransaction, OpenListeners> kit() {
+    return kit;
   }
 
   /** What was committed for {@code family}, or null when the next sync will be full. */

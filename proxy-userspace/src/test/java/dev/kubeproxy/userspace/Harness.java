@@ -82,7 +82,7 @@ final class Harness implements AutoCloseable {
   }
 
   ServicePortStats stats(ServicePortKey key) {
-    return backend.metrics().snapshot().get(key);
+    return backend.traffic().snapshot().get(key);
   }
 
   /** Connects, reads the endpoint's greeting line, closes. */

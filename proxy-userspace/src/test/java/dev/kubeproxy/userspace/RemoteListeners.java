@@ -2,6 +2,7 @@ package dev.kubeproxy.userspace;
 
 import static com.google.common.base.Preconditions.checkState;
 
+import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.EndpointList;
 import dev.kubeproxy.api.IpFamily;
@@ -75,6 +76,17 @@ final class RemoteListeners implements Listeners {
     ImmutableSet.Builder<ListenerSpec> out = ImmutableSet.builder();
     for (String line = readLine(); !line.equals("end"); line = readLine()) {
       out.add(ListenerCodec.spec(ListenerCodec.fields(line)));
+    }
+    return out.build();
+  }
+
+  /** Each open listener of {@code family} with what it was last given (endpoints, affinity) as text. */
+  synchronized ImmutableMap<ListenerSpec, String> targets(IpFamily family) {
+    checkOk(call("targets\t" + family.name()));
+    ImmutableMap.Builder<ListenerSpec, String> out = ImmutableMap.builder();
+    for (String line = readLine(); !line.equals("end"); line = readLine()) {
+      List<String> f = ListenerCodec.fields(line);
+      out.put(ListenerCodec.spec(f.subList(0, ListenerCodec.SPEC_FIELDS)), f.get(ListenerCodec.SPEC_FIELDS));
     }
     return out.build();
   }

@@ -273,7 +273,7 @@ class TcpProxyTest {
       assertThat(cut(live)).isTrue();
       assertThatThrownBy(() -> greet(address)).isInstanceOf(ConnectException.class);
       assertThat(harness.backend.localAddresses()).doesNotContainKey(WEB);
-      assertThat(harness.backend.metrics().snapshot()).doesNotContainKey(WEB);
+      assertThat(harness.backend.traffic().snapshot()).doesNotContainKey(WEB);
     }
   }
 

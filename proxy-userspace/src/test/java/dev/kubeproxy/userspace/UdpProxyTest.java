@@ -180,7 +180,7 @@ class UdpProxyTest {
 
     harness.delete(DNS);
 
-    assertThat(harness.backend.metrics().snapshot()).doesNotContainKey(DNS);
+    assertThat(harness.backend.traffic().snapshot()).doesNotContainKey(DNS);
     try (DatagramChannel client = DatagramChannel.open()) {
       client.connect(address);
       client.write(ByteBuffer.wrap(new byte[] {1}));

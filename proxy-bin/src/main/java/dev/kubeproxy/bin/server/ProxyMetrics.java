@@ -354,7 +354,7 @@ public final class ProxyMetrics implements SyncListener {
     }
     UserspaceBackend backend = userspace;
     if (backend != null) {
-      out.write(UserspacePrometheusText.render(backend.metrics().snapshot())
+      out.write(UserspacePrometheusText.render(backend.traffic().snapshot())
           .getBytes(StandardCharsets.UTF_8));
     }
   }

@@ -7,6 +7,7 @@ import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.Backend;
 import dev.kubeproxy.api.backend.BackendStats;
+import dev.kubeproxy.api.backend.SkippedPorts;
 import dev.kubeproxy.api.backend.SyncException;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.SyncResult;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * rest is programmed, and {@link #metrics()} counts it ({@value #SKIPPED_TOTAL}, and {@value
  * #SKIPPED} for the ports skipped now).
  */
-public class KitBackend<S, T extends KernelTransaction, X> implements Backend, BackendStats {
+public class KitBackend<S, T extends KernelTransaction, X> implements Backend, BackendStats, SkippedPorts {
   /** Counter: how many times a service port started being skipped (or was skipped for a new reason). */
   public static final String SKIPPED_TOTAL = "kubeproxy_sync_proxy_rules_service_ports_skipped_total";
   /** Gauge: the service ports the last sync left out of the kernel because they do not compile. */
@@ -171,6 +172,7 @@ public class KitBackend<S, T extends KernelTransaction, X> implements Backend, B
    * The service ports {@code family}'s last successful sync left out of the kernel because their
    * compile failed, each with the reason; empty when none (or nothing was synced).
    */
+  @Override
   public ImmutableSortedMap<ServicePortKey, String> skipped(IpFamily family) {
     ImmutableSortedMap<ServicePortKey, String> ports = skipped.get(family);
     return ports == null ? ImmutableSortedMap.of() : ports;

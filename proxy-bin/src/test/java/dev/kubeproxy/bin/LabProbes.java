@@ -1,0 +1,57 @@
+package dev.kubeproxy.bin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.Reply;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Steady, bounded probe traffic to a Service's port 80 from a lab pod (rounds of 5 TCP
+ * connections 10 ms apart, a few hundred a second) until closed, every reply kept.
+ */
+final class LabProbes implements AutoCloseable {
+  private final List<Reply> replies = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private final Thread thread;
+
+  private LabProbes(NetnsLab lab, Pod client, IpAddress target, Duration timeout) {
+    this.thread = new Thread(() -> {
+      while (!stop.get()) {
+        replies.addAll(lab.tcpRequests(client.netns(), null, target, 80, 5, timeout));
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "probes");
+  }
+
+  /** Starts probing {@code target}:80 from {@code client}, each connection given {@code timeout}. */
+  static LabProbes start(NetnsLab lab, Pod client, IpAddress target, Duration timeout) {
+    LabProbes p = new LabProbes(lab, client, target, timeout);
+    p.thread.start();
+    return p;
+  }
+
+  int count() {
+    return replies.size();
+  }
+
+  void assertNoFailure() {
+    List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
+    assertThat(failed).as("failed of %d probes", replies.size()).isEmpty();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop.set(true);
+    thread.join(10_000);
+  }
+}
