@@ -91,15 +91,7 @@ class ApiPodChurnKernelTest {
 
   @AfterEach
   void stopAll() throws InterruptedException {
-    for (Process p : started) {
-      List<ProcessHandle> children = p.descendants().toList();
-      p.destroy();
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    LabBinary.stopAll(started);
   }
 
   @ParameterizedTest(name = "min-sync-period {0}")

@@ -84,15 +84,7 @@ class FaultKernelTest {
 
   @AfterEach
   void stopAll() throws InterruptedException {
-    for (Process p : started) {
-      List<ProcessHandle> children = p.descendants().toList();
-      p.destroy();
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    LabBinary.stopAll(started);
   }
 
   @Test
