@@ -3,6 +3,7 @@ package dev.kubeproxy.bin;
 import dev.kubeproxy.bin.config.EffectiveConfig;
 import dev.kubeproxy.bin.kube.KubernetesSource;
 import dev.kubeproxy.bin.kube.NodeEvents;
+import dev.kubeproxy.bin.kube.ServiceUids;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.manifest.ManifestWatch;
 import dev.kubeproxy.model.ChangeTracker;
@@ -20,16 +21,17 @@ abstract class EventSource implements AutoCloseable {
   static EventSource start(
       EffectiveConfig config, ManifestSource manifests, ChangeTracker tracker, Runnable changed)
       throws IOException {
-    return start(config, manifests, tracker, changed, NodeEvents.NONE);
+    return start(config, manifests, tracker, changed, NodeEvents.NONE, new ServiceUids());
   }
 
   /**
    * As {@link #start(EffectiveConfig, ManifestSource, ChangeTracker, Runnable)}; the API server
-   * source records upstream's warning about a Service of another IP family through {@code events}.
+   * source records upstream's warning about a Service of another IP family through {@code events}
+   * and keeps every Service's UID in {@code uids}.
    */
   static EventSource start(
       EffectiveConfig config, ManifestSource manifests, ChangeTracker tracker, Runnable changed,
-      NodeEvents events) throws IOException {
+      NodeEvents events, ServiceUids uids) throws IOException {
     if (manifests != null) {
       manifests.feed(tracker);
       ManifestWatch watch =
@@ -56,7 +58,8 @@ abstract class EventSource implements AutoCloseable {
             changed,
             config::withBindAddress,
             config.proxy().families(),
-            events);
+            events,
+            uids);
     return new EventSource() {
       @Override
       boolean awaitInitialListing(Duration timeout) throws InterruptedException {

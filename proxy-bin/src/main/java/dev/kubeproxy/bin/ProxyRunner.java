@@ -22,6 +22,7 @@ import dev.kubeproxy.bin.config.ProxyMode;
 import dev.kubeproxy.bin.kube.KubernetesNodeEvents;
 import dev.kubeproxy.bin.kube.KubernetesSource;
 import dev.kubeproxy.bin.kube.NodeEvents;
+import dev.kubeproxy.bin.kube.ServiceUids;
 import dev.kubeproxy.bin.kube.SkippedPortEvents;
 import dev.kubeproxy.bin.manifest.ManifestSource;
 import dev.kubeproxy.bin.manifest.ObjectOutcomes;
@@ -169,9 +170,10 @@ public final class ProxyRunner {
     SyncListeners listeners = new SyncListeners();
     listeners.add(lastSync::set);
     listeners.add(metrics);
+    ServiceUids serviceUids = new ServiceUids();
     if (backend instanceof SkippedPorts skipping) {
       // In API mode a port the backend cannot program is told to the Service's owner (issue 14).
-      listeners.add(SkippedPortEvents.of(skipping, events));
+      listeners.add(SkippedPortEvents.of(skipping, events, serviceUids));
     }
     try (ExecutorScheduler scheduler = ExecutorScheduler.singleThread("sync-proxy-rules")) {
       ServiceProxy proxy =
@@ -188,7 +190,7 @@ public final class ProxyRunner {
             metrics.changeQueued(tracker.pendingServiceEvents(), tracker.pendingEndpointEvents());
             proxy.onChange();
           };
-      try (EventSource source = EventSource.start(config, manifests, tracker, changed, events)) {
+      try (EventSource source = EventSource.start(config, manifests, tracker, changed, events, serviceUids)) {
         if (config.once() || config.dryRun()) {
           if (!source.awaitInitialListing(INITIAL_LISTING_TIMEOUT)) {
             return fail("Services and EndpointSlices were not listed within " + INITIAL_LISTING_TIMEOUT);

@@ -90,7 +90,7 @@ public final class KubernetesSource implements AutoCloseable {
 
   private KubernetesSource(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
-      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings) {
+      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings, ServiceUids uids) {
     this.tracker = tracker;
     this.onChange = onChange;
     CoreV1Api core = new CoreV1Api(client);
@@ -114,10 +114,12 @@ public final class KubernetesSource implements AutoCloseable {
                 s -> {
                   Service service = KubernetesConverter.service(s);
                   tracker.upsertService(service);
+                  uids.seen(service.id(), s.getMetadata().getUid());
                   warnings.check(service, s.getMetadata().getUid());
                 },
                 s -> {
                   tracker.deleteService(id(s.getMetadata()));
+                  uids.gone(id(s.getMetadata()));
                   warnings.forget(id(s.getMetadata()));
                 }));
     slices =
@@ -214,32 +216,34 @@ public final class KubernetesSource implements AutoCloseable {
   /**
    * As {@link #start(ApiClient, ChangeTracker, String, Runnable, UnaryOperator)}; a Service with
    * addresses of none of {@code families} (or some addresses of another) gets upstream's warning
-   * event through {@code events}.
+   * event through {@code events}; every Service's UID is kept in {@code uids} while the source
+   * holds it.
    */
   public static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange,
-      UnaryOperator<Node> nodeView, Set<IpFamily> families, NodeEvents events) {
+      UnaryOperator<Node> nodeView, Set<IpFamily> families, NodeEvents events, ServiceUids uids) {
     return start(client, tracker, nodeName, onChange, Backoff.DEFAULT_PROTOTYPE, nodeView,
-        new IpFamilyWarnings(families, events));
+        new IpFamilyWarnings(families, events), uids);
   }
 
   static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
       UnaryOperator<Node> nodeView) {
     return start(client, tracker, nodeName, onChange, backoff, nodeView,
-        new IpFamilyWarnings(EnumSet.allOf(IpFamily.class), NodeEvents.NONE));
+        new IpFamilyWarnings(EnumSet.allOf(IpFamily.class), NodeEvents.NONE), new ServiceUids());
   }
 
   static KubernetesSource start(
       ApiClient client, ChangeTracker tracker, String nodeName, Runnable onChange, Backoff backoff,
-      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings) {
+      UnaryOperator<Node> nodeView, IpFamilyWarnings warnings, ServiceUids uids) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(tracker, "tracker");
     checkArgument(!isNullOrEmpty(nodeName), "nodeName must not be empty");
     Objects.requireNonNull(onChange, "onChange");
     KubernetesSource source =
         new KubernetesSource(client, tracker, nodeName, onChange, backoff,
-            Objects.requireNonNull(nodeView), Objects.requireNonNull(warnings));
+            Objects.requireNonNull(nodeView), Objects.requireNonNull(warnings),
+            Objects.requireNonNull(uids));
     source.services.informer.run();
     source.slices.informer.run();
     source.node.informer.run();

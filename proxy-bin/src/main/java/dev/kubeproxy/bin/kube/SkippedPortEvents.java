@@ -27,17 +27,27 @@ public final class SkippedPortEvents implements SyncListener {
 
   private final SkippedPorts backend;
   private final NodeEvents events;
+  private final ServiceUids uids;
   private final Map<IpFamily, ImmutableSortedMap<ServicePortKey, String>> reported =
       new EnumMap<>(IpFamily.class);
 
-  private SkippedPortEvents(SkippedPorts backend, NodeEvents events) {
+  private SkippedPortEvents(SkippedPorts backend, NodeEvents events, ServiceUids uids) {
     this.backend = checkNotNull(backend, "backend");
     this.events = checkNotNull(events, "events");
+    this.uids = checkNotNull(uids, "uids");
   }
 
-  /** Reports {@code backend}'s skipped ports through {@code events}. */
+  /** Reports {@code backend}'s skipped ports through {@code events}, with no Service UIDs. */
   public static SkippedPortEvents of(SkippedPorts backend, NodeEvents events) {
-    return new SkippedPortEvents(backend, events);
+    return of(backend, events, new ServiceUids());
+  }
+
+  /**
+   * Reports {@code backend}'s skipped ports through {@code events}, each regarding its Service by
+   * the UID {@code uids} holds for it (none when the source does not know the Service).
+   */
+  public static SkippedPortEvents of(SkippedPorts backend, NodeEvents events, ServiceUids uids) {
+    return new SkippedPortEvents(backend, events, uids);
   }
 
   @Override
@@ -50,7 +60,7 @@ public final class SkippedPortEvents implements SyncListener {
       ImmutableSortedMap<ServicePortKey, String> before = reported.getOrDefault(family, ImmutableSortedMap.of());
       now.forEach((key, reason) -> {
         if (!reason.equals(before.get(key))) {
-          events.recordForService(key.service(), null, NodeEvents.WARNING, REASON, ACTION,
+          events.recordForService(key.service(), uids.uid(key.service()), NodeEvents.WARNING, REASON, ACTION,
               note(key, family, reason));
         }
       });

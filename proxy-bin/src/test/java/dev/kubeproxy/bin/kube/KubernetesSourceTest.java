@@ -382,11 +382,13 @@ class KubernetesSourceTest {
     v6.getMetadata().uid("uid-six");
     fake.apply(v6);
     fake.apply(service("web", "10.0.0.10", 80));
+    ServiceUids uids = new ServiceUids();
     try {
       source = KubernetesSource.start(KubernetesSource.apiClient(null, fake.url()), tracker, NODE,
           () -> {}, fastBackoff(), n -> n,
-          new IpFamilyWarnings(EnumSet.of(IpFamily.V4), events));
+          new IpFamilyWarnings(EnumSet.of(IpFamily.V4), events), uids);
       await("initial listing done", tracker::initialListingDone);
+      assertThat(uids.uid(NamespacedName.of("default", "six"))).isEqualTo("uid-six");
       await("the warning", () -> fake.events().size() == 1);
 
       JsonObject event = fake.events().get(0);
@@ -414,6 +416,7 @@ class KubernetesSourceTest {
       // Deleted and created again: a new Service, warned again.
       fake.delete(Resource.SERVICES, "default", "six");
       await("deleted", () -> drain().service(NamespacedName.of("default", "six")) == null);
+      assertThat(uids.uid(NamespacedName.of("default", "six"))).as("a deleted Service's UID").isNull();
       fake.apply(service("six", "fd00:10:96::11", 80));
       await("the second warning", () -> fake.events().size() == 2);
       assertThat(fake.events().get(1).get("note").getAsString())

@@ -58,7 +58,9 @@ class SkippedPortEventsTest {
 
     try (KubernetesNodeEvents events = new KubernetesNodeEvents(
         KubernetesSource.apiClient(null, api.url()), "node-a", Clock.systemUTC())) {
-      SkippedPortEvents listener = SkippedPortEvents.of(backend, events);
+      ServiceUids uids = new ServiceUids();
+      uids.seen(adversarial.key().service(), "uid-adversarial");
+      SkippedPortEvents listener = SkippedPortEvents.of(backend, events, uids);
       backend.sync(SyncRequest.full(TableChange.initial(broken)));
       listener.onSync(succeeded());
       // Syncs that still skip it, full and partial: no new event.
@@ -100,6 +102,7 @@ class SkippedPortEventsTest {
     assertThat(regarding.get("kind").getAsString()).isEqualTo("Service");
     assertThat(regarding.get("namespace").getAsString()).isEqualTo(namespace);
     assertThat(regarding.get("name").getAsString()).isEqualTo(adversarial.key().service().name());
+    assertThat(regarding.get("uid").getAsString()).isEqualTo("uid-adversarial");
     assertThat(api.requests()).contains("POST /apis/events.k8s.io/v1/namespaces/" + namespace + "/events");
   }
 
