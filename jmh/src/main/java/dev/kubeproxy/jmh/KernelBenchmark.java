@@ -49,7 +49,7 @@ public final class KernelBenchmark {
    * --footprint}; a test keeps the two equal.
    */
   static final String LAUNCHER_JVM = "-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -XX:MaxNewSize=24m"
-      + " -Xss512k -XX:TieredStopAtLevel=1"
+      + " -XX:-ShrinkHeapInSteps -Xss512k -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
 
   private final CommandRunner host = new ProcessCommandRunner();

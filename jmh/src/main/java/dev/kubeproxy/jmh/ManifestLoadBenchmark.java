@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
 @Fork(value = 5, jvmArgsAppend = {"-XX:MaxRAM=1280m", "-XX:+UseSerialGC",
-    "-XX:MaxRAMPercentage=30", "-XX:MaxNewSize=24m", "-Xss512k",
+    "-XX:MaxRAMPercentage=30", "-XX:MaxNewSize=24m", "-XX:-ShrinkHeapInSteps", "-Xss512k",
     "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m"})
 public class ManifestLoadBenchmark {
   @Param({"M"})
