@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin;
 
+import static dev.kubeproxy.bin.LabBinary.NODE;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,8 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @KernelTest
 class BinaryKernelTest {
-  private static final String NODE = "lab-node";
-  private static final String REMOTE_NODE = "lab-rnode";
   private static final int TCP_PORT = 8080;
   private static final int UDP_PORT = 5353;
   private static final IpAddress WEB_IP = IpAddress.parse("10.96.0.10");
@@ -107,7 +106,7 @@ class BinaryKernelTest {
           + " its conntrack entry")
   void firstSyncReconcilesConntrack() throws Exception {
     lab.exec(lab.nodeNs(), "conntrack", "-F");
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b"));
+    write("10-web.yaml", web("ep-a", "ep-b"));
     assertThat(runInNode("--once").exit()).isZero();
     Pod client = lab.pod("client");
     int toA = pinnedPort(client, "ep-a", 40100);
@@ -115,7 +114,7 @@ class BinaryKernelTest {
     String idOfB = conntrackId(toB);
 
     // ep-a goes away while no proxy runs; the rules still send the pinned flow to it.
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-b"));
+    write("10-web.yaml", web("ep-b"));
     assertThat(lab.udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT).serverName())
         .isEqualTo("ep-a");
 
@@ -153,7 +152,7 @@ class BinaryKernelTest {
           + " an object with an invalid port is reported (file, object, field) and skipped while"
           + " the rest is programmed, as upstream's informers never see an invalid object")
   void oncePrograms() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b", "ep-r"));
+    write("10-web.yaml", web("ep-a", "ep-b", "ep-r"));
     write("20-broken.yaml", brokenService());
 
     Run run = runInNode("--once");
@@ -180,7 +179,7 @@ class BinaryKernelTest {
       "--dry-run prints the nftables transaction (add table ip kube-proxy), exits 0 and runs no"
           + " kernel tool, so it needs neither root nor a namespace; nft --check accepts it")
   void dryRunTouchesNothing() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    write("10-web.yaml", web("ep-a"));
     Path stubs = Files.createDirectory(tmp.resolve("stubs"));
     Path calls = tmp.resolve("kernel-tool-calls");
     for (String tool : List.of("nft", "conntrack", "ip", "iptables", "iptables-restore")) {
@@ -210,11 +209,9 @@ class BinaryKernelTest {
           + " LoadBalancer (200 with a local endpoint, 503 with only remote ones); editing a"
           + " manifest file reroutes ClusterIP traffic to the new endpoint")
   void syncLoopServesAndFollowsEdits() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
-    write("30-lb-local.yaml", lbService("lb-local", "10.96.0.20", 30100, LOCAL_HEALTH_PORT)
-        + "---\n" + lbSlice("lb-local", "ep-a"));
-    write("31-lb-remote.yaml", lbService("lb-remote", "10.96.0.21", 30101, REMOTE_HEALTH_PORT)
-        + "---\n" + lbSlice("lb-remote", "ep-r"));
+    write("10-web.yaml", web("ep-a"));
+    write("30-lb-local.yaml", lb("lb-local", "10.96.0.20", 30100, LOCAL_HEALTH_PORT, "ep-a"));
+    write("31-lb-remote.yaml", lb("lb-remote", "10.96.0.21", 30101, REMOTE_HEALTH_PORT, "ep-r"));
 
     running = startInNode();
 
@@ -247,7 +244,7 @@ class BinaryKernelTest {
         lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
     assertThat(servers(before)).as("before the edit %s", before).containsExactly("ep-a");
 
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-b"));
+    write("10-web.yaml", web("ep-b"));
     List<Reply> after = List.of();
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (System.nanoTime() < deadline) {
@@ -267,7 +264,7 @@ class BinaryKernelTest {
       "--cleanup removes the proxy's nftables tables and leaves other tables alone, as"
           + " upstream's cleanup deletes only what kube-proxy owns")
   void cleanupRemovesTables() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    write("10-web.yaml", web("ep-a"));
     lab.exec(lab.nodeNs(), "nft", "add", "table", "ip", "not-ours");
     Run once = runInNode("--once");
     assertThat(once.exit()).as("%s", once).isZero();
@@ -287,7 +284,7 @@ class BinaryKernelTest {
           + " jumps, whose stale DNAT would steal the ClusterIP) as upstream's platformCleanup"
           + " does, leaves other iptables rules alone, and ClusterIP traffic reaches the endpoints")
   void startRemovesIptablesLeftovers() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a", "ep-b"));
+    write("10-web.yaml", web("ep-a", "ep-b"));
     // What upstream's iptables mode leaves behind for the web ClusterIP: a DNAT to a dead pod.
     String leftovers = String.join("\n",
         "*nat",
@@ -329,7 +326,7 @@ class BinaryKernelTest {
           + " /configz shows the effective configuration, and a change of the watched file ends"
           + " the process, as upstream")
   void kubeadmConfigFileStarts() throws Exception {
-    write("10-web.yaml", webService() + "---\n" + webSlice("ep-a"));
+    write("10-web.yaml", web("ep-a"));
     String kubeadm;
     try (var in = getClass().getResourceAsStream("/config/kubeadm-zero.yaml")) {
       kubeadm = new String(in.readAllBytes(), UTF_8);
@@ -512,26 +509,12 @@ class BinaryKernelTest {
     return LabBinary.nodeManifest(NODE);
   }
 
-  private static String webService() {
-    return """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-          namespace: default
-        spec:
-          clusterIP: %s
-          ports:
-            - name: http
-              protocol: TCP
-              port: 80
-              targetPort: %d
-            - name: dns
-              protocol: UDP
-              port: 53
-              targetPort: %d
-        """
-        .formatted(WEB_IP, TCP_PORT, UDP_PORT);
+  private static String web(String... pods) {
+    return LabBinary.service("web", WEB_IP)
+        .port("http", "TCP", 80, TCP_PORT)
+        .port("dns", "UDP", 53, UDP_PORT)
+        .pods(lab, pods)
+        .yaml();
   }
 
   private static String brokenService() {
@@ -552,77 +535,13 @@ class BinaryKernelTest {
         .formatted(TCP_PORT);
   }
 
-  private static String webSlice(String... pods) {
-    return """
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: web-1
-          namespace: default
-          labels:
-            kubernetes.io/service-name: web
-        addressType: IPv4
-        ports:
-          - name: http
-            protocol: TCP
-            port: %d
-          - name: dns
-            protocol: UDP
-            port: %d
-        endpoints:
-        %s"""
-        .formatted(TCP_PORT, UDP_PORT, endpoints(pods));
-  }
-
-  private static String lbService(String name, String clusterIp, int nodePort, int healthPort) {
-    return """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: %s
-          namespace: default
-        spec:
-          type: LoadBalancer
-          clusterIP: %s
-          externalTrafficPolicy: Local
-          healthCheckNodePort: %d
-          ports:
-            - name: http
-              protocol: TCP
-              port: 80
-              targetPort: %d
-              nodePort: %d
-        """
-        .formatted(name, clusterIp, healthPort, TCP_PORT, nodePort);
-  }
-
-  private static String lbSlice(String service, String... pods) {
-    return """
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: %s-1
-          namespace: default
-          labels:
-            kubernetes.io/service-name: %s
-        addressType: IPv4
-        ports:
-          - name: http
-            protocol: TCP
-            port: %d
-        endpoints:
-        %s"""
-        .formatted(service, service, TCP_PORT, endpoints(pods));
-  }
-
-  private static String endpoints(String... pods) {
-    StringBuilder s = new StringBuilder();
-    for (String name : pods) {
-      Pod pod = lab.pod(name);
-      s.append("  - addresses: [\"").append(pod.ipv4()).append("\"]\n")
-          .append("    conditions: {ready: true}\n")
-          .append("    nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
-    }
-    return s.toString();
+  private static String lb(
+      String name, String clusterIp, int nodePort, int healthPort, String... pods) {
+    return LabBinary.service(name, clusterIp)
+        .type("LoadBalancer")
+        .externalLocal(healthPort)
+        .port("http", "TCP", 80, TCP_PORT, nodePort)
+        .pods(lab, pods)
+        .yaml();
   }
 }

@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin;
 
+import static dev.kubeproxy.bin.LabBinary.NODE;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,8 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @KernelTest
 class FaultKernelTest {
-  private static final String NODE = "lab-node";
-  private static final String REMOTE_NODE = "lab-rnode";
   private static final int TCP_PORT = 8080;
   private static final IpAddress STABLE_IP = IpAddress.parse("10.96.0.10");
   private static final IpAddress EDITED_IP = IpAddress.parse("10.96.0.11");
@@ -79,7 +78,7 @@ class FaultKernelTest {
     }
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     write("00-node.yaml", node());
-    write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + slice("stable", "ep-a", "ep-r"));
+    write("10-stable.yaml", manifest("stable", STABLE_IP, "ep-a", "ep-r"));
   }
 
   @AfterEach
@@ -105,7 +104,7 @@ class FaultKernelTest {
         exec /usr/sbin/nft "$@"
         """.formatted(count, count));
     Files.setPosixFilePermissions(nft, PosixFilePermissions.fromString("rwxr-xr-x"));
-    write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", "ep-a"));
+    write("20-edited.yaml", manifest("edited", EDITED_IP, "ep-a"));
 
     Process binary = start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"));
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
@@ -113,7 +112,7 @@ class FaultKernelTest {
       // Six edits, each a change of the edited Service's endpoint; a third of the applies fail.
       String[] sequence = {"ep-b", "ep-a", "ep-r", "ep-b", "ep-a", "ep-b"};
       for (String endpoint : sequence) {
-        write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", endpoint));
+        write("20-edited.yaml", manifest("edited", EDITED_IP, endpoint));
         Thread.sleep(2500);
       }
       awaitAnswer(EDITED_IP, "ep-b");
@@ -152,7 +151,7 @@ class FaultKernelTest {
 
     Files.writeString(failing, "");
     long queued = System.nanoTime(); // the change is queued after this, once the watch sees it
-    write("20-edited.yaml", service("edited", EDITED_IP) + "---\n" + slice("edited", "ep-b"));
+    write("20-edited.yaml", manifest("edited", EDITED_IP, "ep-b"));
     // Younger than 2 x syncPeriod (8 s) by any count: healthy, though every sync fails.
     while (System.nanoTime() - queued < syncPeriod.multipliedBy(2).minusSeconds(1).toNanos()) {
       assertThat(healthzCode()).as("healthz %.1f s after the change was written; log:%n%s",
@@ -204,7 +203,7 @@ class FaultKernelTest {
       Thread.sleep(2000);
       start(Map.of());
       awaitHealthy();
-      write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + slice("stable", "ep-b", "ep-r"));
+      write("10-stable.yaml", manifest("stable", STABLE_IP, "ep-b", "ep-r"));
       awaitAnswer(STABLE_IP, "ep-b", "ep-r");
       Thread.sleep(1000);
       probes.assertNoFailure();
@@ -221,7 +220,7 @@ class FaultKernelTest {
     java.util.Random random = new java.util.Random(14);
     // Pod name -> ready (true) or serving-and-terminating (false).
     Map<String, Boolean> endpoints = new java.util.TreeMap<>(Map.of("ep-a", true));
-    write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+    write("10-stable.yaml", churn(endpoints));
     start(Map.of(), "--proxy-mode", mode);
     awaitAnswer(STABLE_IP, "ep-a");
     int changes = 0;
@@ -250,7 +249,7 @@ class FaultKernelTest {
             }
           }
         }
-        write("10-stable.yaml", service("stable", STABLE_IP) + "---\n" + churnSlice(endpoints));
+        write("10-stable.yaml", churn(endpoints));
         changes++;
         // The manifest watch applies a change once two polls (500 ms apart) agree.
         Thread.sleep(1200);
@@ -265,15 +264,11 @@ class FaultKernelTest {
     assertThat(log()).doesNotContain("sync failed");
   }
 
-  private static String churnSlice(Map<String, Boolean> endpoints) {
-    StringBuilder s = new StringBuilder(slice("stable"));
-    for (Map.Entry<String, Boolean> e : endpoints.entrySet()) {
-      Pod pod = lab.pod(e.getKey());
-      s.append("- addresses: [\"").append(pod.ipv4()).append("\"]\n  conditions: ")
-          .append(e.getValue() ? "{ready: true}" : "{ready: false, serving: true, terminating: true}")
-          .append("\n  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
-    }
-    return s.toString();
+  private static String churn(Map<String, Boolean> endpoints) {
+    LabBinary.ServiceManifest stable =
+        LabBinary.service("stable", STABLE_IP).port("http", "TCP", 80, TCP_PORT);
+    endpoints.forEach((pod, ready) -> stable.pod(lab.pod(pod), ready));
+    return stable.yaml();
   }
 
   // ---------------------------------------------------------------- the binary
@@ -364,22 +359,7 @@ class FaultKernelTest {
     return LabBinary.nodeManifest(NODE);
   }
 
-  private static String service(String name, IpAddress ip) {
-    return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: default}\n"
-        + "spec: {clusterIP: " + ip + ", ports: [{name: http, protocol: TCP, port: 80, targetPort: "
-        + TCP_PORT + "}]}\n";
-  }
-
-  private static String slice(String service, String... pods) {
-    StringBuilder s = new StringBuilder("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
-        + "metadata: {name: " + service + "-1, namespace: default, labels: {kubernetes.io/service-name: "
-        + service + "}}\naddressType: IPv4\nports: [{name: http, protocol: TCP, port: " + TCP_PORT + "}]\n"
-        + "endpoints:\n");
-    for (String name : pods) {
-      Pod pod = lab.pod(name);
-      s.append("- addresses: [\"").append(pod.ipv4()).append("\"]\n  conditions: {ready: true}\n")
-          .append("  nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
-    }
-    return s.toString();
+  private static String manifest(String name, IpAddress ip, String... pods) {
+    return LabBinary.service(name, ip).port("http", "TCP", 80, TCP_PORT).pods(lab, pods).yaml();
   }
 }

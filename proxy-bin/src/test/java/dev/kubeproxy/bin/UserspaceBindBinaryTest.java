@@ -170,36 +170,9 @@ class UserspaceBindBinaryTest {
   }
 
   private static String web(int port) {
-    return """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-          namespace: default
-        spec:
-          clusterIP: 10.96.0.10
-          ports:
-            - name: http
-              protocol: TCP
-              port: 80
-              targetPort: %d
-        ---
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: web-1
-          namespace: default
-          labels:
-            kubernetes.io/service-name: web
-        addressType: IPv4
-        ports:
-          - name: http
-            protocol: TCP
-            port: %d
-        endpoints:
-          - addresses: ["127.0.0.2"]
-            conditions: {ready: true}
-            nodeName: node-1
-        """.formatted(port, port);
+    return LabBinary.service("web", "10.96.0.10")
+        .port("http", "TCP", 80, port)
+        .endpoint("127.0.0.2", "node-1", true)
+        .yaml();
   }
 }

@@ -1,5 +1,6 @@
 package dev.kubeproxy.bin;
 
+import static dev.kubeproxy.bin.LabBinary.NODE;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,8 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @KernelTest
 class UserspaceNodeKernelTest {
-  private static final String NODE = "lab-node";
-  private static final String REMOTE_NODE = "lab-rnode";
   private static final int TCP_PORT = 8080;
   private static final int UDP_PORT = 5353;
   private static final int NODE_PORT = 30080;
@@ -79,7 +78,7 @@ class UserspaceNodeKernelTest {
     lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     Files.writeString(manifests.resolve("00-node.yaml"), node());
-    Files.writeString(manifests.resolve("10-web.yaml"), web() + "---\n" + slice("ep-a", "ep-r"));
+    Files.writeString(manifests.resolve("10-web.yaml"), web("ep-a", "ep-r"));
   }
 
   @AfterEach
@@ -219,58 +218,13 @@ class UserspaceNodeKernelTest {
     return LabBinary.nodeManifest(NODE);
   }
 
-  private static String web() {
-    return """
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: web
-          namespace: default
-        spec:
-          type: NodePort
-          clusterIP: %s
-          externalIPs: ["%s"]
-          ports:
-            - name: http
-              protocol: TCP
-              port: 80
-              targetPort: %d
-              nodePort: %d
-            - name: dns
-              protocol: UDP
-              port: 53
-              targetPort: %d
-              nodePort: 30053
-        """
-        .formatted(WEB_IP, EXTERNAL_IP, TCP_PORT, NODE_PORT, UDP_PORT);
-  }
-
-  private static String slice(String... pods) {
-    StringBuilder endpoints = new StringBuilder();
-    for (String name : pods) {
-      Pod pod = lab.pod(name);
-      endpoints.append("  - addresses: [\"").append(pod.ipv4()).append("\"]\n")
-          .append("    conditions: {ready: true}\n")
-          .append("    nodeName: ").append(pod.local() ? NODE : REMOTE_NODE).append('\n');
-    }
-    return """
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: web-1
-          namespace: default
-          labels:
-            kubernetes.io/service-name: web
-        addressType: IPv4
-        ports:
-          - name: http
-            protocol: TCP
-            port: %d
-          - name: dns
-            protocol: UDP
-            port: %d
-        endpoints:
-        %s"""
-        .formatted(TCP_PORT, UDP_PORT, endpoints);
+  private static String web(String... pods) {
+    return LabBinary.service("web", WEB_IP)
+        .type("NodePort")
+        .externalIp(EXTERNAL_IP)
+        .port("http", "TCP", 80, TCP_PORT, NODE_PORT)
+        .port("dns", "UDP", 53, UDP_PORT, 30053)
+        .pods(lab, pods)
+        .yaml();
   }
 }

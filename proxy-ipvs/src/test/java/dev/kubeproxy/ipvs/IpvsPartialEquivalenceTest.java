@@ -2,28 +2,10 @@ package dev.kubeproxy.ipvs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSet;
-import dev.kubeproxy.api.Cidr;
-import dev.kubeproxy.api.EmptyVerdict;
-import dev.kubeproxy.api.EndpointList;
-import dev.kubeproxy.api.ForwardingTable;
-import dev.kubeproxy.api.Frontend;
-import dev.kubeproxy.api.FrontendKind;
 import dev.kubeproxy.api.IpFamily;
-import dev.kubeproxy.api.Protocol;
-import dev.kubeproxy.api.ServiceEndpoint;
-import dev.kubeproxy.api.ServiceEntry;
-import dev.kubeproxy.api.ServicePortKey;
-import dev.kubeproxy.api.SessionAffinity;
-import dev.kubeproxy.api.backend.SyncRequest;
-import dev.kubeproxy.api.backend.TableChange;
-import dev.kubeproxy.api.testing.SampleTables;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
+import dev.kubeproxy.api.testing.PartialSyncScenario;
+import dev.kubeproxy.api.testing.PartialSyncScenario.Clock;
+import dev.kubeproxy.api.testing.PartialSyncScenario.Tables;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,135 +15,29 @@ import org.junit.jupiter.params.provider.ValueSource;
  * been checked the fake kernel holds exactly what a fresh full sync of the final tables gives.
  */
 class IpvsPartialEquivalenceTest {
-  private static final int KEYS = 40;
+  private static final IpvsConfig CONFIG = IpvsConfig.DEFAULT;
+
+  /**
+   * Clock jumps of 30 s, a full sync every tenth step, and a last sync after the check interval
+   * that deletes the servers still draining; ExternalIPs shared, health check node ports.
+   */
+  private static final PartialSyncScenario SCENARIO =
+      new PartialSyncScenario(
+          30_000_000_000L, 10, CONFIG.gracefulCheckInterval().toNanos(), true, true);
 
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 20240601})
   void partialSyncsEqualAFreshFullSync(long seed) throws Exception {
-    Random random = new Random(seed);
     FakeIpvsKernel kernel = new FakeIpvsKernel();
-    long[] clock = {0};
-    IpvsConfig config = IpvsConfig.DEFAULT;
-    IpvsBackend backend = new IpvsBackend(kernel, config, () -> clock[0]);
-    ForwardingTable v4 = SampleTables.emptyNode(IpFamily.V4);
-    ForwardingTable v6 = SampleTables.emptyNode(IpFamily.V6);
-    backend.sync(SyncRequest.full(TableChange.initial(v4), TableChange.initial(v6)));
+    Clock clock = new Clock();
+    IpvsBackend backend = new IpvsBackend(kernel, CONFIG, clock);
 
-    for (int step = 0; step < 40; step++) {
-      Map<ServicePortKey, ServiceEntry> c4 = new HashMap<>();
-      Map<ServicePortKey, ServiceEntry> c6 = new HashMap<>();
-      int changes = 1 + random.nextInt(5);
-      for (int i = 0; i < changes; i++) {
-        int index = random.nextInt(KEYS);
-        boolean delete = random.nextInt(5) == 0;
-        long entrySeed = random.nextLong();
-        c4.put(key(index), delete ? null : randomEntry(new Random(entrySeed), IpFamily.V4, index));
-        c6.put(key(index), delete ? null : randomEntry(new Random(entrySeed), IpFamily.V6, index));
-      }
-      ForwardingTable n4 = v4.withEntries(c4);
-      ForwardingTable n6 = v6.withEntries(c6);
-      clock[0] += random.nextInt(3) * 30_000_000_000L;
-      TableChange t4 = new TableChange(IpFamily.V4, v4, n4, ImmutableSet.copyOf(c4.keySet()));
-      TableChange t6 = new TableChange(IpFamily.V6, v6, n6, ImmutableSet.copyOf(c6.keySet()));
-      backend.sync(step % 10 == 9 ? SyncRequest.full(t4, t6) : SyncRequest.partial(t4, t6));
-      v4 = n4;
-      v6 = n6;
-    }
-    // One more sync after the check interval deletes the servers still draining.
-    clock[0] += config.gracefulCheckInterval().toNanos();
-    backend.sync(
-        SyncRequest.partial(
-            new TableChange(IpFamily.V4, v4, v4, ImmutableSet.of()),
-            new TableChange(IpFamily.V6, v6, v6, ImmutableSet.of())));
+    Tables end = SCENARIO.run(seed, backend, clock);
     assertThat(backend.committed(IpFamily.V4).draining()).isEmpty();
 
     FakeIpvsKernel fresh = new FakeIpvsKernel();
-    new IpvsBackend(fresh).sync(SyncRequest.full(TableChange.initial(v4), TableChange.initial(v6)));
+    new IpvsBackend(fresh).sync(end.fullSync());
     assertThat(kernel.dump()).as("seed %d", seed).isEqualTo(fresh.dump());
-    assertThat(kernel.members("KUBE-CLUSTER-IP")).as("seed %d", seed).hasSize(v4.size());
-  }
-
-  private static ServicePortKey key(int index) {
-    return ServicePortKey.of(
-        "ns" + index % 3, "svc" + index, "p", index % 5 == 4 ? Protocol.UDP : Protocol.TCP);
-  }
-
-  /** A random entry whose addresses and endpoints come from small pools, so objects are shared. */
-  private static ServiceEntry randomEntry(Random r, IpFamily family, int index) {
-    ServicePortKey key = key(index);
-    Protocol p = key.protocol();
-    ImmutableList.Builder<Frontend> frontends = ImmutableList.builder();
-    // Two keys share each ClusterIP (as two ports of one service would).
-    frontends.add(
-        new Frontend(
-            FrontendKind.CLUSTER_IP,
-            SampleTables.indexed(family, 10, 96, index / 2 + 1),
-            80 + index % 2,
-            p));
-    if (r.nextBoolean()) {
-      frontends.add(Frontend.nodePort(30000 + index, p));
-    }
-    if (r.nextInt(3) == 0) {
-      // Two keys share each ExternalIP address, on different ports.
-      frontends.add(
-          new Frontend(
-              FrontendKind.EXTERNAL_IP,
-              SampleTables.indexed(family, 172, 16, index / 2 + 1),
-              80 + index % 2,
-              p));
-    }
-    boolean lb = r.nextInt(3) == 0;
-    if (lb) {
-      frontends.add(
-          new Frontend(
-              FrontendKind.LOAD_BALANCER,
-              SampleTables.indexed(family, 172, 20, index + 1),
-              443,
-              p));
-    }
-    List<ServiceEndpoint> all = new ArrayList<>();
-    int count = r.nextInt(5);
-    for (int i = 0; i < count; i++) {
-      ServiceEndpoint e =
-          SampleTables.endpoint(
-              SampleTables.indexed(family, 10, 64, 1 + r.nextInt(30)), 8080, r.nextBoolean());
-      if (!all.contains(e)) {
-        all.add(e);
-      }
-    }
-    ImmutableList<ServiceEndpoint> cluster = ImmutableList.sortedCopyOf(all);
-    ImmutableList<ServiceEndpoint> local =
-        ImmutableList.copyOf(cluster.stream().filter(ServiceEndpoint::local).toList());
-    boolean externalLocal = r.nextBoolean();
-    boolean internalLocal = r.nextInt(4) == 0;
-    EmptyVerdict verdict = cluster.isEmpty() ? EmptyVerdict.REJECT : EmptyVerdict.DROP;
-    EndpointList internal =
-        internalLocal
-            ? new EndpointList(local, verdict)
-            : new EndpointList(cluster, EmptyVerdict.REJECT);
-    EndpointList external =
-        externalLocal
-            ? new EndpointList(local, verdict)
-            : new EndpointList(cluster, EmptyVerdict.REJECT);
-    SessionAffinity affinity =
-        r.nextInt(3) == 0
-            ? SessionAffinity.clientIp(r.nextBoolean() ? 60 : 10800)
-            : SessionAffinity.NONE;
-    ImmutableList<Cidr> firewall =
-        lb && r.nextBoolean()
-            ? ImmutableList.of(
-                Cidr.parse(family == IpFamily.V4 ? "203.0.113.0/24" : "2001:db8:113::/64"))
-            : ImmutableList.of();
-    return ServiceEntry.builder(key, family)
-        .frontends(frontends.build())
-        .internal(internal)
-        .external(external)
-        .cluster(cluster)
-        .internalPolicyLocal(internalLocal)
-        .externalPolicyLocal(externalLocal)
-        .affinity(affinity)
-        .firewallSources(firewall)
-        .healthCheckNodePort(r.nextInt(4) == 0 ? 32000 + index : 0)
-        .build();
+    assertThat(kernel.members("KUBE-CLUSTER-IP")).as("seed %d", seed).hasSize(end.v4().size());
   }
 }

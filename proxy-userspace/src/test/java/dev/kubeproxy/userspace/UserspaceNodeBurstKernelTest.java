@@ -3,7 +3,7 @@ package dev.kubeproxy.userspace;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.BurstConformanceSuite;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 endpoint changes in bursts on userspace node mode: heap flat, redirect rules and
@@ -11,20 +11,10 @@ import org.junit.jupiter.api.AfterAll;
  */
 @KernelTest
 class UserspaceNodeBurstKernelTest extends BurstConformanceSuite {
-  private UserspaceNodeUnderTest underTest;
+  @RegisterExtension static final UserspaceNodeAgent agent = new UserspaceNodeAgent();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
-    if (underTest == null) {
-      underTest = new UserspaceNodeUnderTest(lab.nodeNs());
-    }
-    return underTest;
-  }
-
-  @AfterAll
-  void stopAgent() {
-    if (underTest != null) {
-      underTest.stop();
-    }
+    return agent.underTest(lab);
   }
 }

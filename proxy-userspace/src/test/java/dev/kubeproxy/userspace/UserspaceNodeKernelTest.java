@@ -19,9 +19,9 @@ import dev.kubeproxy.model.conformance.LabCluster;
 import dev.kubeproxy.model.conformance.LabSuite;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Userspace node mode's own kernel tests, for what the conformance suites' SOURCE_PRESERVED
@@ -31,21 +31,11 @@ import org.junit.jupiter.api.Test;
 @KernelTest
 class UserspaceNodeKernelTest extends LabSuite {
   private static final Duration DROP_WAIT = Duration.ofSeconds(2);
-  private UserspaceNodeUnderTest underTest;
+  @RegisterExtension static final UserspaceNodeAgent agent = new UserspaceNodeAgent();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
-    if (underTest == null) {
-      underTest = new UserspaceNodeUnderTest(lab.nodeNs());
-    }
-    return underTest;
-  }
-
-  @AfterAll
-  void stopAgent() {
-    if (underTest != null) {
-      underTest.stop();
-    }
+    return agent.underTest(lab);
   }
 
   @Test

@@ -4,30 +4,20 @@ import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.Exclusions;
 import dev.kubeproxy.model.conformance.LifecycleConformanceSuite;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The lifecycle conformance suite on userspace node mode, with its {@link UserspaceExclusions}. */
 @KernelTest
 class UserspaceNodeLifecycleKernelTest extends LifecycleConformanceSuite {
-  private UserspaceNodeUnderTest underTest;
+  @RegisterExtension static final UserspaceNodeAgent agent = new UserspaceNodeAgent();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
-    if (underTest == null) {
-      underTest = new UserspaceNodeUnderTest(lab.nodeNs());
-    }
-    return underTest;
+    return agent.underTest(lab);
   }
 
   @Override
   protected Exclusions exclusions() {
     return UserspaceExclusions.NODE_MODE;
-  }
-
-  @AfterAll
-  void stopAgent() {
-    if (underTest != null) {
-      underTest.stop();
-    }
   }
 }

@@ -4,7 +4,7 @@ import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.BurstConformanceSuite;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 10,000 endpoint changes in bursts on the IPVS backend in one IPVS VM: heap flat, kernel equal to
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterAll;
  */
 @KernelTest
 class IpvsBurstKernelTest extends BurstConformanceSuite {
-  private final IpvsVmLab vm = new IpvsVmLab();
+  @RegisterExtension static final IpvsVmLab vm = new IpvsVmLab();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
@@ -24,10 +24,5 @@ class IpvsBurstKernelTest extends BurstConformanceSuite {
   @Override
   protected NetnsLab.Builder labBuilder() {
     return vm.inVm(super.labBuilder());
-  }
-
-  @AfterAll
-  void killVm() {
-    vm.close(lab, getClass());
   }
 }

@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The lifecycle conformance suite on the IPVS backend, in one IPVS VM for the class, plus
@@ -33,7 +33,7 @@ class IpvsLifecycleKernelTest extends LifecycleConformanceSuite {
   private static final String DRAIN_VIP = "10.96.2.90";
   private static final int DRAIN_PORT = 8090;
 
-  private final IpvsVmLab vm = new IpvsVmLab();
+  @RegisterExtension static final IpvsVmLab vm = new IpvsVmLab();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
@@ -48,11 +48,6 @@ class IpvsLifecycleKernelTest extends LifecycleConformanceSuite {
   @Override
   protected NetnsLab.Builder labBuilder() {
     return vm.inVm(super.labBuilder());
-  }
-
-  @AfterAll
-  void killVm() {
-    vm.close(lab, getClass());
   }
 
   /**

@@ -5,12 +5,12 @@ import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.Exclusions;
 import dev.kubeproxy.model.conformance.PolicyConformanceSuite;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The policy conformance suite on the IPVS backend, in one IPVS VM for the class. */
 @KernelTest
 class IpvsPolicyKernelTest extends PolicyConformanceSuite {
-  private final IpvsVmLab vm = new IpvsVmLab();
+  @RegisterExtension static final IpvsVmLab vm = new IpvsVmLab();
 
   @Override
   protected BackendUnderTest backendUnderTest() {
@@ -25,10 +25,5 @@ class IpvsPolicyKernelTest extends PolicyConformanceSuite {
   @Override
   protected NetnsLab.Builder labBuilder() {
     return vm.inVm(super.labBuilder());
-  }
-
-  @AfterAll
-  void killVm() {
-    vm.close(lab, getClass());
   }
 }

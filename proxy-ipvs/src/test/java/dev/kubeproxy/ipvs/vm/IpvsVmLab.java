@@ -6,13 +6,17 @@ import dev.kubeproxy.model.conformance.Capability;
 import dev.kubeproxy.model.conformance.Exclusions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What the IPVS conformance test classes share: one VM per class, booted when the suite builds
  * its lab (which then lives in the guest, see {@link GuestLabHost}) and killed after the lab is
- * closed; the backend under test; and what IPVS cannot do, as named exclusions.
+ * closed; the backend under test; and what IPVS cannot do, as named exclusions. A class holds it
+ * in a static {@code @RegisterExtension} field, so JUnit kills the VM after the suite's own
+ * {@code @AfterAll} has closed the lab, also when a test or the lab's closing failed.
  */
-final class IpvsVmLab {
+final class IpvsVmLab implements AfterAllCallback {
   /** The backend every IPVS conformance class runs. */
   static final BackendUnderTest BACKEND = IpvsUnderTest.INSTANCE;
 
@@ -71,21 +75,16 @@ final class IpvsVmLab {
     return vm;
   }
 
-  /** Closes {@code lab} (while the VM still runs), then kills the VM; prints the class's time. */
-  void close(NetnsLab lab, Class<?> testClass) {
-    try {
-      if (lab != null && vm != null && vm.isAlive()) {
-        lab.close();
-      }
-    } finally {
-      if (vm != null) {
-        vm.close();
-        System.out.printf(
-            "%s: VM boot %d ms, whole class %d ms%n",
-            testClass.getSimpleName(),
-            vm.bootTime().toMillis(),
-            (System.nanoTime() - start) / 1_000_000);
-      }
+  /** Kills this class's VM, if one was booted, and prints the class's times. */
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (vm != null) {
+      vm.close();
+      System.out.printf(
+          "%s: VM boot %d ms, whole class %d ms%n",
+          context.getRequiredTestClass().getSimpleName(),
+          vm.bootTime().toMillis(),
+          (System.nanoTime() - start) / 1_000_000);
     }
   }
 }
