@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class HeapTrim implements SyncListener {
   private static final Logger log = LoggerFactory.getLogger(HeapTrim.class);
 
-  /** Free ratios while the proxy idles in its sync loop: steady RSS at M 289 MiB (RESULTS.md). */
+  /** Free ratios while the proxy idles in its sync loop: steady RSS at M 287 MiB (RESULTS.md). */
   static final int MIN_FREE = 10;
   static final int MAX_FREE = 20;
 
