@@ -79,25 +79,36 @@ final class ManifestReader {
     return new ManifestReader(true);
   }
 
-  /** Reads every manifest file of {@code directory}; throws if the directory is unreadable. */
+  /**
+   * Reads every manifest file of {@code directory}; throws if the directory is unreadable. The
+   * files are parsed in parallel, each into a record of what it holds, and those records are
+   * applied in name order, so the outcome is exactly that of reading them one by one (the first
+   * definition of an object wins, problems in file order).
+   */
   ManifestSnapshot read(Path directory) {
     Accumulator acc = new Accumulator();
-    for (Path file : manifestFiles(directory, acc::problem)) {
-      String text;
-      try {
-        text = readBounded(file);
-      } catch (IOException | UncheckedIOException e) {
-        acc.problem(new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage()));
-        continue;
-      }
-      if (text == null) {
-        acc.problem(new ManifestProblem(file, "file", "",
-            "larger than " + MAX_FILE_BYTES + " bytes; not read"));
-        continue;
-      }
-      readFile(file, text, acc);
-    }
+    List<Path> files = manifestFiles(directory, acc::problem);
+    files.parallelStream().map(this::readAlone).toList().forEach(file -> file.replayInto(acc));
     return acc.snapshot();
+  }
+
+  /** What {@code file} holds, recorded to be applied later. */
+  private Accumulator readAlone(Path file) {
+    Accumulator acc = Accumulator.recording();
+    String text;
+    try {
+      text = readBounded(file);
+    } catch (IOException | UncheckedIOException e) {
+      acc.problem(new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage()));
+      return acc;
+    }
+    if (text == null) {
+      acc.problem(new ManifestProblem(file, "file", "",
+          "larger than " + MAX_FILE_BYTES + " bytes; not read"));
+      return acc;
+    }
+    readFile(file, text, acc);
+    return acc;
   }
 
   /** The {@code *.yaml}/{@code *.yml} files of {@code directory} (not hidden), sorted by name. */
@@ -233,7 +244,7 @@ final class ManifestReader {
       String meant = closeKind((String) kind);
       if (meant == null) {
         // Another kind (a Deployment beside its Service): not ours, ignored by rule.
-        acc.ignored.add(file + ": " + where + ": " + KubernetesNames.printable(apiVersion + " " + kind));
+        acc.ignored(file + ": " + where + ": " + KubernetesNames.printable(apiVersion + " " + kind));
       } else {
         acc.problem(new ManifestProblem(file, named, "kind",
             "'" + KubernetesNames.printable((String) kind) + "' is not a kind read here; did you mean "
@@ -309,25 +320,25 @@ final class ManifestReader {
 
   private void readService(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "Service", namespacedId(map), V1Service.class,
-        KubernetesConverter::service, s -> acc.service(file, where, s), acc.rejectedServices, acc);
+        KubernetesConverter::service, s -> acc.service(file, where, s), a -> a.rejectedServices, acc);
   }
 
   private void readSlice(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "EndpointSlice", namespacedId(map), V1EndpointSlice.class,
         slice -> KubernetesConverter.endpointSlice(slice, allowLoopbackEndpoints),
-        s -> acc.slice(file, where, s), acc.rejectedSlices,
+        s -> acc.slice(file, where, s), a -> a.rejectedSlices,
         acc);
   }
 
   private void readNode(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "Node", name(map), V1Node.class,
-        KubernetesConverter::node, n -> acc.node(file, where, n), acc.rejectedNodes, acc);
+        KubernetesConverter::node, n -> acc.node(file, where, n), a -> a.rejectedNodes, acc);
   }
 
   private void readServiceCidr(Path file, String where, Map<?, ?> map, Accumulator acc) {
     read(file, where, map, "ServiceCIDR", name(map), V1ServiceCIDR.class,
         KubernetesConverter::serviceCidr, c -> acc.serviceCidr(file, where, c),
-        acc.rejectedServiceCidrs, acc);
+        a -> a.rejectedServiceCidrs, acc);
   }
 
   /**
@@ -343,7 +354,7 @@ final class ManifestReader {
       Class<M> type,
       Function<M, V> convert,
       Consumer<V> accept,
-      ImmutableSet.Builder<K> rejected,
+      Function<Accumulator, ImmutableSet.Builder<K>> rejected,
       Accumulator acc) {
     String object = id == null ? kind + " in " + where : kind + " " + id;
     try {
@@ -421,6 +432,10 @@ final class ManifestReader {
   }
 
   /** Collects objects and problems; the first definition of an id wins, duplicates are problems. */
+  /**
+   * What the files hold. A recording one (a file read alone, on its own thread) only notes each
+   * call, to be replayed on the real one in file order.
+   */
   private static final class Accumulator {
     private final Map<NamespacedName, Service> services = new LinkedHashMap<>();
     private final Map<NamespacedName, EndpointSlice> slices = new LinkedHashMap<>();
@@ -433,37 +448,89 @@ final class ManifestReader {
     private final ImmutableSet.Builder<String> rejectedNodes = ImmutableSet.builder();
     private final ImmutableSet.Builder<String> rejectedServiceCidrs = ImmutableSet.builder();
     private final List<String> ignored = new ArrayList<>();
+    // Null on the real accumulator; the calls noted by a recording one.
+    private final List<Consumer<Accumulator>> journal;
 
-    void problem(ManifestProblem problem) {
-      problems.add(problem);
+    Accumulator() {
+      this(null);
     }
 
-    <K> void rejected(ManifestProblem problem, K id, ImmutableSet.Builder<K> set) {
+    private Accumulator(List<Consumer<Accumulator>> journal) {
+      this.journal = journal;
+    }
+
+    static Accumulator recording() {
+      return new Accumulator(new ArrayList<>());
+    }
+
+    /** Applies what this recording one noted to {@code target}, in order. */
+    void replayInto(Accumulator target) {
+      journal.forEach(call -> call.accept(target));
+    }
+
+    /** Notes {@code call} when recording; false when this one applies calls itself. */
+    private boolean noted(Consumer<Accumulator> call) {
+      if (journal == null) {
+        return false;
+      }
+      journal.add(call);
+      return true;
+    }
+
+    void problem(ManifestProblem problem) {
+      if (!noted(a -> a.problem(problem))) {
+        problems.add(problem);
+      }
+    }
+
+    void ignored(String what) {
+      if (!noted(a -> a.ignored(what))) {
+        ignored.add(what);
+      }
+    }
+
+    <K> void rejected(
+        ManifestProblem problem, K id, Function<Accumulator, ImmutableSet.Builder<K>> set) {
+      if (noted(a -> a.rejected(problem, id, set))) {
+        return;
+      }
       problems.add(problem);
       if (id != null) {
-        set.add(id);
+        set.apply(this).add(id);
       }
     }
 
     void service(Path file, String where, Service service) {
+      if (noted(a -> a.service(file, where, service))) {
+        return;
+      }
       if (firstDefinition(file, where, "Service", service.id(), service.describe())) {
         services.put(service.id(), service);
       }
     }
 
     void slice(Path file, String where, EndpointSlice slice) {
+      if (noted(a -> a.slice(file, where, slice))) {
+        return;
+      }
       if (firstDefinition(file, where, "EndpointSlice", slice.id(), slice.describe())) {
         slices.put(slice.id(), slice);
       }
     }
 
     void node(Path file, String where, Node node) {
+      if (noted(a -> a.node(file, where, node))) {
+        return;
+      }
       if (firstDefinition(file, where, "Node", node.name(), "Node " + node.name())) {
         nodes.put(node.name(), node);
       }
     }
 
     void serviceCidr(Path file, String where, ServiceCidr cidr) {
+      if (noted(a -> a.serviceCidr(file, where, cidr))) {
+        return;
+      }
       if (firstDefinition(file, where, "ServiceCIDR", cidr.name(), "ServiceCIDR " + cidr.name())) {
         serviceCidrs.put(cidr.name(), cidr);
       }

@@ -345,4 +345,38 @@ class ManifestSourceTest {
     return changes.snapshot().service(NamespacedName.of("default", "web")).ports().get(0).port();
   }
 
+
+  @Test
+  @DisplayName("files are read in parallel but merged in name order: the first definition wins,"
+      + " across files and within one, and each later one is a problem naming where the first is")
+  void firstDefinitionWinsAcrossFiles() throws IOException {
+    // Several files so that the parallel read really splits them; names sort a, b, c, d.
+    Files.writeString(dir.resolve("a.yaml"), service("web", "default", "10.96.0.1", 80));
+    Files.writeString(dir.resolve("b.yaml"), service("web", "default", "10.96.0.2", 80)
+        + "---\n" + service("api", "default", "10.96.0.3", 80));
+    Files.writeString(dir.resolve("c.yaml"), service("api", "default", "10.96.0.4", 80)
+        + "---\n" + slice("web-1", "web", "10.244.1.1"));
+    Files.writeString(dir.resolve("d.yaml"), slice("web-1", "web", "10.244.1.2")
+        + "---\n" + slice("web-1", "web", "10.244.1.3"));
+
+    ManifestSnapshot snapshot = new ManifestSource(dir, "node-1").load();
+
+    assertThat(snapshot.services().get(NamespacedName.of("default", "web")).clusterIps())
+        .containsExactly(IpAddress.parse("10.96.0.1"));
+    assertThat(snapshot.services().get(NamespacedName.of("default", "api")).clusterIps())
+        .containsExactly(IpAddress.parse("10.96.0.3"));
+    assertThat(snapshot.slices().get(NamespacedName.of("default", "web-1")).endpoints().get(0)
+        .address()).isEqualTo(IpAddress.parse("10.244.1.1"));
+    assertThat(snapshot.problems()).extracting(ManifestProblem::describe).satisfiesExactly(
+        p -> assertThat(p).isEqualTo(duplicate("b.yaml", "Service default/web", "a.yaml document 1 (line 1)")),
+        p -> assertThat(p).startsWith(duplicate("c.yaml", "Service default/api", "b.yaml document 2")),
+        p -> assertThat(p).startsWith(duplicate("d.yaml", "EndpointSlice default/web-1", "c.yaml document 2")),
+        p -> assertThat(p).startsWith(duplicate("d.yaml", "EndpointSlice default/web-1", "c.yaml document 2")));
+  }
+
+  /** A duplicate's problem line, up to where the first definition is. */
+  private String duplicate(String file, String object, String first) {
+    return dir.resolve(file) + ": " + object + ": metadata.name: duplicate; first defined in "
+        + dir.resolve(first);
+  }
 }
