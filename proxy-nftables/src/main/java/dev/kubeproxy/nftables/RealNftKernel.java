@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real kernel: renders a transaction and feeds it to {@code nft -f -} on stdin, which
- * applies a file as one atomic transaction. Use {@link CommandRunner#inNetns} to target a
- * network namespace.
+ * applies a file as one atomic transaction, or, when given {@link Libnftables}, applies the same
+ * text in process. Use {@link CommandRunner#inNetns} to target a network namespace (the tool
+ * only: the library programs the JVM's own namespace). Listings always use the tool.
  */
 public final class RealNftKernel implements NftKernel {
   private static final Logger LOG = LoggerFactory.getLogger(RealNftKernel.class);
@@ -23,9 +24,15 @@ public final class RealNftKernel implements NftKernel {
 
   private final CommandRunner runner;
   private final NftRenderer renderer = new NftRenderer();
+  private final Libnftables inProcess; // null: through the tool
 
   public RealNftKernel(CommandRunner runner) {
+    this(runner, null);
+  }
+
+  RealNftKernel(CommandRunner runner, Libnftables inProcess) {
     this.runner = Objects.requireNonNull(runner);
+    this.inProcess = inProcess;
   }
 
   @Override
@@ -33,7 +40,12 @@ public final class RealNftKernel implements NftKernel {
     if (transaction.isEmpty()) {
       return 0;
     }
-    byte[] payload = renderer.render(transaction).getBytes(StandardCharsets.UTF_8);
+    String text = renderer.render(transaction);
+    if (inProcess != null) {
+      inProcess.run(text);
+      return text.length();
+    }
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     try {
       runner.run(Command.of(ImmutableList.of("nft", "-f", "-"), payload).withTimeout(APPLY_TIMEOUT));
     } catch (CommandException e) {
