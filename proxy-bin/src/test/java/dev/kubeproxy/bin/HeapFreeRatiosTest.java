@@ -8,10 +8,13 @@ import static org.mockito.Mockito.when;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
+import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Narrowing this test JVM's own heap free ratios (restored afterwards). */
 class HeapFreeRatiosTest {
@@ -27,38 +30,31 @@ class HeapFreeRatiosTest {
 
   @AfterEach
   void restore() {
-    HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
-        .getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    set(min, max);
+  }
+
+  @ParameterizedTest(name = "{0}/{1} % narrowed to 10/20 % gives {2}/{3} %")
+  @CsvSource({
+    "60, 80, 10, 20", // the launcher's wide start: narrowed, min first
+    "5, 15, 5, 15", // narrower ones given by hand: never raised
+    "5, 80, 5, 20", // each ratio on its own
+  })
+  @DisplayName("the running JVM's ratios are narrowed to 10/20 %, never widened")
+  void narrowsNeverWidens(int startMin, int startMax, int expectedMin, int expectedMax) {
+    set(startMin, startMax);
+
+    ratios.narrowTo(10, 20);
+
+    assertThat(ratios.current(HeapFreeRatios.MIN)).isEqualTo(expectedMin);
+    assertThat(ratios.current(HeapFreeRatios.MAX)).isEqualTo(expectedMax);
+  }
+
+  /** Sets this JVM's ratios in an order the JVM accepts from any valid pair to any other. */
+  private static void set(int min, int max) {
+    HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    vm.setVMOption(HeapFreeRatios.MIN, "0");
     vm.setVMOption(HeapFreeRatios.MAX, Integer.toString(max));
     vm.setVMOption(HeapFreeRatios.MIN, Integer.toString(min));
-  }
-
-  @Test
-  @DisplayName("wide ratios (the launcher's start) are narrowed in the running JVM, min first")
-  void narrowsWideRatios() {
-    HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
-        .getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-    vm.setVMOption(HeapFreeRatios.MAX, "80");
-    vm.setVMOption(HeapFreeRatios.MIN, "60");
-
-    ratios.narrowTo(10, 20);
-
-    assertThat(ratios.current(HeapFreeRatios.MIN)).isEqualTo(10);
-    assertThat(ratios.current(HeapFreeRatios.MAX)).isEqualTo(20);
-  }
-
-  @Test
-  @DisplayName("ratios already narrower (given to the JVM by hand) are never raised")
-  void neverRaises() {
-    HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
-        .getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-    vm.setVMOption(HeapFreeRatios.MIN, "5");
-    vm.setVMOption(HeapFreeRatios.MAX, "15");
-
-    ratios.narrowTo(10, 20);
-
-    assertThat(ratios.current(HeapFreeRatios.MIN)).isEqualTo(5);
-    assertThat(ratios.current(HeapFreeRatios.MAX)).isEqualTo(15);
   }
 
   @Test
