@@ -212,7 +212,7 @@ class FaultKernelTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"nftables", "iptables"})
+  @ValueSource(strings = {"nftables", "iptables", "userspace"})
   @DisplayName("pods churn under steady traffic (30 s, a change as often as the manifest watch"
       + " applies one: an endpoint added, marked terminating or removed, never leaving the Service"
       + " without a ready endpoint): zero failed connections")
