@@ -52,58 +52,76 @@ final class Libnftables {
       return Optional.empty();
     }
     try {
-      Class<?> arena = Class.forName("java.lang.foreign.Arena");
-      Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
-      Class<?> symbolLookup = Class.forName("java.lang.foreign.SymbolLookup");
-      Class<?> memoryLayout = Class.forName("java.lang.foreign.MemoryLayout");
-      Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
-      Class<?> functionDescriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
-      Class<?> memorySegment = Class.forName("java.lang.foreign.MemorySegment");
-      Class<?> linkerOption = Class.forName("java.lang.foreign.Linker$Option");
-      Class<?> segmentAllocator = Class.forName("java.lang.foreign.SegmentAllocator");
-
-      Object linker = linkerClass.getMethod("nativeLinker").invoke(null);
-      Object global = arena.getMethod("global").invoke(null);
-      Object lookup = symbolLookup.getMethod("libraryLookup", String.class, arena)
-          .invoke(null, LIBRARY, global);
-      Method find = symbolLookup.getMethod("find", String.class);
-      Object address = valueLayout.getField("ADDRESS").get(null);
-      Object javaInt = valueLayout.getField("JAVA_INT").get(null);
-      Object layouts = Array.newInstance(memoryLayout, 0);
-      Method of = functionDescriptor.getMethod("of", memoryLayout, layouts.getClass());
-      Method downcall = linkerClass.getMethod("downcallHandle", memorySegment, functionDescriptor,
-          Array.newInstance(linkerOption, 0).getClass());
-      Object noOptions = Array.newInstance(linkerOption, 0);
-
-      MethodHandle ctxNew = (MethodHandle) downcall.invoke(linker,
-          symbol(find, lookup, "nft_ctx_new"), of.invoke(null, address, layouts(memoryLayout, javaInt)),
-          noOptions);
-      MethodHandle bufferError = (MethodHandle) downcall.invoke(linker,
-          symbol(find, lookup, "nft_ctx_buffer_error"),
-          of.invoke(null, javaInt, layouts(memoryLayout, address)), noOptions);
-      MethodHandle run = (MethodHandle) downcall.invoke(linker,
-          symbol(find, lookup, "nft_run_cmd_from_buffer"),
-          of.invoke(null, javaInt, layouts(memoryLayout, address, address)), noOptions);
-      MethodHandle errorBuffer = (MethodHandle) downcall.invoke(linker,
-          symbol(find, lookup, "nft_ctx_get_error_buffer"),
-          of.invoke(null, address, layouts(memoryLayout, address)), noOptions);
+      Ffi ffi = new Ffi();
+      MethodHandle ctxNew = ffi.downcall("nft_ctx_new", ffi.address, ffi.javaInt);
+      MethodHandle bufferError = ffi.downcall("nft_ctx_buffer_error", ffi.javaInt, ffi.address);
+      MethodHandle run =
+          ffi.downcall("nft_run_cmd_from_buffer", ffi.javaInt, ffi.address, ffi.address);
+      MethodHandle errorBuffer =
+          ffi.downcall("nft_ctx_get_error_buffer", ffi.address, ffi.address);
 
       Object ctx = ctxNew.invokeWithArguments(0); // NFT_CTX_DEFAULT
-      if ((long) memorySegment.getMethod("address").invoke(ctx) == 0) {
+      if ((long) ffi.memorySegment.getMethod("address").invoke(ctx) == 0) {
         throw new IllegalStateException("nft_ctx_new returned NULL");
       }
       // Errors go to a buffer we read, not to the JVM's stderr.
       bufferError.invokeWithArguments(ctx);
-      Libnftables library = new Libnftables(arena.getMethod("ofConfined"),
-          segmentAllocator.getMethod("allocateFrom", String.class),
-          memorySegment.getMethod("reinterpret", long.class),
-          memorySegment.getMethod("getString", long.class), run, errorBuffer, ctx);
+      Libnftables library = new Libnftables(ffi.arena.getMethod("ofConfined"),
+          ffi.segmentAllocator.getMethod("allocateFrom", String.class),
+          ffi.memorySegment.getMethod("reinterpret", long.class),
+          ffi.memorySegment.getMethod("getString", long.class), run, errorBuffer, ctx);
       log.info("nftables changes are applied in process through {} (JDK {})", LIBRARY, jdk);
       return Optional.of(library);
+    } catch (VirtualMachineError e) {
+      throw e;
     } catch (Throwable e) {
       log.info("nftables changes go through the nft tool: cannot use {} in process: {}", LIBRARY,
           rootMessage(e));
       return Optional.empty();
+    }
+  }
+
+  /** The foreign-function API's pieces, by reflection, and libnftables' symbols. */
+  private static final class Ffi {
+    final Class<?> arena = Class.forName("java.lang.foreign.Arena");
+    final Class<?> memorySegment = Class.forName("java.lang.foreign.MemorySegment");
+    final Class<?> segmentAllocator = Class.forName("java.lang.foreign.SegmentAllocator");
+    private final Class<?> memoryLayout = Class.forName("java.lang.foreign.MemoryLayout");
+    private final Class<?> linkerClass = Class.forName("java.lang.foreign.Linker");
+    private final Class<?> symbolLookup = Class.forName("java.lang.foreign.SymbolLookup");
+    private final Class<?> functionDescriptor = Class.forName("java.lang.foreign.FunctionDescriptor");
+    private final Class<?> linkerOption = Class.forName("java.lang.foreign.Linker$Option");
+    final Object address;
+    final Object javaInt;
+    private final Object linker;
+    private final Object library;
+
+    Ffi() throws ReflectiveOperationException {
+      Class<?> valueLayout = Class.forName("java.lang.foreign.ValueLayout");
+      address = valueLayout.getField("ADDRESS").get(null);
+      javaInt = valueLayout.getField("JAVA_INT").get(null);
+      linker = linkerClass.getMethod("nativeLinker").invoke(null);
+      Object global = arena.getMethod("global").invoke(null);
+      library = symbolLookup.getMethod("libraryLookup", String.class, arena)
+          .invoke(null, LIBRARY, global);
+    }
+
+    /** A method handle for the C function {@code name} returning {@code result}. */
+    MethodHandle downcall(String name, Object result, Object... arguments)
+        throws ReflectiveOperationException {
+      Object symbol = ((Optional<?>) symbolLookup.getMethod("find", String.class)
+          .invoke(library, name))
+          .orElseThrow(() -> new IllegalStateException(LIBRARY + " has no " + name));
+      Object layouts = Array.newInstance(memoryLayout, arguments.length);
+      for (int i = 0; i < arguments.length; i++) {
+        Array.set(layouts, i, arguments[i]);
+      }
+      Object descriptor = functionDescriptor.getMethod("of", memoryLayout, layouts.getClass())
+          .invoke(null, result, layouts);
+      Object noOptions = Array.newInstance(linkerOption, 0);
+      return (MethodHandle) linkerClass
+          .getMethod("downcallHandle", memorySegment, functionDescriptor, noOptions.getClass())
+          .invoke(linker, symbol, descriptor, noOptions);
     }
   }
 
@@ -130,19 +148,6 @@ final class Libnftables {
     } catch (Throwable e) {
       return "(error text unreadable: " + rootMessage(e) + ")";
     }
-  }
-
-  private static Object symbol(Method find, Object lookup, String name) throws Exception {
-    return ((Optional<?>) find.invoke(lookup, name))
-        .orElseThrow(() -> new IllegalStateException(LIBRARY + " has no " + name));
-  }
-
-  private static Object layouts(Class<?> memoryLayout, Object... layouts) {
-    Object array = Array.newInstance(memoryLayout, layouts.length);
-    for (int i = 0; i < layouts.length; i++) {
-      Array.set(array, i, layouts[i]);
-    }
-    return array;
   }
 
   private static String rootMessage(Throwable e) {
