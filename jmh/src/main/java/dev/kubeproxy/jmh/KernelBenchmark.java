@@ -48,8 +48,8 @@ public final class KernelBenchmark {
    * image and the DaemonSet run), the default option set of {@code --cold-start}/{@code
    * --footprint}; a test keeps the two equal.
    */
-  static final String LAUNCHER_JVM = "-XX:+UseSerialGC -XX:MaxRAMPercentage=30 -XX:MaxNewSize=24m"
-      + " -XX:-ShrinkHeapInSteps -Xss512k -XX:TieredStopAtLevel=1"
+  static final String LAUNCHER_JVM = "--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
+      + " -XX:MaxRAMPercentage=30 -XX:MaxNewSize=24m -XX:-ShrinkHeapInSteps -Xss512k -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
 
   private final CommandRunner host = new ProcessCommandRunner();
