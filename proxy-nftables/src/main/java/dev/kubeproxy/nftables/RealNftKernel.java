@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The real kernel: renders a transaction and feeds it to {@code nft -f -} on stdin, which
  * applies a file as one atomic transaction, or, when given {@link Libnftables}, applies the same
- * text in process. Use {@link CommandRunner#inNetns} to target a network namespace (the tool
- * only: the library programs the JVM's own namespace). Listings always use the tool.
+ * text in process (up to {@link #IN_PROCESS_MAX_CHARS}: changes, not full loads). Use {@link
+ * CommandRunner#inNetns} to target a network namespace (the tool only: the library programs the
+ * JVM's own namespace). Listings always use the tool.
  */
 public final class RealNftKernel implements NftKernel {
   private static final Logger LOG = LoggerFactory.getLogger(RealNftKernel.class);
@@ -25,6 +26,12 @@ public final class RealNftKernel implements NftKernel {
   private final CommandRunner runner;
   private final NftRenderer renderer = new NftRenderer();
   private final Libnftables inProcess; // null: through the tool
+  /**
+   * Larger transactions (full loads) go to the tool even with the library at hand: parsing them
+   * takes nft hundreds of MiB (~570 MiB at workload M), which a process returns at exit and the
+   * JVM's malloc arenas would keep; their cost is the parse, not the process start.
+   */
+  static final int IN_PROCESS_MAX_CHARS = 1 << 20;
 
   public RealNftKernel(CommandRunner runner) {
     this(runner, null);
@@ -41,7 +48,7 @@ public final class RealNftKernel implements NftKernel {
       return 0;
     }
     String text = renderer.render(transaction);
-    if (inProcess != null) {
+    if (inProcess != null && text.length() <= IN_PROCESS_MAX_CHARS) {
       inProcess.run(text);
       return text.length();
     }
