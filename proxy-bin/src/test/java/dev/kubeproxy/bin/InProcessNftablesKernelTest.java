@@ -11,6 +11,7 @@ import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Reply;
+import dev.kubeproxy.nftables.NftablesProvider;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The binary on a JDK with the foreign-function API (22+) applies its nftables changes in
  * process through libnftables: in the lab's node namespace, with an {@code nft} first on the PATH
  * that refuses {@code -f} (listings still work), {@code --once} programs the table and traffic
- * flows, and the sync loop follows a manifest edit with a partial sync. As a control, the
+ * flows, and the sync loop follows a manifest edit with a partial sync; with the operator's
+ * switch ({@link NftablesProvider#IN_PROCESS}{@code =false}) the same run fails on the refused
+ * tool. As a control, the
  * test's own JDK, if older than 22, fails the same run on the refused tool. Where no JDK 22+ is
  * found (env {@code KPJ_JDK22_HOME}, else {@code /usr/lib/jvm/*}) the test prints the named
  * exclusion IN_PROCESS_LIBNFTABLES, or fails when {@code CI=true}.
@@ -104,6 +107,13 @@ class InProcessNftablesKernelTest {
       assertThat(log("control")).contains("nft -f refused by the test");
     }
 
+    // The operator's switch keeps a JDK 22+ on the tool: refused here, so the run fails.
+    Process switchedOff = start("switched-off", javaOf(jdk.get()), wrappers, manifests, "--once");
+    assertThat(switchedOff.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(switchedOff.exitValue()).as("%s", log("switched-off")).isNotZero();
+    assertThat(log("switched-off")).contains("nft -f refused by the test")
+        .doesNotContain(IN_PROCESS);
+
     Process once = start("once", javaOf(jdk.get()), wrappers, manifests, "--once");
     assertThat(once.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertThat(once.exitValue()).as("%s", log("once")).isZero();
@@ -134,6 +144,9 @@ class InProcessNftablesKernelTest {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve(name + ".log").toFile()));
     builder.environment().merge("PATH", wrappers.toString(), (path, w) -> w + ":" + path);
+    if (name.equals("switched-off")) {
+      builder.environment().put(NftablesProvider.IN_PROCESS, "false");
+    }
     Process process = builder.start();
     started.add(process);
     return process;
