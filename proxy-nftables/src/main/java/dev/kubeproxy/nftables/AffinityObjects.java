@@ -90,7 +90,8 @@ final class AffinityObjects {
    * live slots and its pick ranges. Nothing when no slot is live.
    */
   static void addFrontend(DispatchSpace space, ImmutableList<String> key, String protocol,
-      int timeoutSeconds, ImmutableList<String> slots, String comment, EntryObjects.Builder out) {
+      int timeoutSeconds, ImmutableList<String> slots, boolean masquerade, String comment,
+      EntryObjects.Builder out) {
     List<Integer> live = new ArrayList<>();
     for (int k = 0; k < slots.size(); k++) {
       if (!slots.get(k).equals(HOLE)) {
@@ -101,8 +102,8 @@ final class AffinityObjects {
       return;
     }
     Group group = Group.affinity(space, protocol, timeoutSeconds, slots.size());
-    out.element(space.dispatchMap(),
-        new NftElement(key, ImmutableList.of("goto " + group.name()), comment));
+    out.element(space.dispatchMap(), new NftElement(key, ImmutableList.of(
+        "goto " + (masquerade ? group.masqueradeChain() : group.name())), comment));
     for (int i = 0; i < live.size(); i++) {
       int k = live.get(i);
       String id = slots.get(k);

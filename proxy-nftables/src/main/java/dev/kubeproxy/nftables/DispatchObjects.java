@@ -14,9 +14,10 @@ import java.util.Set;
 
 /**
  * A service port's dispatch elements: its frontends in the membership sets (every frontend
- * address or NodePort, ClusterIPs, masqueraded or Local external frontends, frontends without
- * endpoints), its endpoints in the endpoint-count group maps, and a dispatch
- * verdict-map element sending each frontend to its group's chain or to its affinity chain.
+ * address or NodePort, ClusterIPs, Local external frontends) and in the no-endpoint verdict maps,
+ * its endpoints in the endpoint-count group maps, and a dispatch verdict-map element sending each
+ * frontend to its group's chain or affinity chain, or to the group's masquerading entry chain
+ * for externalTrafficPolicy=Cluster external frontends.
  */
 final class DispatchObjects {
   private DispatchObjects() {}
@@ -33,25 +34,23 @@ final class DispatchObjects {
       }
       if (f.kind() == FrontendKind.CLUSTER_IP) {
         out.element(NftSkeleton.CLUSTER_IPS, NftElement.of(f.address().toString()));
-        dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL, slots,
-            out);
+        dispatch(entry, DispatchSpace.SERVICE_IPS, key, entry.internal(), EndpointRole.INTERNAL,
+            false, slots, out);
         continue;
       }
       boolean nodePort = f.kind() == FrontendKind.NODE_PORT;
-      NftElement member = new NftElement(key, null, comment);
-      if (entry.externalPolicyLocal()) {
+      boolean local = entry.externalPolicyLocal();
+      if (local) {
         out.element(nodePort ? NftSkeleton.LOCAL_POLICY_NODEPORTS : NftSkeleton.LOCAL_POLICY_IPS,
-            member);
+            new NftElement(key, null, comment));
         DispatchSpace shortCircuit = nodePort
             ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS;
-        endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, slots, out);
-      } else {
-        out.element(nodePort
-            ? NftSkeleton.EXTERNAL_MASQUERADE_NODEPORTS : NftSkeleton.EXTERNAL_MASQUERADE_IPS,
-            member);
+        endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, false, slots,
+            out);
       }
       DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
-      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, slots, out);
+      // externalTrafficPolicy=Cluster: masqueraded through the group's entry chain.
+      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, !local, slots, out);
     }
     Set<String> hairpins = new LinkedHashSet<>();
     for (EndpointRole role : EndpointRole.values()) {
@@ -111,32 +110,35 @@ final class DispatchObjects {
   }
 
   private static void dispatch(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
-      EndpointList list, EndpointRole role, Map<EndpointRole, ImmutableList<String>> slots,
-      EntryObjects.Builder out) {
+      EndpointList list, EndpointRole role, boolean masquerade,
+      Map<EndpointRole, ImmutableList<String>> slots, EntryObjects.Builder out) {
     if (list.isEmpty()) {
+      // One verdict map per key space, as upstream: reject (nothing usable anywhere) or drop
+      // (Local policy, no local endpoint), so the filter check costs one lookup.
       boolean reject = list.ifEmpty() == EmptyVerdict.REJECT;
-      String set = space.byAddress()
-          ? (reject ? NftSkeleton.NO_ENDPOINT_SERVICES : NftSkeleton.NO_LOCAL_ENDPOINT_SERVICES)
-          : (reject ? NftSkeleton.NO_ENDPOINT_NODEPORTS : NftSkeleton.NO_LOCAL_ENDPOINT_NODEPORTS);
-      out.element(set, new NftElement(key, null, entry.key().toString()));
+      out.element(space.byAddress() ? NftSkeleton.NO_ENDPOINT_SERVICES
+              : NftSkeleton.NO_ENDPOINT_NODEPORTS,
+          new NftElement(key, ImmutableList.of(reject ? "goto " + NftSkeleton.REJECT_CHAIN : "drop"),
+              entry.key().toString()));
     }
-    endpoints(entry, space, key, list.endpoints(), role, slots, out);
+    endpoints(entry, space, key, list.endpoints(), role, masquerade, slots, out);
   }
 
   private static void endpoints(ServiceEntry entry, DispatchSpace space, ImmutableList<String> key,
-      ImmutableList<ServiceEndpoint> endpoints, EndpointRole role,
+      ImmutableList<ServiceEndpoint> endpoints, EndpointRole role, boolean masquerade,
       Map<EndpointRole, ImmutableList<String>> slots, EntryObjects.Builder out) {
     String comment = entry.key().toString();
     if (entry.affinity().clientIp()) {
       AffinityObjects.addFrontend(space, key, entry.key().protocol().lowerName(),
-          entry.affinity().timeoutSeconds(), slots.get(role), comment, out);
+          entry.affinity().timeoutSeconds(), slots.get(role), masquerade, comment, out);
       return;
     }
     int size = endpoints.size();
     if (size > 0) {
       // Changes with the endpoint count, in the same transaction as the group elements.
-      out.element(space.dispatchMap(), new NftElement(
-          key, ImmutableList.of("goto " + space.groupMap(size)), comment));
+      Group group = Group.plain(space, size);
+      out.element(space.dispatchMap(), new NftElement(key, ImmutableList.of(
+          "goto " + (masquerade ? group.masqueradeChain() : group.name())), comment));
     }
     for (int i = 0; i < size; i++) {
       ServiceEndpoint e = endpoints.get(i);

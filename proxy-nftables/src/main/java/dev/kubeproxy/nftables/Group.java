@@ -43,6 +43,24 @@ record Group(DispatchSpace space, int size, String protocol, int timeoutSeconds)
         : space.chain() + "-" + size;
   }
 
+  /**
+   * Whether the group also has a masquerading entry chain ({@link #masqueradeChain}): only the
+   * spaces that hold externalTrafficPolicy=Cluster frontends (the short-circuit spaces serve
+   * Local frontends, whose pod and host traffic is marked by the local-policy chains).
+   */
+  boolean hasMasqueradeChain() {
+    return space == DispatchSpace.SERVICE_IPS || space == DispatchSpace.SERVICE_NODEPORTS;
+  }
+
+  /**
+   * The chain that marks a connection for masquerading and goes on to the group's chain: the
+   * dispatch verdict of a frontend whose traffic is always masqueraded, so the decision costs
+   * no lookup of its own (issue 13).
+   */
+  String masqueradeChain() {
+    return name() + "-masq";
+  }
+
   /** The group named {@code setName}, or null if it names no group. */
   static Group parse(String setName) {
     for (DispatchSpace space : DispatchSpace.values()) {

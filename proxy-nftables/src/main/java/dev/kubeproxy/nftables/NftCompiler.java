@@ -154,7 +154,9 @@ public final class NftCompiler
     }
     ops.addAll(skeleton.chains());
     for (String map : groupCounts.keySet()) {
-      ops.add(new AddChain(table, map, null, null));
+      for (String chain : NftSkeleton.groupChains(Group.parse(map))) {
+        ops.add(new AddChain(table, chain, null, null));
+      }
     }
     for (EntryObjects objects : compiled) {
       for (String chain : objects.chains().keySet()) {
@@ -309,16 +311,20 @@ public final class NftCompiler
         if (!committed.groupCounts().containsKey(map)) {
           Group group = Group.parse(map);
           addMaps.add(skeleton.groupMap(group));
-          addChains.add(new AddChain(table, map, null, null));
-          stale.remove(map);
+          for (String chain : NftSkeleton.groupChains(group)) {
+            addChains.add(new AddChain(table, chain, null, null));
+            stale.remove(chain);
+          }
           groupRules.addAll(skeleton.groupRules(group));
         }
       }
       for (String map : committed.groupCounts().keySet()) {
         if (!groupCounts.containsKey(map)) {
           deleteMaps.add(new DeleteSet(table, map, true));
-          flushes.add(new FlushChain(table, map));
-          stale.put(map, now);
+          for (String chain : NftSkeleton.groupChains(Group.parse(map))) {
+            flushes.add(new FlushChain(table, chain));
+            stale.put(chain, now);
+          }
         }
       }
       for (SetElement.Id id : deleted) {

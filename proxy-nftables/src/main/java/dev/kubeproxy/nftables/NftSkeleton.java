@@ -29,12 +29,9 @@ final class NftSkeleton {
   static final String NODEPORT_IPS = "nodeport-ips";
   static final String FIREWALL_IPS = "firewall-ips";
   static final String FIREWALL_ALLOW = "firewall-allow";
+  // Verdict maps: frontends without usable endpoints to reject-chain or drop.
   static final String NO_ENDPOINT_SERVICES = "no-endpoint-services";
   static final String NO_ENDPOINT_NODEPORTS = "no-endpoint-nodeports";
-  static final String NO_LOCAL_ENDPOINT_SERVICES = "no-local-endpoint-services";
-  static final String NO_LOCAL_ENDPOINT_NODEPORTS = "no-local-endpoint-nodeports";
-  static final String EXTERNAL_MASQUERADE_IPS = "external-masquerade-ips";
-  static final String EXTERNAL_MASQUERADE_NODEPORTS = "external-masquerade-nodeports";
   // Also the names of the chains these frontends jump to.
   static final String LOCAL_POLICY_IPS = "local-policy-ips";
   static final String LOCAL_POLICY_NODEPORTS = "local-policy-nodeports";
@@ -80,18 +77,12 @@ final class NftSkeleton {
         "LoadBalancer frontends with loadBalancerSourceRanges"));
     out.add(set(FIREWALL_ALLOW, NftType.typeOf(addressKey + " . " + ip + " saddr"), true,
         "Allowed sources per firewalled frontend"));
-    out.add(set(NO_ENDPOINT_SERVICES, NftType.typeOf(addressKey), false,
-        "Frontends without usable endpoints: reject"));
-    out.add(set(NO_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
-        "NodePorts without usable endpoints: reject"));
-    out.add(set(NO_LOCAL_ENDPOINT_SERVICES, NftType.typeOf(addressKey), false,
-        "Frontends of Local policies without local endpoints: drop"));
-    out.add(set(NO_LOCAL_ENDPOINT_NODEPORTS, NftType.typeOf(portKey), false,
-        "NodePorts of Local policies without local endpoints: drop"));
-    out.add(set(EXTERNAL_MASQUERADE_IPS, NftType.typeOf(addressKey), false,
-        "ExternalIPs and LB IPs of externalTrafficPolicy Cluster services"));
-    out.add(set(EXTERNAL_MASQUERADE_NODEPORTS, NftType.typeOf(portKey), false,
-        "NodePorts of externalTrafficPolicy Cluster services"));
+    out.add(new AddMap(table, NO_ENDPOINT_SERVICES, NftType.typeOf(addressKey),
+        NftType.type("verdict"), null,
+        "Frontends without usable endpoints: reject, or drop for Local policies"));
+    out.add(new AddMap(table, NO_ENDPOINT_NODEPORTS, NftType.typeOf(portKey),
+        NftType.type("verdict"), null,
+        "NodePorts without usable endpoints: reject, or drop for Local policies"));
     out.add(set(LOCAL_POLICY_IPS, NftType.typeOf(addressKey), false,
         "ExternalIPs and LB IPs of externalTrafficPolicy Local services"));
     out.add(set(LOCAL_POLICY_NODEPORTS, NftType.typeOf(portKey), false,
@@ -178,13 +169,15 @@ final class NftSkeleton {
       rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " jump " + MARK_FOR_MASQUERADE,
           "ClusterIP traffic is masqueraded: masqueradeAll");
     } else if (nonPodSource != null) {
-      rule(out, SERVICES, ip + " daddr @" + CLUSTER_IPS + " " + nonPodSource + " jump "
+      // The source test first: pod traffic, the common case, skips the lookup.
+      rule(out, SERVICES, nonPodSource + " " + ip + " daddr @" + CLUSTER_IPS + " jump "
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
     }
-    // Rules, not verdict elements: a verdict element per Local frontend would make every
-    // commit that validates the graph walk the short-circuit map once per such frontend.
-    rule(out, SERVICES, addressKey + " @" + EXTERNAL_MASQUERADE_IPS + " jump "
-        + MARK_FOR_MASQUERADE, "external traffic to externalTrafficPolicy Cluster is masqueraded");
+    // externalTrafficPolicy=Cluster frontends are marked by their group's entry chain
+    // (Group#masqueradeChain). Local ones stay a rule, not verdict elements: a verdict element
+    // per Local frontend into a chain that looks up the short-circuit map would make every
+    // validating commit walk that map once per such frontend on kernels that do not cache
+    // validated chains (before 6.18 or so).
     rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " jump " + LOCAL_POLICY_IPS,
         "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, podSource);
@@ -192,12 +185,9 @@ final class NftSkeleton {
         "ClusterIP ExternalIP and LoadBalancer traffic");
     rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
         "known frontends without endpoints are left to the filter checks");
-    rule(out, SERVICES, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " return", null);
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
     rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
-    rule(out, NODEPORTS, portKey + " @" + EXTERNAL_MASQUERADE_NODEPORTS + " jump "
-        + MARK_FOR_MASQUERADE, "NodePorts of externalTrafficPolicy Cluster are masqueraded");
     rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " jump "
         + LOCAL_POLICY_NODEPORTS, "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS, podSource);
@@ -210,14 +200,10 @@ final class NftSkeleton {
       rule(out, chain, "ct state new jump " + SERVICE_ENDPOINTS_CHECK, null);
       rule(out, chain, "ct state new jump " + CLUSTER_IPS_CHECK, null);
     }
-    rule(out, NODEPORT_ENDPOINTS_CHECK, nodePortDestination + " " + portKey + " @"
-        + NO_ENDPOINT_NODEPORTS + " goto " + REJECT_CHAIN, "NodePorts without endpoints");
-    rule(out, NODEPORT_ENDPOINTS_CHECK, nodePortDestination + " " + portKey + " @"
-        + NO_LOCAL_ENDPOINT_NODEPORTS + " drop", "Local NodePorts without local endpoints");
-    rule(out, SERVICE_ENDPOINTS_CHECK, addressKey + " @" + NO_ENDPOINT_SERVICES + " goto "
-        + REJECT_CHAIN, "frontends without endpoints");
-    rule(out, SERVICE_ENDPOINTS_CHECK, addressKey + " @" + NO_LOCAL_ENDPOINT_SERVICES + " drop",
-        "Local frontends without local endpoints");
+    rule(out, NODEPORT_ENDPOINTS_CHECK, nodePortDestination + " " + portKey + " vmap @"
+        + NO_ENDPOINT_NODEPORTS, "NodePorts without endpoints");
+    rule(out, SERVICE_ENDPOINTS_CHECK, addressKey + " vmap @" + NO_ENDPOINT_SERVICES,
+        "frontends without endpoints");
     rule(out, CLUSTER_IPS_CHECK, ip + " daddr @" + CLUSTER_IPS + " goto " + REJECT_CHAIN,
         "Reject traffic to invalid ports of ClusterIPs");
     // As upstream: an anonymous set in the rule, so a change of the CIDRs is a full sync.
@@ -251,19 +237,34 @@ final class NftSkeleton {
   }
 
   /**
-   * The rules of a group's chain (named as its map). An endpoint-count group has one: DNAT
-   * through the map keyed by the frontend and {@code numgen random mod size}; an affinity group
-   * has those of {@link AffinityObjects#rules}. They are only ever added in the transaction that
+   * The rules of a group's chains. The chain named as its map: for an endpoint-count group one
+   * rule, DNAT through the map keyed by the frontend and {@code numgen random mod size}; for an
+   * affinity group those of {@link AffinityObjects#rules}. The masquerading entry chain, where
+   * the group has one: mark, then go to the group's chain. They are only ever added in the transaction that
    * creates the map: nft 1.0.6 cannot add a dnat rule that looks up an existing map whose
    * typeof value uses {@code th dport} ("conflicting protocols specified").
    */
   List<AddRule> groupRules(Group group) {
+    List<AddRule> out = new ArrayList<>();
     if (group.isAffinity()) {
-      return AffinityObjects.rules(table, syntax, group);
+      out.addAll(AffinityObjects.rules(table, syntax, group));
+    } else {
+      out.add(new AddRule(table, group.name(), NftRule.of(
+          "meta l4proto { tcp, udp, sctp } dnat to " + group.space().keyExpression(syntax)
+              + " . numgen random mod " + group.size() + " map @" + group.name())));
     }
-    return List.of(new AddRule(table, group.name(), NftRule.of(
-        "meta l4proto { tcp, udp, sctp } dnat to " + group.space().keyExpression(syntax)
-            + " . numgen random mod " + group.size() + " map @" + group.name())));
+    if (group.hasMasqueradeChain()) {
+      rule(out, group.masqueradeChain(), "jump " + MARK_FOR_MASQUERADE,
+          "externalTrafficPolicy Cluster: masqueraded");
+      rule(out, group.masqueradeChain(), "goto " + group.name(), null);
+    }
+    return out;
+  }
+
+  /** The chains of a group: its own, and its masquerading entry chain where it has one. */
+  static List<String> groupChains(Group group) {
+    return group.hasMasqueradeChain()
+        ? List.of(group.name(), group.masqueradeChain()) : List.of(group.name());
   }
 
   /**

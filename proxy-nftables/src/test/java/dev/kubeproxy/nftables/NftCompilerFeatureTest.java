@@ -96,9 +96,9 @@ class NftCompilerFeatureTest {
   @DisplayName("no endpoints anywhere: reject (TCP reset, else ICMP port unreachable); unknown port on a ClusterIP: reject")
   void reject() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    assertThat(kernel.elements(V4, "no-endpoint-services")).containsExactly("10.96.0.20 . tcp . 80");
-    assertThat(kernel.rules(V4, "service-endpoints-check")).contains(
-        "ip daddr . meta l4proto . th dport @no-endpoint-services goto reject-chain comment \"frontends without endpoints\"");
+    assertThat(kernel.elements(V4, "no-endpoint-services")).contains("10.96.0.20 . tcp . 80 : goto reject-chain");
+    assertThat(kernel.rules(V4, "service-endpoints-check")).containsExactly(
+        "ip daddr . meta l4proto . th dport vmap @no-endpoint-services comment \"frontends without endpoints\"");
     assertThat(kernel.rules(V4, "cluster-ips-check")).startsWith(
         "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"");
     assertThat(kernel.rules(V4, "reject-chain")).containsExactly(
@@ -114,12 +114,13 @@ class NftCompilerFeatureTest {
   @DisplayName("Local policy without local endpoints: external frontends and NodePorts drop; iTP=Local ClusterIP drops")
   void drop() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
-    assertThat(kernel.elements(V4, "no-local-endpoint-services"))
-        .containsExactlyInAnyOrder("198.51.100.7 . tcp . 80", "10.96.2.3 . udp . 53");
-    assertThat(kernel.elements(V4, "no-local-endpoint-nodeports")).containsExactly("tcp . 30081");
-    assertThat(kernel.rules(V4, "nodeport-endpoints-check")).contains(
-        "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @no-local-endpoint-nodeports drop"
-            + " comment \"Local NodePorts without local endpoints\"");
+    assertThat(kernel.elements(V4, "no-endpoint-services")).containsExactlyInAnyOrder(
+        "10.96.0.20 . tcp . 80 : goto reject-chain", "198.51.100.7 . tcp . 80 : drop",
+        "10.96.2.3 . udp . 53 : drop");
+    assertThat(kernel.elements(V4, "no-endpoint-nodeports")).containsExactly("tcp . 30081 : drop");
+    assertThat(kernel.rules(V4, "nodeport-endpoints-check")).containsExactly(
+        "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports"
+            + " comment \"NodePorts without endpoints\"");
   }
 
   @Test
@@ -130,9 +131,14 @@ class NftCompilerFeatureTest {
         .containsExactlyInAnyOrder("192.0.2.10 . tcp . 443", "198.51.100.7 . tcp . 80");
     assertThat(kernel.elements(V4, "local-policy-nodeports"))
         .containsExactlyInAnyOrder("tcp . 30443", "tcp . 30081");
-    assertThat(kernel.elements(V4, "external-masquerade-ips")).as("only the eTP=Cluster ExternalIP")
-        .containsExactly("198.51.100.8 . tcp . 9000");
-    assertThat(kernel.elements(V4, "external-masquerade-nodeports")).containsExactly("tcp . 30080");
+    assertThat(kernel.elements(V4, "service-ips").stream().filter(e -> e.contains("-masq")))
+        .as("only the eTP=Cluster ExternalIP enters through a masquerading chain")
+        .containsExactly("198.51.100.8 . tcp . 9000 : goto service-ips-affinity-tcp-600-2-masq");
+    assertThat(kernel.elements(V4, "service-nodeports").stream().filter(e -> e.contains("-masq")))
+        .containsExactly("tcp . 30080 : goto service-nodeports-2-masq");
+    assertThat(kernel.rules(V4, "service-nodeports-2-masq")).containsExactly(
+        "jump mark-for-masquerade comment \"externalTrafficPolicy Cluster: masqueraded\"",
+        "goto service-nodeports-2");
     assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
         "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
@@ -154,7 +160,7 @@ class NftCompilerFeatureTest {
   void masquerade() throws Exception {
     sync(SampleTables.allFeatures(IpFamily.V4));
     assertThat(kernel.rules(V4, "services")).contains(
-        "ip daddr @cluster-ips ip saddr != { 10.244.0.0/16 } jump mark-for-masquerade"
+        "ip saddr != { 10.244.0.0/16 } ip daddr @cluster-ips jump mark-for-masquerade"
             + " comment \"ClusterIP traffic from outside the pod network is masqueraded\"");
     assertThat(kernel.rules(V4, "mark-for-masquerade")).containsExactly("meta mark set meta mark or 0x4000");
     assertThat(kernel.rules(V4, "masquerading")).containsExactly(
@@ -176,7 +182,7 @@ class NftCompilerFeatureTest {
 
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.BRIDGE_INTERFACE, "cbr0"), false));
     assertThat(kernel.rules(V4, "services")).anyMatch(r -> r.startsWith(
-        "ip daddr @cluster-ips iifname != \"cbr0\" jump mark-for-masquerade"));
+        "iifname != \"cbr0\" ip daddr @cluster-ips jump mark-for-masquerade"));
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, "veth"), false));
     assertThat(kernel.rules(V4, "local-policy-ips")).anyMatch(r -> r.startsWith(
         "iifname \"veth*\" goto short-circuit-ips"));
@@ -203,7 +209,7 @@ class NftCompilerFeatureTest {
     String group = "service-ips-affinity-tcp-600-2";
     assertThat(kernel.elements(V4, "service-ips").stream().filter(e -> e.contains(" 9000 : ")))
         .containsExactly("10.96.2.1 . tcp . 9000 : goto " + group,
-            "198.51.100.8 . tcp . 9000 : goto " + group);
+            "198.51.100.8 . tcp . 9000 : goto " + group + "-masq");
     assertThat(kernel.elements(V4, group)).containsExactlyInAnyOrder(
         "10.96.2.1 . tcp . 9000 . 0 : 10.244.1.20 . 9000",
         "10.96.2.1 . tcp . 9000 . 1 : 10.244.2.21 . 9000",
@@ -279,7 +285,7 @@ class NftCompilerFeatureTest {
     assertThat(kernel.hasTable(V4)).isTrue();
     assertThat(kernel.elements(V6, "service-ips-2")).contains("fd00:96::10 . tcp . 80 . 0 : fd00:244::1:2 . 8080");
     assertThat(kernel.rules(V6, "services")).contains(
-        "ip6 daddr @cluster-ips ip6 saddr != { fd00:244::/64 } jump mark-for-masquerade"
+        "ip6 saddr != { fd00:244::/64 } ip6 daddr @cluster-ips jump mark-for-masquerade"
             + " comment \"ClusterIP traffic from outside the pod network is masqueraded\"",
         "fib daddr type local ip6 daddr != ::1 goto nodeports comment \"NodePort traffic\"");
     assertThat(kernel.dump()).contains("add set ip6 kube-proxy cluster-ips { type ipv6_addr ;");
@@ -345,7 +351,7 @@ class NftCompilerFeatureTest {
     assertThat(kernel.rules(V4, "service-ips")).isEqualTo(spaceRules).hasSize(1);
     assertThat(kernel.elements(V4, "service-ips")).contains("10.96.0.10 . tcp . 80 : goto service-ips-4")
         .doesNotContain("10.96.0.10 . tcp . 80 : goto service-ips-2");
-    assertThat(kernel.elements(V4, "service-nodeports")).contains("tcp . 30080 : goto service-nodeports-4");
+    assertThat(kernel.elements(V4, "service-nodeports")).contains("tcp . 30080 : goto service-nodeports-4-masq");
     for (String space : List.of("service-nodeports", "short-circuit-ips", "short-circuit-nodeports")) {
       assertThat(kernel.rules(V4, space)).singleElement()
           .satisfies(r -> assertThat(r).contains(" vmap @" + space + " "));

@@ -50,9 +50,9 @@ class NftTransactionSizeTest {
     // Replacing one endpoint: its group element and its hairpin pair, each deleted and added.
     assertThat(large.get(0)).isEqualTo(4);
     // Adding one (to the replaced list): the service moves from group 10 to the new group 11:
-    // 10 deletes, 11 adds, 3 hairpin changes, map + chain + rule, its dispatch verdict deleted
-    // and added; no space chain is touched.
-    assertThat(large.get(1)).isEqualTo(2 * ENDPOINTS + 1 + 3 + 3 + 2);
+    // 10 deletes, 11 adds, 3 hairpin changes, map + chain + rule, the group's masquerading entry
+    // chain + its 2 rules, its dispatch verdict deleted and added; no space chain is touched.
+    assertThat(large.get(1)).isEqualTo(2 * ENDPOINTS + 1 + 3 + 3 + 3 + 2);
     // Deleting: 10 group elements, its dispatch verdict, its ClusterIP in cluster-ips and in
     // frontend-ips, and 10 hairpins.
     assertThat(large.get(2)).isEqualTo(2 * ENDPOINTS + 3);
