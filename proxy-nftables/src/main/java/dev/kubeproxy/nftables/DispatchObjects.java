@@ -48,9 +48,9 @@ final class DispatchObjects {
         endpoints(entry, shortCircuit, key, entry.cluster(), EndpointRole.CLUSTER, false, slots,
             out);
       }
-      DispatchSpace direct = nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
       // externalTrafficPolicy=Cluster: masqueraded through the group's entry chain.
-      dispatch(entry, direct, key, entry.external(), EndpointRole.EXTERNAL, !local, slots, out);
+      dispatch(entry, externalSpace(nodePort, local), key, entry.external(), EndpointRole.EXTERNAL,
+          !local, slots, out);
     }
     Set<String> hairpins = new LinkedHashSet<>();
     for (EndpointRole role : EndpointRole.values()) {
@@ -81,8 +81,8 @@ final class DispatchObjects {
         found(found, EndpointRole.INTERNAL, kernel.table(DispatchSpace.SERVICE_IPS, key));
         continue;
       }
-      found(found, EndpointRole.EXTERNAL, kernel.table(
-          nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS, key));
+      found(found, EndpointRole.EXTERNAL,
+          kernel.table(externalSpace(nodePort, entry.externalPolicyLocal()), key));
       if (entry.externalPolicyLocal()) {
         found(found, EndpointRole.CLUSTER, kernel.table(nodePort
             ? DispatchSpace.SHORT_CIRCUIT_NODEPORTS : DispatchSpace.SHORT_CIRCUIT_IPS, key));
@@ -98,6 +98,14 @@ final class DispatchObjects {
     if (!table.isEmpty()) {
       found.putIfAbsent(role, table);
     }
+  }
+
+  /** The space of an external frontend's external list. */
+  private static DispatchSpace externalSpace(boolean nodePort, boolean local) {
+    if (local) {
+      return nodePort ? DispatchSpace.LOCAL_NODEPORTS : DispatchSpace.LOCAL_IPS;
+    }
+    return nodePort ? DispatchSpace.SERVICE_NODEPORTS : DispatchSpace.SERVICE_IPS;
   }
 
   /** {@code address . proto . port}, or {@code proto . port} for a NodePort. */

@@ -10,10 +10,21 @@ package dev.kubeproxy.nftables;
  * {@code numgen random mod 3}.
  */
 enum DispatchSpace {
-  /** ClusterIPs (internal list), ExternalIPs and LoadBalancer IPs (external list). */
+  /**
+   * ClusterIPs (internal list), ExternalIPs and LoadBalancer IPs of externalTrafficPolicy=Cluster
+   * services (external list).
+   */
   SERVICE_IPS("service-ips", true),
-  /** NodePorts (external list). */
+  /** NodePorts of externalTrafficPolicy=Cluster services (external list). */
   SERVICE_NODEPORTS("service-nodeports", false),
+  /**
+   * ExternalIPs and LB IPs of externalTrafficPolicy=Local services (external list: local
+   * endpoints), for traffic that is not short-circuited; a space of their own, so that only
+   * Local frontends pay for the policy lookup.
+   */
+  LOCAL_IPS("local-ips", true),
+  /** NodePorts of externalTrafficPolicy=Local services (external list), likewise. */
+  LOCAL_NODEPORTS("local-nodeports", false),
   /** ExternalIPs and LB IPs of externalTrafficPolicy=Local services, for pod and host traffic. */
   SHORT_CIRCUIT_IPS("short-circuit-ips", true),
   /** NodePorts of externalTrafficPolicy=Local services, for pod and host traffic. */

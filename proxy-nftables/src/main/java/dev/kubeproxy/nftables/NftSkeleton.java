@@ -174,24 +174,27 @@ final class NftSkeleton {
           + MARK_FOR_MASQUERADE, "ClusterIP traffic from outside the pod network is masqueraded");
     }
     // externalTrafficPolicy=Cluster frontends are marked by their group's entry chain
-    // (Group#masqueradeChain). Local ones stay a rule, not verdict elements: a verdict element
-    // per Local frontend into a chain that looks up the short-circuit map would make every
-    // validating commit walk that map once per such frontend on kernels that do not cache
-    // validated chains (before 6.18 or so).
-    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " jump " + LOCAL_POLICY_IPS,
-        "externalTrafficPolicy Local");
-    localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, podSource);
+    // (Group#masqueradeChain), so ClusterIPs and Cluster-policy frontends cost one lookup here.
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
         "ClusterIP ExternalIP and LoadBalancer traffic");
+    // Local frontends are in a space of their own, reached by a rule rather than by verdict
+    // elements: a verdict element per Local frontend into a chain that looks up the
+    // short-circuit map would make every validating commit walk that map once per such
+    // frontend on kernels that do not cache validated chains.
+    rule(out, SERVICES, addressKey + " @" + LOCAL_POLICY_IPS + " jump " + LOCAL_POLICY_IPS,
+        "externalTrafficPolicy Local");
+    localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, DispatchSpace.LOCAL_IPS,
+        podSource);
     rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
         "known frontends without endpoints are left to the filter checks");
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
     rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
-    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " jump "
+    rule(out, NODEPORTS, "jump " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
+    rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " goto "
         + LOCAL_POLICY_NODEPORTS, "externalTrafficPolicy Local");
-    localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS, podSource);
-    rule(out, NODEPORTS, "goto " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
+    localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS,
+        DispatchSpace.LOCAL_NODEPORTS, podSource);
 
     // Filter, after DNAT: what was not DNATed and has no endpoints is rejected or dropped.
     rule(out, "filter-input", "ct state new jump " + NODEPORT_ENDPOINTS_CHECK, null);
@@ -268,11 +271,11 @@ final class NftSkeleton {
   }
 
   /**
-   * The chain a Local-policy frontend jumps to: pod and host sources use the cluster-wide list
-   * (host sources masqueraded); every other source returns to the dispatch of the local list.
+   * The chain a Local-policy frontend goes to: pod and host sources use the cluster-wide list
+   * (host sources masqueraded); every other source the local list.
    */
   private void localPolicy(List<AddRule> out, String chain, DispatchSpace shortCircuit,
-      String podSource) {
+      DispatchSpace local, String podSource) {
     if (podSource != null) {
       rule(out, chain, podSource + " goto " + shortCircuit.chain(),
           "pod traffic to externalTrafficPolicy Local uses all endpoints");
@@ -281,6 +284,7 @@ final class NftSkeleton {
         "host traffic to externalTrafficPolicy Local is masqueraded");
     rule(out, chain, "fib saddr type local goto " + shortCircuit.chain(),
         "host traffic to externalTrafficPolicy Local uses all endpoints");
+    rule(out, chain, "goto " + local.chain(), "other traffic uses the local endpoints");
   }
 
   /** The {@code nodeport-ips} elements: the nodePortAddresses CIDRs. */

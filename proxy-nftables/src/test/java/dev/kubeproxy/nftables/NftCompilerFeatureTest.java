@@ -139,7 +139,8 @@ class NftCompilerFeatureTest {
     assertThat(kernel.rules(V4, "service-nodeports-2-masq")).containsExactly(
         "jump mark-for-masquerade comment \"externalTrafficPolicy Cluster: masqueraded\"",
         "goto service-nodeports-2");
-    assertThat(kernel.elements(V4, "service-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
+    assertThat(kernel.elements(V4, "local-ips-1")).contains("192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443");
+    assertThat(kernel.elements(V4, "local-ips")).contains("192.0.2.10 . tcp . 443 : goto local-ips-1");
     assertThat(kernel.elements(V4, "short-circuit-ips-2")).contains(
         "192.0.2.10 . tcp . 443 . 0 : 10.244.1.5 . 8443", "192.0.2.10 . tcp . 443 . 1 : 10.244.2.6 . 8443");
     assertThat(kernel.elements(V4, "short-circuit-nodeports-1")).contains("tcp . 30081 . 0 : 10.244.2.11 . 80");
@@ -152,7 +153,10 @@ class NftCompilerFeatureTest {
         "fib saddr type local jump mark-for-masquerade"
             + " comment \"host traffic to externalTrafficPolicy Local is masqueraded\"",
         "fib saddr type local goto short-circuit-ips"
-            + " comment \"host traffic to externalTrafficPolicy Local uses all endpoints\"");
+            + " comment \"host traffic to externalTrafficPolicy Local uses all endpoints\"",
+        "goto local-ips comment \"other traffic uses the local endpoints\"");
+    assertThat(kernel.elements(V4, "service-ips")).as("Local frontends are only in their own space")
+        .noneMatch(e -> e.startsWith("192.0.2.10 "));
   }
 
   @Test
