@@ -135,7 +135,7 @@ public final class ConntrackEventLog implements AutoCloseable {
           capped.set(true);
           out.write("# lab evidence: stopped at the cap of " + capBytes
               + " bytes; later events were not recorded\n");
-          process.destroy();
+          process.toHandle().destroy();
           break;
         }
         out.write(line);
@@ -200,7 +200,9 @@ public final class ConntrackEventLog implements AutoCloseable {
     if (process == null || !closed.compareAndSet(false, true)) {
       return;
     }
-    process.destroy(); // SIGTERM: conntrack prints its event count and exits
+    // SIGTERM through the handle: Process.destroy() would also close the pipe the pump still
+    // reads, losing the last events. conntrack prints its event count and exits.
+    process.toHandle().destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly();

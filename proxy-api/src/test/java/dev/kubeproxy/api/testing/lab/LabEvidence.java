@@ -42,6 +42,8 @@ public final class LabEvidence implements AutoCloseable {
   private static final List<List<String>> SNAPSHOT_COMMANDS =
       List.of(
           List.of("nft", "list", "ruleset"),
+          // The iptables-legacy backend's rules are not in nft's ruleset.
+          List.of("iptables-legacy-save"),
           List.of("ip", "route"),
           List.of("ip", "-6", "route"),
           List.of("ip", "-s", "link"),
@@ -102,7 +104,7 @@ public final class LabEvidence implements AutoCloseable {
   }
 
   /**
-   * Writes {@code nft list ruleset}, the routes, {@code ip -s link} and {@code conntrack -S} of
+   * Writes {@code nft list ruleset}, {@code iptables-legacy-save}, the routes, {@code ip -s link} and {@code conntrack -S} of
    * the namespace to a new file; a command that fails leaves its error in the file instead.
    */
   public Path takeSnapshot(String why) {

@@ -81,7 +81,9 @@ class LabEvidenceKernelTest {
             + " sport=" + tcpPort + " dport=" + CLOSED_PORT + " .*id=\\d+")
         .containsPattern("\\[NEW\\] udp .* dst=" + lab.pod("ep-a").ipv6()
             + " sport=" + udpPort + " dport=" + CLOSED_PORT + " ")
-        .containsPattern("(?m)^\\[\\d+\\.\\d{6}\\]");
+        .containsPattern("(?m)^\\[\\d+\\.\\d{6}\\]")
+        // Stopped by SIGTERM with its pipe still read: conntrack's own last words are in the file.
+        .endsWith(" flow events have been shown.\n");
     assertThat(log.linesWithPorts(Set.of(tcpPort), 50))
         .isNotEmpty()
         .allMatch(line -> line.contains("port=" + tcpPort + " "));
@@ -119,6 +121,9 @@ class LabEvidenceKernelTest {
           .containsPattern("\\n  \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[\\d+\\.\\d{6}\\]\\s+\\[NEW\\] tcp .*sport="
               + port + " ");
       assertThat(evidence.events().file()).startsWith(LabEvidence.DIRECTORY);
+      assertThat(Files.readString(evidence.events().file()))
+          .as("the log is complete once the report is made")
+          .endsWith(" flow events have been shown.\n");
     }
     assertThat(conntrackProcessesInNode()).isEmpty();
   }
