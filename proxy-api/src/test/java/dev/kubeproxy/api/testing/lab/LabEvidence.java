@@ -155,9 +155,16 @@ public final class LabEvidence implements AutoCloseable {
         .append(events.capped() ? " (capped)" : "").append('\n')
         .append("  snapshot: ").append(shot).append('\n');
     ImmutableList<String> lines = events.linesWithPorts(ports, MAX_EVENT_LINES);
-    s.append("conntrack events of source ports ").append(ports)
-        .append(lines.isEmpty() ? ": none" : " (UTC time first, at most " + MAX_EVENT_LINES + ")")
-        .append('\n');
+    s.append("conntrack events of source ports ").append(ports);
+    if (!events.active()) {
+      s.append(": no event log (see its file)\n");
+    } else if (lines.isEmpty()) {
+      // The kernel announces an entry only once it is confirmed, as its packet leaves.
+      s.append(": none (a packet dropped or rejected in the node before its conntrack entry was"
+          + " confirmed, e.g. neither DNATed nor routed, leaves no event)\n");
+    } else {
+      s.append(" (UTC time first, at most ").append(MAX_EVENT_LINES).append("):\n");
+    }
     lines.forEach(line -> s.append("  ").append(withUtcTime(line)).append('\n'));
     return s.toString();
   }
