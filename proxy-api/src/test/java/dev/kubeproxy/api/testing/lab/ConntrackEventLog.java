@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
 /**
  * The conntrack event stream ({@code conntrack -E -e NEW,DESTROY -o timestamp,id}) of one lab
  * namespace, copied line by line into a file of bounded size, so that a failed probe can later be
- * matched with what the kernel did to its flow. Forensics never fail a test: when conntrack is missing, or the lab
- * is not on this machine, the file says so and nothing runs. The file is kept after {@link
- * #close()}.
+ * matched with what the kernel did to its flow. Forensics never fail a test: when conntrack is
+ * missing, or the lab is not on this machine, the file says so and nothing runs. The file is kept
+ * after {@link #close()}.
  */
 public final class ConntrackEventLog implements AutoCloseable {
   /** Past this many bytes the log stops recording (and conntrack is stopped). */
@@ -123,7 +123,7 @@ public final class ConntrackEventLog implements AutoCloseable {
     return log;
   }
 
-  /** conntrack prints a NOTICE line once its netlink socket listens (it was given a buffer size). */
+  /** conntrack prints a NOTICE line once its netlink socket listens (given a buffer size). */
   private void awaitListening() {
     try {
       firstLine.await(READY_WAIT_MS, TimeUnit.MILLISECONDS);

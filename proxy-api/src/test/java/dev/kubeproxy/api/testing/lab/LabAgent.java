@@ -32,8 +32,8 @@ import java.util.Map;
  * and {@code unserve tcp|udp PORT} answer {@code ok} or {@code err MESSAGE}; {@code tcp|udp SRC
  * SRCPORT DST PORT TIMEOUT_MS COUNT} (SRC {@code -} for the kernel's choice) answers COUNT results
  * separated by tabs, each {@code OUTCOME|TEXT} (a failure's text names its source port and start
- * time, see {@link #failure(IOException, InetAddress, int, long)}). The agent exits when stdin closes, so it never
- * outlives the JVM that started it.
+ * time, see {@link #failure(IOException, InetAddress, int, long)}). The agent exits when stdin
+ * closes, so it never outlives the JVM that started it.
  */
 public final class LabAgent {
   static final String READY = "ready";

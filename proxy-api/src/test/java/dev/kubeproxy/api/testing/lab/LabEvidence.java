@@ -104,8 +104,9 @@ public final class LabEvidence implements AutoCloseable {
   }
 
   /**
-   * Writes {@code nft list ruleset}, {@code iptables-legacy-save}, the routes, {@code ip -s link} and {@code conntrack -S} of
-   * the namespace to a new file; a command that fails leaves its error in the file instead.
+   * Writes {@code nft list ruleset}, {@code iptables-legacy-save}, the routes, {@code ip -s
+   * link} and {@code conntrack -S} of the namespace to a new file; a command that fails leaves
+   * its error in the file instead.
    */
   public Path takeSnapshot(String why) {
     Path file = DIRECTORY.resolve(

@@ -63,6 +63,7 @@ class LabEvidenceKernelTest {
     ConntrackEventLog log = ConntrackEventLog.start(lab, lab.nodeNs(), file);
     try (log) {
       assertThat(log.active()).as("conntrack runs: %s", Files.readString(file)).isTrue();
+      assertThat(conntrackProcessesInNode()).as("conntrack runs in the node").hasSize(1);
       tcp = lab.tcpRequest(lab.pod("client").netns(), lab.pod("ep-a").ipv4(), CLOSED_PORT,
           TIMEOUT);
       udp = lab.udpRequest(lab.pod("client").netns(), lab.pod("ep-a").ipv6(), CLOSED_PORT,
@@ -92,7 +93,7 @@ class LabEvidenceKernelTest {
   }
 
   @Test
-  @DisplayName("the report lists failed probes, the files, and their flows' events; no failure, no report")
+  @DisplayName("the report: failed probes, the files, their flows' events; empty if all answered")
   void reportNamesProbesFilesAndEvents() throws Exception {
     List<Reply> replies = new ArrayList<>();
     LabEvidence evidence = LabEvidence.start(lab, "LabEvidenceKernelTest");
@@ -118,8 +119,8 @@ class LabEvidenceKernelTest {
       assertThat(report)
           .startsWith("1 failed of 4 probes:\n  REFUSED ")
           .contains("src=*:" + port, evidence.events().file().toString(), snapshot.toString())
-          .containsPattern("\\n  \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[\\d+\\.\\d{6}\\]\\s+\\[NEW\\] tcp .*sport="
-              + port + " ");
+          .containsPattern("\\n  \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[\\d+\\.\\d{6}\\]\\s+"
+              + "\\[NEW\\] tcp .*sport=" + port + " ");
       assertThat(evidence.events().file()).startsWith(LabEvidence.DIRECTORY);
       assertThat(Files.readString(evidence.events().file()))
           .as("the log is complete once the report is made")
@@ -154,11 +155,13 @@ class LabEvidenceKernelTest {
 
   /** The pids of conntrack processes in the lab's node namespace. */
   private static List<String> conntrackProcessesInNode() throws Exception {
-    String pids = new ProcessCommandRunner().run(Command.of("ip", "netns", "pids", lab.nodeNs())).stdout();
+    String pids =
+        new ProcessCommandRunner().run(Command.of("ip", "netns", "pids", lab.nodeNs())).stdout();
     List<String> found = new ArrayList<>();
     for (String pid : pids.split("\\s+")) {
       Path comm = Path.of("/proc", pid, "comm");
-      if (!pid.isBlank() && Files.exists(comm) && Files.readString(comm).strip().equals("conntrack")) {
+      if (!pid.isBlank() && Files.exists(comm)
+          && Files.readString(comm).strip().equals("conntrack")) {
         found.add(pid);
       }
     }
