@@ -48,6 +48,7 @@ public final class ConntrackEventLog implements AutoCloseable {
 
   private static final long READY_WAIT_MS = 5000;
   private static final Pattern PORT = Pattern.compile("\\b[sd]port=(\\d+)\\b");
+  private static final Pattern STAMP = Pattern.compile("^\\[(\\d+)\\.(\\d{6})\\]");
 
   private final Path file;
   private final long capBytes;
@@ -193,6 +194,32 @@ public final class ConntrackEventLog implements AutoCloseable {
           if (ports.contains(Integer.parseInt(m.group(1)))) {
             found.add(line);
             break;
+          }
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      found.add("(cannot read " + file + ": " + e + ")");
+    }
+    return ImmutableList.copyOf(found);
+  }
+
+  /**
+   * The event lines (at most {@code max}) stamped within {@code [fromMillis, toMillis]} (epoch
+   * milliseconds): the flows of a failed request whose source port is unknown.
+   */
+  public ImmutableList<String> linesBetween(long fromMillis, long toMillis, int max) {
+    List<String> found = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return ImmutableList.of();
+    }
+    try (BufferedReader in = Files.newBufferedReader(file, UTF_8)) {
+      for (String line = in.readLine(); line != null && found.size() < max;
+          line = in.readLine()) {
+        Matcher m = STAMP.matcher(line);
+        if (m.find()) {
+          long millis = Long.parseLong(m.group(1)) * 1000 + Integer.parseInt(m.group(2)) / 1000;
+          if (millis >= fromMillis && millis <= toMillis) {
+            found.add(line);
           }
         }
       }

@@ -159,14 +159,12 @@ public final class LabAgent {
     long started = System.currentTimeMillis();
     Socket socket = new Socket();
     try (socket) {
+      // With the kernel's choice the socket is not bound first, so connect's port allocator
+      // picks the port as for any client; a failure then cannot name the port (the JDK closes
+      // the socket), only its start time, by which the report finds the flow's events.
       if (source != null || sourcePort != 0) {
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(source, sourcePort));
-      } else {
-        // Bound before connecting (port 0: the kernel still picks it) only so a failure can name
-        // its source port: the JDK closes the socket when connect fails, and a closed socket
-        // keeps the port it was bound to but not one an implicit bind chose.
-        socket.bind(null);
       }
       socket.connect(destination, timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
@@ -202,8 +200,8 @@ public final class LabAgent {
   /**
    * A failed request's {@code OUTCOME|TEXT}, the text ending in {@code src=ADDRESS:PORT} (address
    * {@code *} when the kernel chose it, port {@code ?} when unknown), {@code at=HH:mm:ss.SSS}
-   * (UTC wall clock when the request started) and {@code took=MSms}, so it can be matched with
-   * conntrack events and packet captures.
+   * (UTC wall clock when the request started), {@code took=MSms} and {@code t=EPOCH_MS} (the
+   * start again, for machines), so it can be matched with conntrack events and packet captures.
    */
   static String failure(IOException e, InetAddress source, int localPort, long startedMillis) {
     long took = System.currentTimeMillis() - startedMillis;
@@ -211,7 +209,8 @@ public final class LabAgent {
         + " src=" + (source == null ? "*" : source.getHostAddress())
         + ":" + (localPort > 0 ? String.valueOf(localPort) : "?")
         + " at=" + utcTimeOfDay(startedMillis)
-        + " took=" + took + "ms";
+        + " took=" + took + "ms"
+        + " t=" + startedMillis;
   }
 
   /** {@code HH:mm:ss.SSS} of an epoch time in UTC (no java.time: the agent starts lean). */

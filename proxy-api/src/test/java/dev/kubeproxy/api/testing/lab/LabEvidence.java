@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
@@ -146,17 +147,34 @@ public final class LabEvidence implements AutoCloseable {
     s.append(failed.size()).append(" failed of ").append(replies.size()).append(" probes")
         .append(failed.size() > MAX_PROBES ? " (first " + MAX_PROBES + ")" : "").append(":\n");
     Set<Integer> ports = new TreeSet<>();
+    List<long[]> windows = new ArrayList<>();
     for (Reply reply : failed.subList(0, Math.min(MAX_PROBES, failed.size()))) {
       s.append("  ").append(reply.outcome()).append(' ').append(reply.text()).append('\n');
       OptionalInt port = reply.sourcePort();
-      port.ifPresent(ports::add);
+      if (port.isPresent()) {
+        ports.add(port.getAsInt());
+      } else {
+        reply.failedDuring().ifPresent(windows::add);
+      }
     }
     s.append("evidence (namespace ").append(ns).append("):\n")
         .append("  conntrack events: ").append(events.file())
         .append(events.capped() ? " (capped)" : "").append('\n')
         .append("  snapshot: ").append(shot).append('\n');
-    ImmutableList<String> lines = events.linesWithPorts(ports, MAX_EVENT_LINES);
+    List<String> lines = new ArrayList<>(events.linesWithPorts(ports, MAX_EVENT_LINES));
+    for (long[] window : windows) {
+      // A probe whose port the agent could not know: the events while it ran (+-20 ms).
+      for (String line : events.linesBetween(window[0] - 20, window[1] + 20, MAX_EVENT_LINES)) {
+        if (lines.size() < MAX_EVENT_LINES && !lines.contains(line)) {
+          lines.add(line);
+        }
+      }
+    }
     s.append("conntrack events of source ports ").append(ports);
+    if (!windows.isEmpty()) {
+      s.append(" and while the ").append(windows.size())
+          .append(" probes of unknown port ran");
+    }
     if (!events.active()) {
       s.append(": no event log (see its file)\n");
     } else if (lines.isEmpty()) {

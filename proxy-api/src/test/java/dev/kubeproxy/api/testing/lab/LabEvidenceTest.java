@@ -20,7 +20,7 @@ class LabEvidenceTest {
     String refused = LabAgent.failure(new ConnectException("Connection refused"), null, 41234, AT);
     assertThat(refused)
         .startsWith("REFUSED|java.net.ConnectException: Connection refused src=*:41234 ")
-        .containsPattern(" at=03:12:45\\.123 took=-?\\d+ms$");
+        .containsPattern(" at=03:12:45\\.123 took=-?\\d+ms t=" + AT + "$");
     assertThat(Reply.decode(refused).sourcePort()).isEqualTo(OptionalInt.of(41234));
 
     String v6 = LabAgent.failure(new SocketTimeoutException("Connect timed out"),
@@ -31,6 +31,10 @@ class LabEvidenceTest {
     String unknown = LabAgent.failure(new ConnectException("Connection refused"), null, -1, AT);
     assertThat(unknown).contains(" src=*:? at=");
     assertThat(Reply.decode(unknown).sourcePort()).isEmpty();
+    long[] during = Reply.decode(unknown).failedDuring().orElseThrow();
+    assertThat(during[0]).isEqualTo(AT);
+    assertThat(during[1]).isGreaterThanOrEqualTo(AT);
+    assertThat(new Reply(Reply.Outcome.ANSWERED, "ep-a 10.244.1.10").failedDuring()).isEmpty();
     assertThat(new Reply(Reply.Outcome.ANSWERED, "ep-a 10.244.1.10").sourcePort()).isEmpty();
   }
 

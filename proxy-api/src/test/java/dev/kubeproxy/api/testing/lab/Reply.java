@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import dev.kubeproxy.api.IpAddress;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,6 +15,7 @@ import java.util.regex.Pattern;
  */
 public record Reply(Outcome outcome, String text) {
   private static final Pattern SOURCE_PORT = Pattern.compile(" src=\\S*:(\\d+) at=");
+  private static final Pattern DURATION = Pattern.compile(" took=(\\d+)ms t=(\\d+)");
 
   /** How a request ended. */
   public enum Outcome {
@@ -56,6 +58,23 @@ public record Reply(Outcome outcome, String text) {
     }
     Matcher m = SOURCE_PORT.matcher(text);
     return m.find() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
+  }
+
+  /**
+   * When a failed request started and how long it took, from its text ({@code took=MSms
+   * t=EPOCH_MS}, see {@link LabAgent}): {@code [start, end]} in epoch milliseconds; empty for
+   * answers and texts without them.
+   */
+  public Optional<long[]> failedDuring() {
+    if (answered()) {
+      return Optional.empty();
+    }
+    Matcher m = DURATION.matcher(text);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    long start = Long.parseLong(m.group(2));
+    return Optional.of(new long[] {start, start + Long.parseLong(m.group(1))});
   }
 
   /** The name of the server that answered. */
