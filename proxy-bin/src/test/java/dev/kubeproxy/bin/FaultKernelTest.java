@@ -108,7 +108,8 @@ class FaultKernelTest {
 
     Process binary = start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"));
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+        "FaultKernelTest-toolFailsOneRunInThree")) {
       // Six edits, each a change of the edited Service's endpoint; a third of the applies fail.
       String[] sequence = {"ep-b", "ep-a", "ep-r", "ep-b", "ep-a", "ep-b"};
       for (String endpoint : sequence) {
@@ -196,7 +197,8 @@ class FaultKernelTest {
   void sigkillUnderTrafficAndRestart() throws Exception {
     Process first = start(Map.of());
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+        "FaultKernelTest-sigkillUnderTrafficAndRestart")) {
       Thread.sleep(1000);
       first.destroyForcibly(); // SIGKILL: no shutdown hook, nothing cleaned up
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -224,7 +226,8 @@ class FaultKernelTest {
     start(Map.of(), "--proxy-mode", mode);
     awaitAnswer(STABLE_IP, "ep-a");
     int changes = 0;
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT)) {
+    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+        "FaultKernelTest-podsChurnUnderTraffic-" + mode)) {
       long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < end) {
         List<String> absent = new ArrayList<>(List.of("ep-a", "ep-b", "ep-r"));

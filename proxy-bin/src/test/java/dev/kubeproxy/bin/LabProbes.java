@@ -3,6 +3,7 @@ package dev.kubeproxy.bin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kubeproxy.api.IpAddress;
+import dev.kubeproxy.api.testing.lab.LabEvidence;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
@@ -13,17 +14,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Steady, bounded probe traffic to a Service's port 80 from a lab pod (rounds of 5 TCP
- * connections 10 ms apart, a few hundred a second) until closed, every reply kept.
+ * connections 10 ms apart, a few hundred a second) until closed, every reply kept. While it runs,
+ * {@link LabEvidence} logs the node's conntrack events, so a failure can be explained (issue 14).
  */
 final class LabProbes implements AutoCloseable {
   private final List<Reply> replies = new CopyOnWriteArrayList<>();
   private final AtomicBoolean stop = new AtomicBoolean();
   private final Thread thread;
+  private final LabEvidence evidence;
 
-  private LabProbes(NetnsLab lab, Pod client, IpAddress target, Duration timeout) {
+  private LabProbes(
+      NetnsLab lab, Pod client, IpAddress target, Duration timeout, LabEvidence evidence) {
+    this.evidence = evidence;
     this.thread = new Thread(() -> {
       while (!stop.get()) {
-        replies.addAll(lab.tcpRequests(client.netns(), null, target, 80, 5, timeout));
+        List<Reply> batch = lab.tcpRequests(client.netns(), null, target, 80, 5, timeout);
+        replies.addAll(batch);
+        evidence.snapshotAtFirstFailure(batch);
         try {
           Thread.sleep(10);
         } catch (InterruptedException e) {
@@ -33,9 +40,13 @@ final class LabProbes implements AutoCloseable {
     }, "probes");
   }
 
-  /** Starts probing {@code target}:80 from {@code client}, each connection given {@code timeout}. */
-  static LabProbes start(NetnsLab lab, Pod client, IpAddress target, Duration timeout) {
-    LabProbes p = new LabProbes(lab, client, target, timeout);
+  /**
+   * Starts probing {@code target}:80 from {@code client}, each connection given {@code timeout};
+   * {@code label} names the evidence files.
+   */
+  static LabProbes start(
+      NetnsLab lab, Pod client, IpAddress target, Duration timeout, String label) {
+    LabProbes p = new LabProbes(lab, client, target, timeout, LabEvidence.start(lab, label));
     p.thread.start();
     return p;
   }
@@ -45,13 +56,20 @@ final class LabProbes implements AutoCloseable {
   }
 
   void assertNoFailure() {
-    List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
-    assertThat(failed).as("failed of %d probes", replies.size()).isEmpty();
+    List<Reply> sent = List.copyOf(replies); // probes still run: one view for check and report
+    List<Reply> failed = sent.stream().filter(r -> !r.answered()).toList();
+    assertThat(failed)
+        .as("failed of %d probes; %s", sent.size(), evidence.report(sent))
+        .isEmpty();
   }
 
   @Override
   public void close() throws InterruptedException {
     stop.set(true);
-    thread.join(10_000);
+    try {
+      thread.join(10_000);
+    } finally {
+      evidence.close();
+    }
   }
 }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
+import dev.kubeproxy.api.testing.lab.LabEvidence;
 import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,23 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class LifecycleConformanceSuite extends LabSuite {
   private static final IpAddress VIP = IpAddress.parse("10.96.2.10");
+
+  /** The running steady-traffic test's failure evidence (issue 14); stopped after each test. */
+  private LabEvidence evidence;
+
+  /** Starts logging the node's conntrack events, files named after the backend and the test. */
+  private LabEvidence startEvidence(String test) {
+    evidence = LabEvidence.start(lab, getClass().getSimpleName() + "-" + test);
+    return evidence;
+  }
+
+  @AfterEach
+  void stopEvidence() {
+    if (evidence != null) {
+      evidence.close();
+      evidence = null;
+    }
+  }
 
   @Test
   @DisplayName("an endpoint removed by a partial sync gets no new TCP or UDP connections")
@@ -144,12 +163,15 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
         service("web", VIP.toString()).build(), slice("web", IpFamily.V4, epA, epB, epR));
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger batches = new AtomicInteger();
+    LabEvidence evidence = startEvidence("restartUnderTraffic");
     CompletableFuture<List<Reply>> probe =
         CompletableFuture.supplyAsync(
             () -> {
               List<Reply> replies = new ArrayList<>();
               while (!stop.get() && batches.get() < MAX_PROBE_BATCHES) {
-                replies.addAll(lab.tcpRequests(client.netns(), null, VIP, PORT, 10, ANSWER));
+                List<Reply> batch = lab.tcpRequests(client.netns(), null, VIP, PORT, 10, ANSWER);
+                replies.addAll(batch);
+                evidence.snapshotAtFirstFailure(batch);
                 batches.incrementAndGet();
               }
               return replies;
@@ -165,6 +187,9 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     List<Reply> replies = probe.get(60, TimeUnit.SECONDS);
 
     assertThat(batches.get()).as("probe batches after the restarts").isGreaterThan(before);
+    assertThat(replies.stream().filter(r -> !r.answered()).toList())
+        .as("failed probes during the restarts; %s", evidence.report(replies))
+        .isEmpty();
     assertThat(servers(replies)).isEqualTo(names(epA, epB, epR));
 
     cluster.apply(slice("web", IpFamily.V4, epA));
@@ -208,9 +233,13 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     List<Reply> replies = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     long maxProbes = length.toMillis() / CHURN_PROBE_PAUSE_MS * CHURN_PROBE_BATCH * 2;
+    LabEvidence evidence = startEvidence("podsChurnUnderTraffic");
     CompletableFuture<Void> probe = CompletableFuture.runAsync(() -> {
       while (!stop.get() && replies.size() < maxProbes) {
-        replies.addAll(lab.tcpRequests(client.netns(), null, VIP, PORT, CHURN_PROBE_BATCH, ANSWER));
+        List<Reply> batch =
+            lab.tcpRequests(client.netns(), null, VIP, PORT, CHURN_PROBE_BATCH, ANSWER);
+        replies.addAll(batch);
+        evidence.snapshotAtFirstFailure(batch);
         try {
           Thread.sleep(CHURN_PROBE_PAUSE_MS);
         } catch (InterruptedException e) {
@@ -244,8 +273,8 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
         mode(), changes, elapsedMs, TimeUnit.NANOSECONDS.toMillis(slowestSyncNanos), replies.size());
 
     List<Reply> failed = replies.stream().filter(r -> !r.answered()).toList();
-    assertThat(failed).as("failed connections of %s during churn; rules now:%n%s",
-        replies.size(), cluster.programmed()).isEmpty();
+    assertThat(failed).as("failed connections of %s during churn; %srules now:%n%s",
+        replies.size(), evidence.report(replies), cluster.programmed()).isEmpty();
     assertThat(replies.size()).as("probe connections").isGreaterThan((int) (length.toSeconds() * 20));
     Pod[] ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
         .map(Map.Entry::getKey).toArray(Pod[]::new);

@@ -31,8 +31,9 @@ import java.util.Map;
  * <p>Protocol: one command per stdin line, one answer per stdout line. {@code serve tcp|udp PORT}
  * and {@code unserve tcp|udp PORT} answer {@code ok} or {@code err MESSAGE}; {@code tcp|udp SRC
  * SRCPORT DST PORT TIMEOUT_MS COUNT} (SRC {@code -} for the kernel's choice) answers COUNT results
- * separated by tabs, each {@code OUTCOME|TEXT}. The agent exits when stdin closes, so it never
- * outlives the JVM that started it.
+ * separated by tabs, each {@code OUTCOME|TEXT} (a failure's text names its source port and start
+ * time, see {@link #failure(IOException, InetAddress, int, long)}). The agent exits when stdin
+ * closes, so it never outlives the JVM that started it.
  */
 public final class LabAgent {
   static final String READY = "ready";
@@ -155,7 +156,12 @@ public final class LabAgent {
 
   private static String tcpRequest(
       InetAddress source, int sourcePort, InetSocketAddress destination, int timeoutMillis) {
-    try (Socket socket = new Socket()) {
+    long started = System.currentTimeMillis();
+    Socket socket = new Socket();
+    try (socket) {
+      // With the kernel's choice the socket is not bound first, so connect's port allocator
+      // picks the port as for any client; a failure then cannot name the port (the JDK closes
+      // the socket), only its start time, by which the report finds the flow's events.
       if (source != null || sourcePort != 0) {
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(source, sourcePort));
@@ -164,15 +170,18 @@ public final class LabAgent {
       socket.setSoTimeout(timeoutMillis);
       return "ANSWERED|" + oneLine(readAll(socket.getInputStream()));
     } catch (IOException e) {
-      return failure(e);
+      return failure(e, source, socket.getLocalPort(), started);
     }
   }
 
   private static String udpRequest(
       InetAddress source, int sourcePort, InetSocketAddress destination, int timeoutMillis) {
+    long started = System.currentTimeMillis();
+    int localPort = -1;
     try (DatagramSocket socket = new DatagramSocket(null)) {
       socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress(source, sourcePort));
+      localPort = socket.getLocalPort();
       // Connected, so the kernel reports ICMP errors (port unreachable -> refused) to us.
       socket.connect(destination);
       socket.setSoTimeout(timeoutMillis);
@@ -184,8 +193,32 @@ public final class LabAgent {
       return "ANSWERED|"
           + oneLine(new String(buffer, 0, reply.getLength(), StandardCharsets.UTF_8));
     } catch (IOException e) {
-      return failure(e);
+      return failure(e, source, localPort, started);
     }
+  }
+
+  /**
+   * A failed request's {@code OUTCOME|TEXT}, the text ending in {@code src=ADDRESS:PORT} (address
+   * {@code *} when the kernel chose it, port {@code ?} when unknown), {@code at=HH:mm:ss.SSS}
+   * (UTC wall clock when the request started), {@code took=MSms} and {@code t=EPOCH_MS} (the
+   * start again, for machines), so it can be matched with conntrack events and packet captures.
+   */
+  static String failure(IOException e, InetAddress source, int localPort, long startedMillis) {
+    long took = System.currentTimeMillis() - startedMillis;
+    return failure(e)
+        + " src=" + (source == null ? "*" : source.getHostAddress())
+        + ":" + (localPort > 0 ? String.valueOf(localPort) : "?")
+        + " at=" + utcTimeOfDay(startedMillis)
+        + " took=" + took + "ms"
+        + " t=" + startedMillis;
+  }
+
+  /** {@code HH:mm:ss.SSS} of an epoch time in UTC (no java.time: the agent starts lean). */
+  static String utcTimeOfDay(long epochMillis) {
+    long ms = Math.floorMod(epochMillis, 86_400_000L);
+    return String.format(
+        Locale.ROOT, "%02d:%02d:%02d.%03d",
+        ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
   }
 
   /** Names a failed request's outcome from the exception the JDK maps the errno to. */

@@ -644,6 +644,11 @@ public final class NetnsLab implements AutoCloseable {
     }
   }
 
+  /** Whether the lab is on this JVM's machine (not, e.g., in a VM's guest). */
+  public boolean isOnThisMachine() {
+    return host.isLocal();
+  }
+
   /** Whether {@link #close()} has run. */
   public boolean isClosed() {
     return closed.get();

@@ -4,12 +4,19 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import dev.kubeproxy.api.IpAddress;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The outcome of one lab client request: an answer {@code NAME SOURCE-IP} from an endpoint
  * server, or the typed way it failed.
  */
 public record Reply(Outcome outcome, String text) {
+  private static final Pattern SOURCE_PORT = Pattern.compile(" src=\\S*:(\\d+) at=");
+  private static final Pattern DURATION = Pattern.compile(" took=(\\d+)ms t=(\\d+)");
+
   /** How a request ended. */
   public enum Outcome {
     /** A server answered; {@link #text()} is its {@code NAME SOURCE-IP} line. */
@@ -39,6 +46,35 @@ public record Reply(Outcome outcome, String text) {
 
   public boolean answered() {
     return outcome == Outcome.ANSWERED;
+  }
+
+  /**
+   * The client's source port a failed request's text names ({@code src=ADDRESS:PORT}, see {@link
+   * LabAgent}); empty for answers and when the agent did not know it.
+   */
+  public OptionalInt sourcePort() {
+    if (answered()) {
+      return OptionalInt.empty();
+    }
+    Matcher m = SOURCE_PORT.matcher(text);
+    return m.find() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
+  }
+
+  /**
+   * When a failed request started and how long it took, from its text ({@code took=MSms
+   * t=EPOCH_MS}, see {@link LabAgent}): {@code [start, end]} in epoch milliseconds; empty for
+   * answers and texts without them.
+   */
+  public Optional<long[]> failedDuring() {
+    if (answered()) {
+      return Optional.empty();
+    }
+    Matcher m = DURATION.matcher(text);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    long start = Long.parseLong(m.group(2));
+    return Optional.of(new long[] {start, start + Long.parseLong(m.group(1))});
   }
 
   /** The name of the server that answered. */
