@@ -174,7 +174,7 @@ final class AffinityObjects {
   }
 
   private static String dnat(String slot, String map) {
-    return "meta l4proto { tcp, udp, sctp } dnat to " + slot + " map @" + map;
+    return "dnat to " + slot + " map @" + map;
   }
 
   /** {@code frontend . numgen random mod 1 offset k}: slot k of the packet's frontend. */

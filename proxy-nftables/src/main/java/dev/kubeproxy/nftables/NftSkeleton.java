@@ -243,9 +243,11 @@ final class NftSkeleton {
    * The rules of a group's chains. The chain named as its map: for an endpoint-count group one
    * rule, DNAT through the map keyed by the frontend and {@code numgen random mod size}; for an
    * affinity group those of {@link AffinityObjects#rules}. The masquerading entry chain, where
-   * the group has one: mark, then go to the group's chain. They are only ever added in the transaction that
-   * creates the map: nft 1.0.6 cannot add a dnat rule that looks up an existing map whose
-   * typeof value uses {@code th dport} ("conflicting protocols specified").
+   * the group has one: mark, then go to the group's chain. They are only ever added in the
+   * transaction that creates the map: nft 1.0.6 cannot add a dnat rule that looks up an existing
+   * map whose typeof value uses {@code th dport} ("conflicting protocols specified"). The DNAT
+   * needs no protocol match of its own: a group chain is reached only through a dispatch map
+   * whose key holds the protocol, and frontends are TCP, UDP or SCTP.
    */
   List<AddRule> groupRules(Group group) {
     List<AddRule> out = new ArrayList<>();
@@ -253,7 +255,7 @@ final class NftSkeleton {
       out.addAll(AffinityObjects.rules(table, syntax, group));
     } else {
       out.add(new AddRule(table, group.name(), NftRule.of(
-          "meta l4proto { tcp, udp, sctp } dnat to " + group.space().keyExpression(syntax)
+          "dnat to " + group.space().keyExpression(syntax)
               + " . numgen random mod " + group.size() + " map @" + group.name())));
     }
     if (group.hasMasqueradeChain()) {

@@ -49,7 +49,7 @@ class NftCompilerFeatureTest {
         "10.96.0.10 . tcp . 80 . 0 : 10.244.1.2 . 8080",
         "10.96.0.10 . tcp . 80 . 1 : 10.244.2.3 . 8080");
     assertThat(kernel.rules(V4, "service-ips-2")).containsExactly(
-        "meta l4proto { tcp, udp, sctp } dnat to ip daddr . meta l4proto . th dport"
+        "dnat to ip daddr . meta l4proto . th dport"
             + " . numgen random mod 2 map @service-ips-2");
     assertThat(kernel.elements(V4, "service-ips")).contains(
         "10.96.0.10 . tcp . 80 : goto service-ips-2", "10.96.0.53 . udp . 53 : goto service-ips-3");
@@ -225,7 +225,7 @@ class NftCompilerFeatureTest {
         "198.51.100.8 . tcp . 9000 . 0-524287", "198.51.100.8 . tcp . 9000 . 1048576-2097151");
     String remembered = "ip saddr . ip daddr . th dport . numgen random mod 1 offset ";
     String slot = "ip daddr . meta l4proto . th dport . numgen random mod 1 offset ";
-    String dnat = "meta l4proto { tcp, udp, sctp } dnat to " + slot;
+    String dnat = "dnat to " + slot;
     List<String> rules = kernel.rules(V4, group);
     assertThat(rules).hasSize(6);
     assertThat(rules.get(0)).startsWith(remembered + "393216 @service-ips-affinity " + slot
