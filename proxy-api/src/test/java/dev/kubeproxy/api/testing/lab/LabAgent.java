@@ -1,11 +1,14 @@
 package dev.kubeproxy.api.testing.lab;
 
 import java.io.BufferedReader;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -16,6 +19,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -157,20 +163,68 @@ public final class LabAgent {
   private static String tcpRequest(
       InetAddress source, int sourcePort, InetSocketAddress destination, int timeoutMillis) {
     long started = System.currentTimeMillis();
+    if (source == null && sourcePort == 0) {
+      return tcpRequestFromAnyPort(destination, timeoutMillis, started);
+    }
     Socket socket = new Socket();
     try (socket) {
-      // With the kernel's choice the socket is not bound first, so connect's port allocator
-      // picks the port as for any client; a failure then cannot name the port (the JDK closes
-      // the socket), only its start time, by which the report finds the flow's events.
-      if (source != null || sourcePort != 0) {
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(source, sourcePort));
-      }
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(source, sourcePort));
       socket.connect(destination, timeoutMillis);
       socket.setSoTimeout(timeoutMillis);
       return "ANSWERED|" + oneLine(readAll(socket.getInputStream()));
     } catch (IOException e) {
       return failure(e, source, socket.getLocalPort(), started);
+    }
+  }
+
+  /**
+   * A TCP request from the port the kernel's connect picks, as for any client (not bound first:
+   * bind's allocator differs from connect's, which reuses ports towards other destinations). The
+   * JDK reports no local port before a connect completes and closes the socket when it fails, so
+   * the port is read with getsockname as soon as the connect is under way.
+   */
+  private static String tcpRequestFromAnyPort(
+      InetSocketAddress destination, int timeoutMillis, long started) {
+    int localPort = -1;
+    try (SocketChannel channel = SocketChannel.open();
+        Selector selector = Selector.open()) {
+      channel.configureBlocking(false);
+      if (!channel.connect(destination)) {
+        localPort = localPortOf(channel);
+        SelectionKey key = channel.register(selector, SelectionKey.OP_CONNECT);
+        if (selector.select(timeoutMillis) == 0) {
+          throw new SocketTimeoutException("Connect timed out");
+        }
+        channel.finishConnect();
+        // A channel registered with a selector cannot go back to blocking mode.
+        key.cancel();
+        selector.selectNow();
+      }
+      channel.configureBlocking(true);
+      Socket socket = channel.socket();
+      socket.setSoTimeout(timeoutMillis);
+      return "ANSWERED|" + oneLine(readAll(socket.getInputStream()));
+    } catch (IOException e) {
+      return failure(e, null, localPort, started);
+    }
+  }
+
+  /**
+   * The kernel's local port of a channel whose connect is under way (getsockname through the
+   * JDK's own {@code sun.nio.ch.Net}; the agent runs with {@code --add-opens
+   * java.base/sun.nio.ch}), or -1 if that is not reachable.
+   */
+  static int localPortOf(SocketChannel channel) {
+    try {
+      Field fd = channel.getClass().getDeclaredField("fd");
+      fd.setAccessible(true);
+      Method localAddress = Class.forName("sun.nio.ch.Net")
+          .getDeclaredMethod("localAddress", FileDescriptor.class);
+      localAddress.setAccessible(true);
+      return ((InetSocketAddress) localAddress.invoke(null, fd.get(channel))).getPort();
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return -1;
     }
   }
 

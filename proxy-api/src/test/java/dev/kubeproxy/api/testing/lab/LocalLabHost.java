@@ -54,6 +54,8 @@ final class LocalLabHost implements LabHost {
               "ip", "netns", "exec", ns,
               java.toString(),
               "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-XX:-UsePerfData",
+              // LabAgent reads a connecting socket's port through the JDK's own getsockname.
+              "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
               "-cp", classes.toString(),
               LabAgent.class.getName(),
               name);
