@@ -2,11 +2,13 @@ package dev.kubeproxy.api;
 
 /**
  * An endpoint in the forwarding table: where traffic is DNATed to. {@code local} is true when
- * it runs on this node; {@code terminating} is true when it is a serving-but-terminating
+ * it runs on this node; {@code otherNode} when its EndpointSlice names another node (neither
+ * when it names none); {@code terminating} is true when it is a serving-but-terminating
  * endpoint used only because no ready one exists. {@link #toString()} is {@code ip:port}, the
  * string upstream orders endpoints by.
  */
-public record ServiceEndpoint(IpAddress address, int port, boolean local, boolean terminating)
+public record ServiceEndpoint(
+    IpAddress address, int port, boolean local, boolean otherNode, boolean terminating)
     implements Comparable<ServiceEndpoint> {
   public ServiceEndpoint {
     if (address == null) {
@@ -15,6 +17,22 @@ public record ServiceEndpoint(IpAddress address, int port, boolean local, boolea
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is outside 1..65535");
     }
+    if (local && otherNode) {
+      throw new IllegalArgumentException("an endpoint cannot be local and on another node");
+    }
+  }
+
+  /** An endpoint on this node ({@code local}) or on an unnamed one. */
+  public ServiceEndpoint(IpAddress address, int port, boolean local, boolean terminating) {
+    this(address, port, local, false, terminating);
+  }
+
+  /**
+   * Whether traffic from this endpoint can reach a service on this node and land back on the
+   * endpoint (hairpin): anywhere but on another named node, whose own proxy handles its traffic.
+   */
+  public boolean mayHairpinHere() {
+    return !otherNode;
   }
 
   /**

@@ -42,7 +42,8 @@ final class MergedEndpoints {
 
     /** This endpoint as a terminating fallback. */
     ServiceEndpoint asTerminating() {
-      return new ServiceEndpoint(endpoint.address(), endpoint.port(), endpoint.local(), true);
+      return new ServiceEndpoint(endpoint.address(), endpoint.port(), endpoint.local(),
+          endpoint.otherNode(), true);
     }
   }
 
@@ -102,8 +103,10 @@ final class MergedEndpoints {
       }
       for (SliceEndpoint source : slice.endpoints()) {
         boolean local = nodeName.equals(source.nodeName());
-        Merged candidate =
-            new Merged(source, new ServiceEndpoint(source.address(), slicePort.port(), local, false));
+        boolean otherNode =
+            source.nodeName() != null && !source.nodeName().isEmpty() && !local;
+        Merged candidate = new Merged(source,
+            new ServiceEndpoint(source.address(), slicePort.port(), local, otherNode, false));
         byAddress.merge(
             new AddressPort(source.address(), slicePort.port()),
             candidate,

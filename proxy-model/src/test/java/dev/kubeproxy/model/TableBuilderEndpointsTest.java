@@ -115,4 +115,16 @@ class TableBuilderEndpointsTest {
         .extracting(ServiceEndpoint::local)
         .containsExactly(true, false, false);
   }
+
+  @Test
+  @DisplayName("an endpoint is on another node only when its slice names one; only those cannot hairpin here")
+  void otherNodeFlag() {
+    EndpointSlice sl = slice("web-1", "web").endpoint("10.1.0.1", NODE).endpoint("10.1.0.2", "other")
+        .endpoint("10.1.0.3", null).endpoint("10.1.0.4", "").build();
+    var endpoints = entry(v4(snapshot(web, sl)), "web").internal().endpoints();
+    assertThat(endpoints).extracting(ServiceEndpoint::otherNode)
+        .containsExactly(false, true, false, false);
+    assertThat(endpoints).extracting(ServiceEndpoint::mayHairpinHere)
+        .containsExactly(true, false, true, true);
+  }
 }

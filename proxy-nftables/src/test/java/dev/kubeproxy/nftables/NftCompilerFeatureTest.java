@@ -6,10 +6,13 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.Cidr;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.LocalTrafficDetector;
 import dev.kubeproxy.api.NodePortAddresses;
 import dev.kubeproxy.api.Protocol;
+import dev.kubeproxy.api.ServiceEndpoint;
+import dev.kubeproxy.api.ServiceEntry;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
@@ -190,6 +193,23 @@ class NftCompilerFeatureTest {
     sync(withDetector(LocalTrafficDetector.byInterface(LocalTrafficDetector.Mode.INTERFACE_NAME_PREFIX, "veth"), false));
     assertThat(kernel.rules(V4, "local-policy-ips")).anyMatch(r -> r.startsWith(
         "iifname \"veth*\" goto short-circuit-ips"));
+  }
+
+  @Test
+  @DisplayName("hairpin pairs only for endpoints that can send from here: not for one on another named node")
+  void hairpinOnlyForEndpointsThatCanBeHere() throws Exception {
+    ServicePortKey key = ServicePortKey.of("default", "spread", "http", Protocol.TCP);
+    ServiceEntry entry = SampleTables.clusterIp(key, IpAddress.parse("10.96.9.9"), 80, List.of(
+        new ServiceEndpoint(IpAddress.parse("10.244.9.1"), 8080, true, false, false),
+        new ServiceEndpoint(IpAddress.parse("10.244.9.2"), 8080, false, false, false),
+        new ServiceEndpoint(IpAddress.parse("10.244.9.3"), 8080, false, true, false)));
+    ForwardingTable table = SampleTables.emptyNode(IpFamily.V4)
+        .withEntries(java.util.Map.of(key, entry));
+    sync(table);
+    assertThat(kernel.elements(V4, "hairpin-ips")).as("local, and no node named: kept")
+        .containsExactlyInAnyOrder("10.244.9.1 . 10.244.9.1", "10.244.9.2 . 10.244.9.2");
+    assertThat(kernel.elements(V4, "service-ips-3")).as("every endpoint still serves")
+        .hasSize(3);
   }
 
   @Test
