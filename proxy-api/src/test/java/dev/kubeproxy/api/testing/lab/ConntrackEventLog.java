@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -182,25 +183,18 @@ public final class ConntrackEventLog implements AutoCloseable {
    * every event.
    */
   public ImmutableList<String> linesWithPorts(Set<Integer> ports, int max) {
-    List<String> found = new ArrayList<>();
-    if (ports.isEmpty() || !Files.exists(file)) {
+    if (ports.isEmpty()) {
       return ImmutableList.of();
     }
-    try (BufferedReader in = Files.newBufferedReader(file, UTF_8)) {
-      for (String line = in.readLine(); line != null && found.size() < max;
-          line = in.readLine()) {
-        Matcher m = PORT.matcher(line);
-        while (m.find()) {
-          if (ports.contains(Integer.parseInt(m.group(1)))) {
-            found.add(line);
-            break;
-          }
+    return lines(max, line -> {
+      Matcher m = PORT.matcher(line);
+      while (m.find()) {
+        if (ports.contains(Integer.parseInt(m.group(1)))) {
+          return true;
         }
       }
-    } catch (IOException | UncheckedIOException e) {
-      found.add("(cannot read " + file + ": " + e + ")");
-    }
-    return ImmutableList.copyOf(found);
+      return false;
+    });
   }
 
   /**
@@ -208,6 +202,18 @@ public final class ConntrackEventLog implements AutoCloseable {
    * milliseconds): the flows of a failed request whose source port is unknown.
    */
   public ImmutableList<String> linesBetween(long fromMillis, long toMillis, int max) {
+    return lines(max, line -> {
+      Matcher m = STAMP.matcher(line);
+      if (!m.find()) {
+        return false;
+      }
+      long millis = Long.parseLong(m.group(1)) * 1000 + Integer.parseInt(m.group(2)) / 1000;
+      return millis >= fromMillis && millis <= toMillis;
+    });
+  }
+
+  /** Up to {@code max} lines of the file that {@code keep} accepts, in file order. */
+  private ImmutableList<String> lines(int max, Predicate<String> keep) {
     List<String> found = new ArrayList<>();
     if (!Files.exists(file)) {
       return ImmutableList.of();
@@ -215,12 +221,8 @@ public final class ConntrackEventLog implements AutoCloseable {
     try (BufferedReader in = Files.newBufferedReader(file, UTF_8)) {
       for (String line = in.readLine(); line != null && found.size() < max;
           line = in.readLine()) {
-        Matcher m = STAMP.matcher(line);
-        if (m.find()) {
-          long millis = Long.parseLong(m.group(1)) * 1000 + Integer.parseInt(m.group(2)) / 1000;
-          if (millis >= fromMillis && millis <= toMillis) {
-            found.add(line);
-          }
+        if (keep.test(line)) {
+          found.add(line);
         }
       }
     } catch (IOException | UncheckedIOException e) {
