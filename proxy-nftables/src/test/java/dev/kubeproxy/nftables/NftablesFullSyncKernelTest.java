@@ -149,4 +149,33 @@ class NftablesFullSyncKernelTest extends LabSuite {
         .contains("set cluster-ips {\n\t\ttype ipv4_addr\n");
     assertThat(servers(connect(1, vip))).isEqualTo(names(epA));
   }
+
+  /**
+   * A node upgraded from the previous release: its whole ruleset (the all-features sample as that
+   * release rendered it, with sets this layout no longer has and a set that is now a verdict map
+   * of the same name) is replaced by the first full sync in one transaction.
+   */
+  @Test
+  @DisplayName("a full sync over the previous release's layout (all features) replaces it; traffic follows")
+  void previousReleaseLayoutIsReplaced() throws Exception {
+    byte[] previous;
+    try (var in = getClass().getResourceAsStream("/layouts/2026-12-04-all-features-ip.nft")) {
+      previous = in.readAllBytes();
+    }
+    lab.nodeRunner().run(Command.of(List.of("nft", "-f", "-"), previous));
+    assertThat(lab.exec(lab.nodeNs(), "nft", "-t", "list", "table", "ip", "kube-proxy").stdout())
+        .as("the previous layout is loaded")
+        .contains("set external-masquerade-ips", "set no-local-endpoint-services",
+            "set no-endpoint-services");
+
+    IpAddress vip = IpAddress.parse("10.96.1.42");
+    cluster.apply(service("upgraded", "10.96.1.42").build(), slice("upgraded", IpFamily.V4, epA));
+
+    String listing = lab.exec(lab.nodeNs(), "nft", "-t", "list", "table", "ip", "kube-proxy")
+        .stdout();
+    assertThat(listing)
+        .doesNotContain("external-masquerade", "no-local-endpoint", "service-ips-affinity-tcp-600-2")
+        .contains("map no-endpoint-services {", "map local-ips {");
+    assertThat(servers(connect(2, vip))).isEqualTo(names(epA));
+  }
 }
