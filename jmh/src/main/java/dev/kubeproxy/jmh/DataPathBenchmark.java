@@ -133,6 +133,8 @@ final class DataPathBenchmark {
         cases.add(new Case(lane, "service in the last group (" + options.groups + " endpoints)",
             last, 80));
         cases.add(new Case(lane, "address that is no service", NON_SERVICE, SERVER_PORT));
+        cases.add(new Case(lane, "ExternalIP, eTP=Cluster (masqueraded), first group",
+            Workload.groupsExternalIp(0), 80));
       }
       Map<Case, Result> results = new LinkedHashMap<>();
       measure(conn, results, cases);

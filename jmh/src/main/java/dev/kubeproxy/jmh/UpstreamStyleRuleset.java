@@ -73,10 +73,20 @@ final class UpstreamStyleRuleset {
       ServiceEntry entry = entries.get(i);
       List<ServiceEndpoint> endpoints = entry.internal().endpoints();
       for (Frontend f : entry.frontends()) {
+        String key = f.address() + " . " + f.protocol().lowerName() + " . " + f.port();
+        if (f.kind() == FrontendKind.EXTERNAL_IP) {
+          // Upstream's external chain for externalTrafficPolicy Cluster: mark, then the service.
+          String chain = "external-" + i;
+          out.append("add chain ").append(t).append(' ').append(chain).append('\n');
+          rule(out, t, chain, "jump mark-for-masquerade");
+          rule(out, t, chain, "goto service-" + i);
+          out.append("add element ").append(t).append(" service-ips { ").append(key)
+              .append(" : goto ").append(chain).append(" }\n");
+          continue;
+        }
         if (f.kind() != FrontendKind.CLUSTER_IP) {
           continue;
         }
-        String key = f.address() + " . " + f.protocol().lowerName() + " . " + f.port();
         out.append("add element ").append(t).append(" cluster-ips { ").append(f.address())
             .append(" }\n");
         out.append("add element ").append(t).append(" service-ips { ").append(key)

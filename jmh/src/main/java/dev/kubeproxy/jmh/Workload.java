@@ -123,11 +123,16 @@ public final class Workload {
     for (int i = 0; i < serviceCount; i++) {
       String name = "svc-" + i;
       String namespace = "ns-" + (i % 50);
-      services.add(Service.builder(namespace, name)
+      Service.Builder service = Service.builder(namespace, name)
           .type("ClusterIP")
           .clusterIp(groupsClusterIp(i))
-          .port("http", "TCP", 80, 0)
-          .build());
+          .port("http", "TCP", 80, 0);
+      if (i < groups) {
+        // The first service of each group also has an ExternalIP (externalTrafficPolicy
+        // Cluster: masqueraded), for the data path's external case.
+        service.externalIp(groupsExternalIp(i));
+      }
+      services.add(service.build());
       EndpointSlice.Builder slice = EndpointSlice.builder(namespace, name + "-slice")
           .serviceName(name)
           .port("http", "TCP", 8080);
@@ -140,6 +145,11 @@ public final class Workload {
     Node node = new Node(NODE, ImmutableList.of(IpAddress.parse("192.0.2.1")),
         ImmutableMap.of(Node.LABEL_ZONE, "zone-a"), ImmutableList.of(Cidr.parse("10.64.0.0/24")));
     return new Workload(services, slices, node);
+  }
+
+  /** The ExternalIP of service {@code index} of {@link #groups}, for the first of each group. */
+  public static String groupsExternalIp(int index) {
+    return address(198, 18 << 16 | (index + 1));
   }
 
   /** The ClusterIP of service {@code index} of {@link #groups}. */
