@@ -3,8 +3,10 @@ package dev.kubeproxy.api;
 import com.google.common.collect.ImmutableMap;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -58,28 +60,49 @@ public final class PersistentMap<K, V> extends AbstractMap<K, V> {
     if (changes.isEmpty()) {
       return this;
     }
-    Map<Integer, Map<K, V>> byShard = new HashMap<>();
+    // Each key hashed once here; keys of a Map are distinct, so a shard's changes are a list.
+    @SuppressWarnings("unchecked")
+    List<Map.Entry<K, V>>[] byShard = new List[SHARDS];
     for (Map.Entry<K, V> change : changes.entrySet()) {
-      byShard
-          .computeIfAbsent(shardOf(change.getKey()), s -> new HashMap<>())
-          .put(change.getKey(), change.getValue());
+      int index = shardOf(change.getKey());
+      if (byShard[index] == null) {
+        byShard[index] = new ArrayList<>(4);
+      }
+      // Read the value once: changes may be a view computing it on each access.
+      byShard[index].add(new AbstractMap.SimpleImmutableEntry<>(change.getKey(), change.getValue()));
     }
     ImmutableMap<K, V>[] next = shards.clone();
     int nextSize = size;
-    for (Map.Entry<Integer, Map<K, V>> shardChanges : byShard.entrySet()) {
-      int index = shardChanges.getKey();
-      Map<K, V> merged = new HashMap<>(shards[index]);
-      for (Map.Entry<K, V> change : shardChanges.getValue().entrySet()) {
-        if (change.getValue() == null) {
-          merged.remove(change.getKey());
-        } else {
-          merged.put(change.getKey(), change.getValue());
-        }
+    for (int index = 0; index < SHARDS; index++) {
+      if (byShard[index] != null) {
+        next[index] = merge(shards[index], byShard[index]);
+        nextSize += next[index].size() - shards[index].size();
       }
-      nextSize += merged.size() - shards[index].size();
-      next[index] = ImmutableMap.copyOf(merged);
     }
     return new PersistentMap<>(next, nextSize);
+  }
+
+  private static <K, V> ImmutableMap<K, V> merge(ImmutableMap<K, V> shard,
+      List<Map.Entry<K, V>> changes) {
+    if (shard.isEmpty()) {
+      // A fresh shard (every shard of a full sync): no merge, only the puts.
+      ImmutableMap.Builder<K, V> built = ImmutableMap.builderWithExpectedSize(changes.size());
+      for (Map.Entry<K, V> change : changes) {
+        if (change.getValue() != null) {
+          built.put(change);
+        }
+      }
+      return built.buildOrThrow();
+    }
+    Map<K, V> merged = new HashMap<>(shard);
+    for (Map.Entry<K, V> change : changes) {
+      if (change.getValue() == null) {
+        merged.remove(change.getKey());
+      } else {
+        merged.put(change.getKey(), change.getValue());
+      }
+    }
+    return ImmutableMap.copyOf(merged);
   }
 
   /** Returns a map with {@code key} set to {@code value} (or removed when value is null). */

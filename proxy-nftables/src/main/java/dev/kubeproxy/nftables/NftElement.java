@@ -3,7 +3,7 @@ package dev.kubeproxy.nftables;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
-import java.util.regex.Pattern;
+import com.google.common.base.CharMatcher;
 
 /**
  * A set or map element: key components (joined with {@code .} in a concatenation), value
@@ -12,17 +12,19 @@ import java.util.regex.Pattern;
  * hundreds of thousands of elements whose addresses, ports, verdicts and comments repeat.
  */
 public record NftElement(ImmutableList<String> key, ImmutableList<String> value, String comment) {
-  private static final Pattern KEY_PART = Pattern.compile("[A-Za-z0-9.:/_-]+");
-  private static final Pattern VALUE_PART = Pattern.compile("[A-Za-z0-9.:/_ -]+");
+  // Character checks, not regular expressions: a large table builds ~200k elements per full sync.
+  private static final CharMatcher KEY_PART = NftNames.NAME_CHARS;
+  private static final CharMatcher VALUE_PART = NftNames.NAME_CHARS.or(CharMatcher.is(' ')).precomputed();
 
   public NftElement {
     checkArgument(key != null && !key.isEmpty(), "element key must be set");
     value = value == null ? ImmutableList.of() : value;
     for (String part : key) {
-      checkArgument(KEY_PART.matcher(part).matches(), "bad key component '%s'", part);
+      checkArgument(!part.isEmpty() && KEY_PART.matchesAllOf(part), "bad key component '%s'", part);
     }
     for (String part : value) {
-      checkArgument(VALUE_PART.matcher(part).matches(), "bad value component '%s'", part);
+      checkArgument(!part.isEmpty() && VALUE_PART.matchesAllOf(part), "bad value component '%s'",
+          part);
     }
     key = interned(key);
     value = interned(value);
