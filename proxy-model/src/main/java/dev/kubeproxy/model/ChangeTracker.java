@@ -12,9 +12,11 @@ import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServiceCidr;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -58,13 +60,26 @@ public final class ChangeTracker {
   }
 
   public synchronized void upsertService(Service service) {
-    Objects.requireNonNull(service, "service");
-    serviceEvents++;
-    if (service.equals(services.get(service.id()))) {
-      return;
+    upsertServices(List.of(Objects.requireNonNull(service, "service")));
+  }
+
+  /**
+   * Upserts {@code batch} in its order, as that many {@link #upsertService} calls would, in one
+   * update of the stored map (a first feed of 10k Services, one copy of the map instead of 10k).
+   */
+  public synchronized void upsertServices(Collection<Service> batch) {
+    Map<NamespacedName, Service> updates = new HashMap<>();
+    for (Service service : batch) {
+      Objects.requireNonNull(service, "service");
+      serviceEvents++;
+      NamespacedName id = service.id();
+      Service current = updates.containsKey(id) ? updates.get(id) : services.get(id);
+      if (!service.equals(current)) {
+        updates.put(id, service);
+        markChanged(id);
+      }
     }
-    services = services.with(service.id(), service);
-    markChanged(service.id());
+    services = services.with(updates);
   }
 
   public synchronized void deleteService(NamespacedName id) {
@@ -77,27 +92,37 @@ public final class ChangeTracker {
   }
 
   public synchronized void upsertEndpointSlice(EndpointSlice slice) {
-    Objects.requireNonNull(slice, "slice");
-    endpointEvents++;
-    NamespacedName id = slice.id();
-    NamespacedName oldOwner = sliceOwners.get(id);
-    NamespacedName newOwner = slice.serviceId();
-    if (oldOwner != null && oldOwner.equals(newOwner) && slice.equals(slices.get(oldOwner).get(id))) {
-      return;
+    upsertEndpointSlices(List.of(Objects.requireNonNull(slice, "slice")));
+  }
+
+  /**
+   * Upserts {@code batch} in its order, as that many {@link #upsertEndpointSlice} calls would, in
+   * one update of the stored groups.
+   */
+  public synchronized void upsertEndpointSlices(Collection<EndpointSlice> batch) {
+    GroupEdits groups = new GroupEdits();
+    for (EndpointSlice slice : batch) {
+      Objects.requireNonNull(slice, "slice");
+      endpointEvents++;
+      NamespacedName id = slice.id();
+      NamespacedName oldOwner = sliceOwners.get(id);
+      NamespacedName newOwner = slice.serviceId();
+      if (oldOwner != null && oldOwner.equals(newOwner) && slice.equals(groups.get(oldOwner).get(id))) {
+        continue;
+      }
+      if (oldOwner != null && !oldOwner.equals(newOwner)) {
+        groups.edit(oldOwner).remove(id);
+        markChanged(oldOwner);
+      }
+      if (newOwner == null) {
+        sliceOwners.remove(id);
+        continue;
+      }
+      groups.edit(newOwner).put(id, slice);
+      sliceOwners.put(id, newOwner);
+      markChanged(newOwner);
     }
-    if (oldOwner != null && !oldOwner.equals(newOwner)) {
-      removeFromGroup(oldOwner, id);
-      markChanged(oldOwner);
-    }
-    if (newOwner == null) {
-      sliceOwners.remove(id);
-      return;
-    }
-    Map<NamespacedName, EndpointSlice> group = new HashMap<>(groupOf(newOwner));
-    group.put(id, slice);
-    slices = slices.with(newOwner, ImmutableMap.copyOf(group));
-    sliceOwners.put(id, newOwner);
-    markChanged(newOwner);
+    groups.commit();
   }
 
   public synchronized void deleteEndpointSlice(NamespacedName id) {
@@ -105,7 +130,9 @@ public final class ChangeTracker {
     endpointEvents++;
     NamespacedName owner = sliceOwners.remove(id);
     if (owner != null) {
-      removeFromGroup(owner, id);
+      GroupEdits groups = new GroupEdits();
+      groups.edit(owner).remove(id);
+      groups.commit();
       markChanged(owner);
     }
   }
@@ -222,15 +249,31 @@ public final class ChangeTracker {
     changed.add(service);
   }
 
-  private Map<NamespacedName, EndpointSlice> groupOf(NamespacedName service) {
-    Map<NamespacedName, EndpointSlice> group = slices.get(service);
-    return group == null ? Map.of() : group;
-  }
+  /** Slice groups being edited: copies of those touched, written back in one map update. */
+  private final class GroupEdits {
+    private final Map<NamespacedName, Map<NamespacedName, EndpointSlice>> edited = new HashMap<>();
 
-  private void removeFromGroup(NamespacedName service, NamespacedName sliceId) {
-    Map<NamespacedName, EndpointSlice> group = new HashMap<>(groupOf(service));
-    group.remove(sliceId);
-    slices = slices.with(service, group.isEmpty() ? null : ImmutableMap.copyOf(group));
+    Map<NamespacedName, EndpointSlice> get(NamespacedName service) {
+      Map<NamespacedName, EndpointSlice> group = edited.get(service);
+      if (group == null) {
+        group = slices.get(service);
+      }
+      return group == null ? Map.of() : group;
+    }
+
+    Map<NamespacedName, EndpointSlice> edit(NamespacedName service) {
+      return edited.computeIfAbsent(service, s -> {
+        Map<NamespacedName, EndpointSlice> stored = slices.get(s);
+        return stored == null ? new HashMap<>() : new HashMap<>(stored);
+      });
+    }
+
+    void commit() {
+      Map<NamespacedName, Map<NamespacedName, EndpointSlice>> updates = new HashMap<>();
+      edited.forEach((service, group) ->
+          updates.put(service, group.isEmpty() ? null : ImmutableMap.copyOf(group)));
+      slices = slices.with(updates);
+    }
   }
 
   /** Whether the Node facts tables depend on differ: presence, zone, addresses, pod CIDRs. */

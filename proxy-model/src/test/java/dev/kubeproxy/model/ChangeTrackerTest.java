@@ -127,6 +127,42 @@ class ChangeTrackerTest {
   }
 
   @Test
+  @DisplayName("batch upserts (a manifest feed) end as the same upserts one by one would: state, changed services in order, counts")
+  void batchUpsertsEqualSingleUpserts() {
+    ChangeTracker single = new ChangeTracker(clock);
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 20; round++) {
+      List<Service> services = new ArrayList<>();
+      List<EndpointSlice> slices = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        // Few names, so a batch repeats objects, relabels slices, and drops labels.
+        services.add(service("svc-" + random.nextInt(8), "10.0.0." + random.nextInt(3)).build());
+        String sliceName = "s-" + random.nextInt(10);
+        String address = "10.1.0." + random.nextInt(4);
+        slices.add(random.nextInt(6) == 0
+            ? EndpointSlice.builder("ns", sliceName).port("http", "TCP", 80).endpoint(address, "n").build()
+            : slice(sliceName, "svc-" + random.nextInt(8)).endpoint(address, "n").build());
+      }
+      services.forEach(single::upsertService);
+      slices.forEach(single::upsertEndpointSlice);
+      tracker.upsertServices(services);
+      tracker.upsertEndpointSlices(slices);
+      if (round % 3 == 0) {
+        single.deleteEndpointSlice(id("s-1"));
+        tracker.deleteEndpointSlice(id("s-1"));
+      }
+      PendingChanges expected = single.drain();
+      PendingChanges actual = tracker.drain();
+      assertThat(actual.changedServices()).as("round %s", round)
+          .containsExactlyElementsOf(expected.changedServices());
+      assertThat(actual.serviceEvents()).isEqualTo(expected.serviceEvents());
+      assertThat(actual.endpointEvents()).isEqualTo(expected.endpointEvents());
+      assertThat(actual.snapshot().serviceMap()).isEqualTo(expected.snapshot().serviceMap());
+      assertThat(actual.snapshot().sliceMap()).isEqualTo(expected.snapshot().sliceMap());
+    }
+  }
+
+  @Test
   @DisplayName("a slice whose service-name label changes marks both the old and the new service changed")
   void sliceRelabel() {
     tracker.upsertEndpointSlice(slice("s-1", "a").endpoint("10.1.0.1", "n").build());

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,16 +117,17 @@ public final class ManifestSource {
 
     Map<NamespacedName, Service> services =
         kept(snapshot.services(), fedServices, snapshot.rejectedServices());
-    feedDifference(services, fedServices, tracker::upsertService, tracker::deleteService);
+    feedDifference(services, fedServices, tracker::upsertServices, tracker::deleteService);
 
     Map<NamespacedName, EndpointSlice> slices =
         kept(snapshot.slices(), fedSlices, snapshot.rejectedSlices());
-    feedDifference(slices, fedSlices, tracker::upsertEndpointSlice, tracker::deleteEndpointSlice);
+    feedDifference(slices, fedSlices, tracker::upsertEndpointSlices,
+        tracker::deleteEndpointSlice);
 
     Map<String, ServiceCidr> serviceCidrs =
         kept(snapshot.serviceCidrs(), fedServiceCidrs, snapshot.rejectedServiceCidrs());
-    feedDifference(serviceCidrs, fedServiceCidrs, tracker::upsertServiceCidr,
-        tracker::deleteServiceCidr);
+    feedDifference(serviceCidrs, fedServiceCidrs,
+        cidrs -> cidrs.forEach(tracker::upsertServiceCidr), tracker::deleteServiceCidr);
 
     Node node = nodeView.apply(snapshot.node(nodeName));
     if (node == null && snapshot.rejectedNodes().contains(nodeName)) {
@@ -181,18 +183,22 @@ public final class ManifestSource {
   }
 
   /**
-   * Upserts each object of {@code next} that is new or differs from {@code fed}, then deletes
+   * Upserts, as one batch, each object of {@code next} that is new or differs from {@code fed}, then deletes
    * each id {@code fed} has and {@code next} lacks.
    */
   private static <K, V> void feedDifference(
       Map<K, V> next,
       Map<K, V> fed,
-      Consumer<V> upsert,
+      Consumer<List<V>> upsertAll,
       Consumer<K> delete) {
+    List<V> upserts = new ArrayList<>();
     for (Map.Entry<K, V> e : next.entrySet()) {
       if (!e.getValue().equals(fed.get(e.getKey()))) {
-        upsert.accept(e.getValue());
+        upserts.add(e.getValue());
       }
+    }
+    if (!upserts.isEmpty()) {
+      upsertAll.accept(upserts);
     }
     for (K gone : fed.keySet()) {
       if (!next.containsKey(gone)) {

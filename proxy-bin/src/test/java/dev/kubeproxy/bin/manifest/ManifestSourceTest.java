@@ -260,8 +260,9 @@ class ManifestSourceTest {
     new ManifestSource(dir, "node-1").feed(tracker);
 
     InOrder order = inOrder(tracker);
-    order.verify(tracker).upsertService(argThat(s -> s.id().equals(WEB)));
-    order.verify(tracker).upsertEndpointSlice(argThat(s -> s.id().equals(WEB_SLICE)));
+    order.verify(tracker).upsertServices(argThat(l -> l.size() == 1 && l.iterator().next().id().equals(WEB)));
+    order.verify(tracker).upsertEndpointSlices(
+        argThat(l -> l.size() == 1 && l.iterator().next().id().equals(WEB_SLICE)));
     order.verify(tracker).updateNode(argThat(n -> n.name().equals("node-1")));
     order.verify(tracker).markServicesSynced();
     order.verify(tracker).markEndpointSlicesSynced();
@@ -297,7 +298,8 @@ class ManifestSourceTest {
     Files.delete(dir.resolve("n.yaml"));
     source.feed(tracker);
 
-    verify(tracker).upsertService(argThat(s -> s.id().equals(WEB) && s.ports().get(0).port() == 81));
+    verify(tracker).upsertServices(argThat(l -> l.size() == 1 && l.iterator().next().id().equals(WEB)
+        && l.iterator().next().ports().get(0).port() == 81));
     verify(tracker).deleteService(NamespacedName.of("default", "api"));
     verify(tracker).deleteEndpointSlice(NamespacedName.of("default", "api-1"));
     verify(tracker).updateNode(null);
@@ -317,7 +319,7 @@ class ManifestSourceTest {
 
     assertThat(snapshot.problems()).singleElement().satisfies(p -> assertThat(p.field()).isEqualTo("spec.ports[0].port"));
     verify(tracker, never()).deleteService(any());
-    verify(tracker, never()).upsertService(any(Service.class));
+    verify(tracker, never()).upsertServices(any());
   }
 
   @Test
