@@ -183,8 +183,8 @@ public final class ManifestSource {
   }
 
   /**
-   * Upserts, as one batch, each object of {@code next} that is new or differs from {@code fed}, then deletes
-   * each id {@code fed} has and {@code next} lacks.
+   * Upserts, as one batch, each object of {@code next} that is new or differs from {@code fed},
+   * then deletes each id {@code fed} has and {@code next} lacks.
    */
   private static <K, V> void feedDifference(
       Map<K, V> next,
