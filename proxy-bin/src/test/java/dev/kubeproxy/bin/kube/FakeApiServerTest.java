@@ -13,24 +13,13 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The fake answers list and watch the way the API server does, so informer tests mean something. */
 class FakeApiServerTest {
-  private FakeApiServer api;
-
-  @BeforeEach
-  void start() throws IOException {
-    api = FakeApiServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    api.close();
-  }
+  @RegisterExtension final FakeApiServer api = FakeApiServer.perTest();
 
   static String service(String name, String label) {
     return """
