@@ -28,12 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,47 +55,32 @@ class BinaryKernelTest {
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
   private static final int BATCH = 30;
 
-  private static NetnsLab lab;
+  @RegisterExtension
+  static final BinaryLabExtension LAB =
+      BinaryLabExtension.with(
+          NetnsLab.builder()
+              .localPod("client")
+              .localPod("ep-a")
+              .localPod("ep-b")
+              .remotePod("ep-r"));
 
   @TempDir Path tmp;
   private Path manifests;
   private Child running;
 
   @BeforeAll
-  static void buildLab() throws CommandException {
-    lab =
-        NetnsLab.builder()
-            .localPod("client")
-            .localPod("ep-a")
-            .localPod("ep-b")
-            .remotePod("ep-r")
-            .build();
+  static void serveEndpoints() {
     for (String name : List.of("ep-a", "ep-b", "ep-r")) {
-      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
-      lab.serve(lab.pod(name), Protocol.UDP, UDP_PORT);
-    }
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
+      lab().serve(lab().pod(name), Protocol.TCP, TCP_PORT);
+      lab().serve(lab().pod(name), Protocol.UDP, UDP_PORT);
     }
   }
 
   @BeforeEach
   void freshNodeAndManifests() throws CommandException, IOException {
-    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    lab().exec(lab().nodeNs(), "nft", "flush", "ruleset");
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     write("00-node.yaml", node());
-  }
-
-  @AfterEach
-  void stopBinary() throws InterruptedException {
-    if (running != null) {
-      running.stop();
-      running = null;
-    }
   }
 
   @Test
@@ -105,31 +89,31 @@ class BinaryKernelTest {
           + " no proxy ran, in one listing and one batch; a flow pinned to a live endpoint keeps"
           + " its conntrack entry")
   void firstSyncReconcilesConntrack() throws Exception {
-    lab.exec(lab.nodeNs(), "conntrack", "-F");
+    lab().exec(lab().nodeNs(), "conntrack", "-F");
     write("10-web.yaml", web("ep-a", "ep-b"));
     assertThat(runInNode("--once").exit()).isZero();
-    Pod client = lab.pod("client");
+    Pod client = lab().pod("client");
     int toA = pinnedPort(client, "ep-a", 40100);
     int toB = pinnedPort(client, "ep-b", 40200);
     String idOfB = conntrackId(toB);
 
     // ep-a goes away while no proxy runs; the rules still send the pinned flow to it.
     write("10-web.yaml", web("ep-b"));
-    assertThat(lab.udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT).serverName())
+    assertThat(lab().udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT).serverName())
         .isEqualTo("ep-a");
 
     Run run = runInNode("--once");
 
     assertThat(run.exit()).as("%s", run).isZero();
     assertThat(conntrackId(toB)).as("the live flow's entry is untouched").isEqualTo(idOfB);
-    Reply moved = lab.udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT);
+    Reply moved = lab().udpRequest(client.netns(), null, toA, WEB_IP, 53, REQUEST_TIMEOUT);
     assertThat(moved.serverName()).as("%s / %s", moved, run).isEqualTo("ep-b");
   }
 
   /** A client source port from {@code first} on whose UDP flow to the web VIP lands on {@code pod}. */
   private int pinnedPort(Pod client, String pod, int first) {
     for (int port = first; port < first + 40; port++) {
-      Reply reply = lab.udpRequest(client.netns(), null, port, WEB_IP, 53, REQUEST_TIMEOUT);
+      Reply reply = lab().udpRequest(client.netns(), null, port, WEB_IP, 53, REQUEST_TIMEOUT);
       if (pod.equals(reply.serverName())) {
         return port;
       }
@@ -139,7 +123,7 @@ class BinaryKernelTest {
 
   /** The conntrack id of the UDP entry from {@code sourcePort} to the web VIP. */
   private static String conntrackId(int sourcePort) throws CommandException {
-    String out = lab.exec(lab.nodeNs(), "conntrack", "-L", "-p", "udp", "--orig-dst",
+    String out = lab().exec(lab().nodeNs(), "conntrack", "-L", "-p", "udp", "--orig-dst",
         WEB_IP.toString(), "--orig-port-src", Integer.toString(sourcePort), "-o", "id").stdout();
     Matcher id = Pattern.compile("\\bid=(\\d+)").matcher(out);
     assertThat(id.find()).as("an entry from port %s in %s", sourcePort, out).isTrue();
@@ -163,13 +147,13 @@ class BinaryKernelTest {
         .containsPattern(
             "\\Q" + manifests.resolve("20-broken.yaml") + "\\E.*Service default/broken.*"
                 + "\\Qspec.ports[0].port\\E");
-    String table = lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout();
+    String table = lab().exec(lab().nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout();
     assertThat(table).contains(WEB_IP.toString()).doesNotContain("10.96.0.99");
 
-    Pod client = lab.pod("client");
-    List<Reply> tcp = lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    Pod client = lab().pod("client");
+    List<Reply> tcp = lab().tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
     List<Reply> udp =
-        lab.udpRequests(client.netns(), null, 0, WEB_IP, 53, BATCH, REQUEST_TIMEOUT);
+        lab().udpRequests(client.netns(), null, 0, WEB_IP, 53, BATCH, REQUEST_TIMEOUT);
     assertThat(servers(tcp)).as("TCP %s", tcp).containsExactly("ep-a", "ep-b", "ep-r");
     assertThat(servers(udp)).as("UDP %s", udp).containsExactly("ep-a", "ep-b", "ep-r");
   }
@@ -198,7 +182,7 @@ class BinaryKernelTest {
     assertThat(run.stdout()).contains("add table ip kube-proxy").contains(WEB_IP.toString());
     assertThat(calls).as("kernel tools called by --dry-run").doesNotExist();
     // The render is exactly what nft takes: a check in the lab's node namespace accepts it.
-    lab.nodeRunner().run(Command.of(List.of("nft", "--check", "-f", "-"),
+    lab().nodeRunner().run(Command.of(List.of("nft", "--check", "-f", "-"),
         run.stdout().getBytes(UTF_8)));
   }
 
@@ -234,21 +218,21 @@ class BinaryKernelTest {
     assertThat(remote.body()).contains("\"localEndpoints\":0");
     // Node setup ran in the lab's node namespace: the per-namespace conntrack timeouts are
     // upstream's defaults there (nf_conntrack_max is left alone: see binaryArgs).
-    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
+    assertThat(lab().exec(lab().nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
         .stdout().strip()).isEqualTo("86400");
-    assertThat(lab.exec(lab.nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_close_wait")
+    assertThat(lab().exec(lab().nodeNs(), "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_close_wait")
         .stdout().strip()).isEqualTo("3600");
 
-    Pod client = lab.pod("client");
+    Pod client = lab().pod("client");
     List<Reply> before =
-        lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+        lab().tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
     assertThat(servers(before)).as("before the edit %s", before).containsExactly("ep-a");
 
     write("10-web.yaml", web("ep-b"));
     List<Reply> after = List.of();
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (System.nanoTime() < deadline) {
-      after = lab.tcpRequests(client.netns(), null, WEB_IP, 80, 10, REQUEST_TIMEOUT);
+      after = lab().tcpRequests(client.netns(), null, WEB_IP, 80, 10, REQUEST_TIMEOUT);
       if (servers(after).equals(Set.of("ep-b"))) {
         break;
       }
@@ -265,7 +249,7 @@ class BinaryKernelTest {
           + " upstream's cleanup deletes only what kube-proxy owns")
   void cleanupRemovesTables() throws Exception {
     write("10-web.yaml", web("ep-a"));
-    lab.exec(lab.nodeNs(), "nft", "add", "table", "ip", "not-ours");
+    lab().exec(lab().nodeNs(), "nft", "add", "table", "ip", "not-ours");
     Run once = runInNode("--once");
     assertThat(once.exit()).as("%s", once).isZero();
     assertThat(tables()).contains("table ip kube-proxy");
@@ -274,7 +258,7 @@ class BinaryKernelTest {
 
     assertThat(cleanup.exit()).as("%s", cleanup).isZero();
     assertThat(tables()).doesNotContain("kube-proxy").contains("table ip not-ours");
-    Reply reply = lab.tcpRequest(lab.pod("client").netns(), WEB_IP, 80, REQUEST_TIMEOUT);
+    Reply reply = lab().tcpRequest(lab().pod("client").netns(), WEB_IP, 80, REQUEST_TIMEOUT);
     assertThat(reply.answered()).as("ClusterIP after cleanup: %s", reply).isFalse();
   }
 
@@ -305,17 +289,17 @@ class BinaryKernelTest {
         "-A NOT-OURS -j RETURN",
         "COMMIT",
         "");
-    lab.nodeRunner().run(Command.of(List.of("iptables-restore", "--noflush"),
+    lab().nodeRunner().run(Command.of(List.of("iptables-restore", "--noflush"),
         leftovers.getBytes(UTF_8)));
-    assertThat(lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout()).contains("KUBE-SEP-");
+    assertThat(lab().exec(lab().nodeNs(), "iptables-save", "-t", "nat").stdout()).contains("KUBE-SEP-");
 
     Run run = runInNode("--once");
 
     assertThat(run.exit()).as("%s", run).isZero();
-    String nat = lab.exec(lab.nodeNs(), "iptables-save", "-t", "nat").stdout();
+    String nat = lab().exec(lab().nodeNs(), "iptables-save", "-t", "nat").stdout();
     assertThat(nat).as("nat after start").doesNotContain("KUBE-").contains(":NOT-OURS");
-    Pod client = lab.pod("client");
-    List<Reply> tcp = lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
+    Pod client = lab().pod("client");
+    List<Reply> tcp = lab().tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT);
     assertThat(servers(tcp)).as("TCP %s; %s", tcp, run).containsExactly("ep-a", "ep-b");
   }
 
@@ -337,7 +321,7 @@ class BinaryKernelTest {
     Path config = Files.createTempFile("kube-proxy-config", ".conf");
     try {
       Files.writeString(config, text);
-      running = start(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(),
+      running = start(List.of("ip", "netns", "exec", lab().nodeNs()), Map.of(),
           List.of("--config", config.toString(), "--hostname-override", NODE,
               "--manifests", manifests.toString(), "--node-ip", NetnsLab.NODE_IP.toString()));
 
@@ -349,7 +333,7 @@ class BinaryKernelTest {
       Http configz = curl("http://127.0.0.1:10249/configz");
       assertThat(configz.body()).contains("\"mode\":\"nftables\"").contains("\"syncPeriod\":\"30s\"")
           .contains("\"healthzBindAddress\":\"0.0.0.0:10256\"");
-      assertThat(lab.exec(lab.nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout())
+      assertThat(lab().exec(lab().nodeNs(), "nft", "list", "table", "ip", "kube-proxy").stdout())
           .contains(WEB_IP.toString());
 
       Files.writeString(config, text.replace("oomScoreAdj: null", "oomScoreAdj: -998"));
@@ -381,17 +365,6 @@ class BinaryKernelTest {
         return "(no log: " + e + ")";
       }
     }
-
-    /** SIGTERM (the binary's shutdown path), then SIGKILL for it and anything it started. */
-    void stop() throws InterruptedException {
-      List<ProcessHandle> children = process.descendants().toList();
-      process.destroy();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(5, TimeUnit.SECONDS);
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
   }
 
   private List<String> binaryArgs(String... extra) {
@@ -413,11 +386,11 @@ class BinaryKernelTest {
   }
 
   private Run runInNode(String... extra) throws IOException, InterruptedException {
-    return run(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(), binaryArgs(extra));
+    return run(List.of("ip", "netns", "exec", lab().nodeNs()), Map.of(), binaryArgs(extra));
   }
 
   private Child startInNode() throws IOException {
-    return start(List.of("ip", "netns", "exec", lab.nodeNs()), Map.of(), binaryArgs());
+    return start(List.of("ip", "netns", "exec", lab().nodeNs()), Map.of(), binaryArgs());
   }
 
   private Run run(List<String> prefix, Map<String, String> env, List<String> args)
@@ -432,7 +405,7 @@ class BinaryKernelTest {
           Files.readString(child.stdout(), UTF_8),
           Files.readString(child.stderr(), UTF_8));
     } finally {
-      child.stop();
+      LAB.stop(child.process());
     }
   }
 
@@ -450,7 +423,7 @@ class BinaryKernelTest {
             .redirectOutput(stdout.toFile())
             .redirectError(stderr.toFile());
     builder.environment().putAll(env);
-    return new Child(builder.start(), stdout, stderr);
+    return new Child(LAB.track(builder.start()), stdout, stderr);
   }
 
   // ---------------------------------------------------------------- checks
@@ -463,8 +436,12 @@ class BinaryKernelTest {
     return names;
   }
 
+  private static NetnsLab lab() {
+    return LAB.lab();
+  }
+
   private static String tables() throws CommandException {
-    return lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    return lab().exec(lab().nodeNs(), "nft", "list", "tables").stdout();
   }
 
   private record Http(int code, String body) {}
@@ -473,8 +450,8 @@ class BinaryKernelTest {
   private static Http curl(String url) {
     try {
       String out =
-          lab.exec(
-                  lab.nodeNs(),
+          lab().exec(
+                  lab().nodeNs(),
                   "curl", "-s", "--max-time", "3", "-w", "\n%{http_code}", url)
               .stdout();
       int newline = out.lastIndexOf('\n');
@@ -513,7 +490,7 @@ class BinaryKernelTest {
     return LabBinary.service("web", WEB_IP)
         .port("http", "TCP", 80, TCP_PORT)
         .port("dns", "UDP", 53, UDP_PORT)
-        .pods(lab, pods)
+        .pods(lab(), pods)
         .yaml();
   }
 
@@ -541,7 +518,7 @@ class BinaryKernelTest {
         .type("LoadBalancer")
         .externalLocal(healthPort)
         .port("http", "TCP", 80, TCP_PORT, nodePort)
-        .pods(lab, pods)
+        .pods(lab(), pods)
         .yaml();
   }
 }

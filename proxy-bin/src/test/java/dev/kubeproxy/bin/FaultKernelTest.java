@@ -21,12 +21,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,45 +44,34 @@ class FaultKernelTest {
   private static final String METRICS = "127.0.0.1:10249";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
 
-  private static NetnsLab lab;
+  @RegisterExtension
+  static final BinaryLabExtension LAB =
+      BinaryLabExtension.with(
+          NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b").remotePod("ep-r"));
 
   @TempDir Path tmp;
   private Path manifests;
-  private final List<Process> started = new ArrayList<>();
 
   @BeforeAll
-  static void buildLab() throws CommandException {
-    lab = NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b").remotePod("ep-r").build();
+  static void serveEndpoints() {
     for (String name : List.of("ep-a", "ep-b", "ep-r")) {
-      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
-    }
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
+      lab().serve(lab().pod(name), Protocol.TCP, TCP_PORT);
     }
   }
 
   @BeforeEach
   void freshNode() throws CommandException, IOException {
-    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    lab().exec(lab().nodeNs(), "nft", "flush", "ruleset");
     for (String tool : List.of("iptables-legacy", "ip6tables-legacy")) {
       for (String table : List.of("nat", "filter")) {
         // What an iptables (legacy) run left in the lab's node; the nft flush clears iptables-nft.
-        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-F");
-        lab.exec(lab.nodeNs(), tool, "-w", "-t", table, "-X");
+        lab().exec(lab().nodeNs(), tool, "-w", "-t", table, "-F");
+        lab().exec(lab().nodeNs(), tool, "-w", "-t", table, "-X");
       }
     }
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     write("00-node.yaml", node());
     write("10-stable.yaml", manifest("stable", STABLE_IP, "ep-a", "ep-r"));
-  }
-
-  @AfterEach
-  void stopAll() throws InterruptedException {
-    LabBinary.stopAll(started);
   }
 
   @Test
@@ -108,7 +96,7 @@ class FaultKernelTest {
 
     Process binary = start(Map.of("PATH", wrappers + ":/usr/sbin:/usr/bin:/sbin:/bin"));
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+    try (LabProbes probes = LabProbes.start(lab(), lab().pod("client"), STABLE_IP, REQUEST_TIMEOUT,
         "FaultKernelTest-toolFailsOneRunInThree")) {
       // Six edits, each a change of the edited Service's endpoint; a third of the applies fail.
       String[] sequence = {"ep-b", "ep-a", "ep-r", "ep-b", "ep-a", "ep-b"};
@@ -173,7 +161,7 @@ class FaultKernelTest {
 
   private int healthzCode() {
     try {
-      String code = lab.exec(lab.nodeNs(), "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+      String code = lab().exec(lab().nodeNs(), "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
           "--max-time", "2", "http://" + HEALTHZ + "/healthz").stdout().strip();
       return Integer.parseInt(code);
     } catch (CommandException | NumberFormatException e) {
@@ -197,7 +185,7 @@ class FaultKernelTest {
   void sigkillUnderTrafficAndRestart() throws Exception {
     Process first = start(Map.of());
     awaitAnswer(STABLE_IP, "ep-a", "ep-r");
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+    try (LabProbes probes = LabProbes.start(lab(), lab().pod("client"), STABLE_IP, REQUEST_TIMEOUT,
         "FaultKernelTest-sigkillUnderTrafficAndRestart")) {
       Thread.sleep(1000);
       first.destroyForcibly(); // SIGKILL: no shutdown hook, nothing cleaned up
@@ -226,7 +214,7 @@ class FaultKernelTest {
     start(Map.of(), "--proxy-mode", mode);
     awaitAnswer(STABLE_IP, "ep-a");
     int changes = 0;
-    try (LabProbes probes = LabProbes.start(lab, lab.pod("client"), STABLE_IP, REQUEST_TIMEOUT,
+    try (LabProbes probes = LabProbes.start(lab(), lab().pod("client"), STABLE_IP, REQUEST_TIMEOUT,
         "FaultKernelTest-podsChurnUnderTraffic-" + mode)) {
       long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < end) {
@@ -270,14 +258,14 @@ class FaultKernelTest {
   private static String churn(Map<String, Boolean> endpoints) {
     LabBinary.ServiceManifest stable =
         LabBinary.service("stable", STABLE_IP).port("http", "TCP", 80, TCP_PORT);
-    endpoints.forEach((pod, ready) -> stable.pod(lab.pod(pod), ready));
+    endpoints.forEach((pod, ready) -> stable.pod(lab().pod(pod), ready));
     return stable.yaml();
   }
 
   // ---------------------------------------------------------------- the binary
 
   private Process start(Map<String, String> env, String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
     argv.addAll(LabBinary.javaCommand());
     argv.addAll(List.of(
         "--manifests", manifests.toString(),
@@ -298,9 +286,11 @@ class FaultKernelTest {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("stdout.log").toFile()))
         .redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("stderr.log").toFile()));
     builder.environment().putAll(env);
-    Process process = builder.start();
-    started.add(process);
-    return process;
+    return LAB.track(builder.start());
+  }
+
+  private static NetnsLab lab() {
+    return LAB.lab();
   }
 
   private String log() {
@@ -318,7 +308,7 @@ class FaultKernelTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
     while (System.nanoTime() < deadline) {
       seen = new java.util.TreeSet<>();
-      for (Reply r : lab.tcpRequests(lab.pod("client").netns(), null, ip, 80, 12, REQUEST_TIMEOUT)) {
+      for (Reply r : lab().tcpRequests(lab().pod("client").netns(), null, ip, 80, 12, REQUEST_TIMEOUT)) {
         seen.add(r.answered() ? r.serverName() : r.outcome().toString());
       }
       if (seen.equals(want)) {
@@ -344,7 +334,7 @@ class FaultKernelTest {
 
   private static String curl(String url) {
     try {
-      return lab.exec(lab.nodeNs(), "curl", "-s", "--max-time", "3", url).stdout();
+      return lab().exec(lab().nodeNs(), "curl", "-s", "--max-time", "3", url).stdout();
     } catch (CommandException e) {
       return "";
     }
@@ -363,6 +353,6 @@ class FaultKernelTest {
   }
 
   private static String manifest(String name, IpAddress ip, String... pods) {
-    return LabBinary.service(name, ip).port("http", "TCP", 80, TCP_PORT).pods(lab, pods).yaml();
+    return LabBinary.service(name, ip).port("http", "TCP", 80, TCP_PORT).pods(lab(), pods).yaml();
   }
 }

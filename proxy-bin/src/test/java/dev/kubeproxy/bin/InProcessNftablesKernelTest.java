@@ -28,11 +28,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,29 +53,18 @@ class InProcessNftablesKernelTest {
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
   private static final String IN_PROCESS = "applied in process through libnftables";
 
-  private static NetnsLab lab;
+  @RegisterExtension
+  static final BinaryLabExtension LAB =
+      BinaryLabExtension.with(
+          NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b"));
 
   @TempDir Path tmp;
-  private final List<Process> started = new ArrayList<>();
 
   @BeforeAll
-  static void buildLab() throws CommandException {
-    lab = NetnsLab.builder().localPod("client").localPod("ep-a").localPod("ep-b").build();
+  static void serveEndpoints() {
     for (String name : List.of("ep-a", "ep-b")) {
-      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
+      lab().serve(lab().pod(name), Protocol.TCP, TCP_PORT);
     }
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
-    }
-  }
-
-  @AfterEach
-  void stopAll() throws InterruptedException {
-    LabBinary.stopAll(started);
   }
 
   @Test
@@ -92,7 +80,7 @@ class InProcessNftablesKernelTest {
       System.out.println("EXCLUDED: IN_PROCESS_LIBNFTABLES (" + why + ")");
       return;
     }
-    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    lab().exec(lab().nodeNs(), "nft", "flush", "ruleset");
     Path manifests = Files.createDirectory(tmp.resolve("manifests"));
     Files.writeString(manifests.resolve("00-node.yaml"), LabBinary.nodeManifest(NODE));
     Files.writeString(manifests.resolve("10-web.yaml"), web("ep-a"));
@@ -132,7 +120,7 @@ class InProcessNftablesKernelTest {
 
   private Process start(String name, List<String> java, Path wrappers, Path manifests,
       String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
     argv.addAll(java);
     argv.addAll(List.of("--proxy-mode", "nftables", "--conntrack-max-per-core", "0",
         "--manifests", manifests.toString(), "--hostname-override", NODE,
@@ -147,9 +135,7 @@ class InProcessNftablesKernelTest {
     if (name.equals("switched-off")) {
       builder.environment().put(NftablesProvider.IN_PROCESS, "false");
     }
-    Process process = builder.start();
-    started.add(process);
-    return process;
+    return LAB.track(builder.start());
   }
 
   private static List<String> javaOf(Path home) {
@@ -160,7 +146,7 @@ class InProcessNftablesKernelTest {
 
   /** A directory whose {@code nft} refuses {@code -f} and runs the real one otherwise. */
   private Path refusingNft() throws IOException, CommandException {
-    String real = lab.exec(lab.nodeNs(), "sh", "-c", "command -v nft").stdout().strip();
+    String real = lab().exec(lab().nodeNs(), "sh", "-c", "command -v nft").stdout().strip();
     Path dir = Files.createDirectory(tmp.resolve("wrappers"));
     Path nft = dir.resolve("nft");
     Files.writeString(nft, "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -f ] && "
@@ -169,19 +155,23 @@ class InProcessNftablesKernelTest {
     return dir;
   }
 
+  private static NetnsLab lab() {
+    return LAB.lab();
+  }
+
   private String log(String name) throws IOException {
     Path log = tmp.resolve(name + ".log");
     return Files.exists(log) ? Files.readString(log, UTF_8) : "";
   }
 
   private static String web(String pod) {
-    return LabBinary.service("web", WEB_IP).port("http", "TCP", 80, TCP_PORT).pods(lab, pod).yaml();
+    return LabBinary.service("web", WEB_IP).port("http", "TCP", 80, TCP_PORT).pods(lab(), pod).yaml();
   }
 
   // ---------------------------------------------------------------- traffic
 
   private static List<Reply> probe() {
-    return lab.tcpRequests(lab.pod("client").netns(), null, WEB_IP, 80, 10, REQUEST_TIMEOUT);
+    return lab().tcpRequests(lab().pod("client").netns(), null, WEB_IP, 80, 10, REQUEST_TIMEOUT);
   }
 
   private void awaitServers(Set<String> expected, String name) throws Exception {

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkState;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,19 +30,17 @@ final class LabBinary {
   }
 
   /**
-   * Stops each of {@code processes} (TERM, then KILL after 5 s) and kills whatever it started
-   * (the tools a binary runs, a wrapper's children).
+   * Stops {@code binary} (SIGTERM, its shutdown path; SIGKILL after {@code grace}) and kills
+   * whatever it started (the tools a binary runs, a wrapper's children).
    */
-  static void stopAll(List<Process> processes) throws InterruptedException {
-    for (Process p : processes) {
-      List<ProcessHandle> children = p.descendants().toList();
-      p.destroy();
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
+  static void stop(Process binary, Duration grace) throws InterruptedException {
+    List<ProcessHandle> children = binary.descendants().toList();
+    binary.destroy();
+    if (!binary.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      binary.destroyForcibly();
+      binary.waitFor(5, TimeUnit.SECONDS);
     }
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 
   /** The lab node {@code name} as a Node manifest: its pod CIDR and the lab's node IP. */

@@ -21,12 +21,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,51 +47,33 @@ class UserspaceNodeKernelTest {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
   private static final int BATCH = 20;
 
-  private static NetnsLab lab;
+  @RegisterExtension
+  static final BinaryLabExtension LAB =
+      BinaryLabExtension.with(
+              NetnsLab.builder().localPod("client").localPod("ep-a").remotePod("ep-r"))
+          .stopGrace(Duration.ofSeconds(10));
 
   @TempDir Path tmp;
   private Path manifests;
   private Process running;
 
   @BeforeAll
-  static void buildLab() throws CommandException {
-    lab = NetnsLab.builder().localPod("client").localPod("ep-a").remotePod("ep-r").build();
+  static void routeAndServe() throws CommandException {
     // As real nodes have one (and as the conformance lab adds): without a default route the
     // node has no route to a ClusterIP, and its own connections fail before the NAT hooks.
-    lab.exec(lab.nodeNs(), "ip", "route", "add", "default", "via", "192.0.2.2");
+    lab().exec(lab().nodeNs(), "ip", "route", "add", "default", "via", "192.0.2.2");
     for (String name : List.of("ep-a", "ep-r")) {
-      lab.serve(lab.pod(name), Protocol.TCP, TCP_PORT);
-      lab.serve(lab.pod(name), Protocol.UDP, UDP_PORT);
-    }
-  }
-
-  @AfterAll
-  static void closeLab() {
-    if (lab != null) {
-      lab.close();
+      lab().serve(lab().pod(name), Protocol.TCP, TCP_PORT);
+      lab().serve(lab().pod(name), Protocol.UDP, UDP_PORT);
     }
   }
 
   @BeforeEach
   void freshNode() throws CommandException, IOException {
-    lab.exec(lab.nodeNs(), "nft", "flush", "ruleset");
+    lab().exec(lab().nodeNs(), "nft", "flush", "ruleset");
     manifests = Files.createDirectory(tmp.resolve("manifests"));
     Files.writeString(manifests.resolve("00-node.yaml"), node());
     Files.writeString(manifests.resolve("10-web.yaml"), web("ep-a", "ep-r"));
-  }
-
-  @AfterEach
-  void stopBinary() throws InterruptedException {
-    if (running != null) {
-      List<ProcessHandle> children = running.descendants().toList();
-      running.destroy();
-      if (!running.waitFor(10, TimeUnit.SECONDS)) {
-        running.destroyForcibly();
-        running.waitFor(5, TimeUnit.SECONDS);
-      }
-      children.forEach(ProcessHandle::destroyForcibly);
-      running = null;
-    }
   }
 
   @Test
@@ -104,21 +85,21 @@ class UserspaceNodeKernelTest {
     running = startInNode("--proxy-mode", "userspace");
     awaitListeners();
 
-    Pod client = lab.pod("client");
+    Pod client = lab().pod("client");
     assertReachesBothFromNode("ClusterIP TCP from a pod",
-        lab.tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT));
+        lab().tcpRequests(client.netns(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT));
     assertReachesBothFromNode("ClusterIP UDP from a pod",
-        lab.udpRequests(client.netns(), null, 0, WEB_IP, 53, BATCH, REQUEST_TIMEOUT));
+        lab().udpRequests(client.netns(), null, 0, WEB_IP, 53, BATCH, REQUEST_TIMEOUT));
     assertReachesBothFromNode("ClusterIP TCP from the node",
-        lab.tcpRequests(lab.nodeNs(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT));
+        lab().tcpRequests(lab().nodeNs(), null, WEB_IP, 80, BATCH, REQUEST_TIMEOUT));
     assertReachesBothFromNode("NodePort TCP from outside",
-        lab.tcpRequests(lab.outsideNs(), null, NetnsLab.NODE_IP, NODE_PORT, BATCH, REQUEST_TIMEOUT));
+        lab().tcpRequests(lab().outsideNs(), null, NetnsLab.NODE_IP, NODE_PORT, BATCH, REQUEST_TIMEOUT));
     assertReachesBothFromNode("ExternalIP TCP from outside",
-        lab.tcpRequests(lab.outsideNs(), null, EXTERNAL_IP, 80, BATCH, REQUEST_TIMEOUT));
+        lab().tcpRequests(lab().outsideNs(), null, EXTERNAL_IP, 80, BATCH, REQUEST_TIMEOUT));
     String addresses = curl("http://" + METRICS + "/userspace/addresses");
     java.util.regex.Matcher listener = java.util.regex.Pattern.compile("\"0\\.0\\.0\\.0:(\\d+)\"").matcher(addresses);
     assertThat(listener.find()).as(addresses).isTrue();
-    Reply direct = lab.tcpRequest(lab.outsideNs(), NetnsLab.NODE_IP,
+    Reply direct = lab().tcpRequest(lab().outsideNs(), NetnsLab.NODE_IP,
         Integer.parseInt(listener.group(1)), REQUEST_TIMEOUT);
     assertThat(direct.outcome()).as("a listener port straight from outside: %s", direct)
         .isEqualTo(Reply.Outcome.TIMEOUT);
@@ -130,11 +111,11 @@ class UserspaceNodeKernelTest {
   @Test
   @DisplayName("--cleanup deletes the kube-proxy-userspace tables and leaves other tables alone")
   void cleanupRemovesTheRedirectTables() throws Exception {
-    lab.exec(lab.nodeNs(), "nft", "add", "table", "ip", "not-ours");
+    lab().exec(lab().nodeNs(), "nft", "add", "table", "ip", "not-ours");
     running = startInNode("--proxy-mode", "userspace");
     awaitListeners();
     assertThat(tables()).contains("table ip kube-proxy-userspace");
-    stopBinary();
+    LAB.stopStarted();
 
     Process cleanup = startInNode("--proxy-mode", "userspace", "--cleanup");
     assertThat(cleanup.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -159,7 +140,7 @@ class UserspaceNodeKernelTest {
   }
 
   private Process startInNode(String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
     argv.addAll(LabBinary.javaCommand());
     argv.addAll(List.of(
         "--manifests", manifests.toString(),
@@ -171,11 +152,11 @@ class UserspaceNodeKernelTest {
         // nf_conntrack_max and the hash size are not per network namespace: never set here.
         "--conntrack-max-per-core", "0"));
     argv.addAll(List.of(extra));
-    return new ProcessBuilder(argv)
+    return LAB.track(new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(tmp.resolve("stdout.log").toFile())
         .redirectError(tmp.resolve("stderr.log").toFile())
-        .start();
+        .start());
   }
 
   /** Waits (up to 30 s) until /userspace/addresses lists the web service's listeners. */
@@ -201,14 +182,18 @@ class UserspaceNodeKernelTest {
     }
   }
 
+  private static NetnsLab lab() {
+    return LAB.lab();
+  }
+
   private static String tables() throws CommandException {
-    return lab.exec(lab.nodeNs(), "nft", "list", "tables").stdout();
+    return lab().exec(lab().nodeNs(), "nft", "list", "tables").stdout();
   }
 
   /** A GET with curl inside the node namespace; the body, or the failure. */
   private static String curl(String url) {
     try {
-      return lab.exec(lab.nodeNs(), "curl", "-s", "--max-time", "3", url).stdout();
+      return lab().exec(lab().nodeNs(), "curl", "-s", "--max-time", "3", url).stdout();
     } catch (CommandException e) {
       return e.getMessage();
     }
@@ -224,7 +209,7 @@ class UserspaceNodeKernelTest {
         .externalIp(EXTERNAL_IP)
         .port("http", "TCP", 80, TCP_PORT, NODE_PORT)
         .port("dns", "UDP", 53, UDP_PORT, 30053)
-        .pods(lab, pods)
+        .pods(lab(), pods)
         .yaml();
   }
 }

@@ -16,9 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,23 +30,17 @@ class ApiReliabilityTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final NamespacedName WEB = NamespacedName.of("default", "web");
 
-  private FakeApiServer fake;
+  @RegisterExtension
+  final FakeApiServer fake = FakeApiServer.perTest().bookmarkInterval(Duration.ofMillis(200));
   private final ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
   private ClusterSnapshot snapshot = ClusterSnapshot.EMPTY;
   private KubernetesSource source;
 
-  @BeforeEach
-  void startFake() throws IOException {
-    fake = FakeApiServer.start();
-    fake.bookmarkInterval(Duration.ofMillis(200));
-  }
-
   @AfterEach
-  void stopAll() {
+  void stopSource() {
     if (source != null) {
       source.close();
     }
-    fake.close();
   }
 
   // ---------------------------------------------------------------- pagination (item 7)

@@ -8,27 +8,16 @@ import dev.kubeproxy.bin.Main;
 import dev.kubeproxy.bin.cli.KubeProxyCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** The whole binary reading Services from an API server (the fake), printing its rules. */
 class BinaryAgainstApiServerTest {
-  private FakeApiServer api;
+  @RegisterExtension final FakeApiServer api = FakeApiServer.perTest();
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
-
-  @BeforeEach
-  void startApi() throws Exception {
-    api = FakeApiServer.start();
-  }
-
-  @AfterEach
-  void stopApi() {
-    api.close();
-  }
 
   private int run(String... args) {
     CommandLine cl = Main.commandLine(new KubeProxyCommand());

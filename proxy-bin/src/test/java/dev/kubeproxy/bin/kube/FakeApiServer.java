@@ -33,6 +33,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An in-process stand-in for the Kubernetes API server, enough of it for a proxy's informers:
@@ -62,8 +65,12 @@ import java.util.function.Predicate;
  * <p>{@link #stop()} drops the listener and every connection but keeps the objects and the
  * history, so changes made while stopped are streamed to watches resumed after {@link
  * #restart()} (on the same port) unless {@link #compact()} forgot them.
+ *
+ * <p>A test class gets a fresh one per test from an instance {@code @RegisterExtension} field
+ * holding {@link #perTest()}: JUnit starts it before the test's set-up and closes it after the
+ * test's tear-down, also when the test failed.
  */
-public final class FakeApiServer implements AutoCloseable {
+public final class FakeApiServer implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
   /** The served resources. */
   public enum Resource {
@@ -141,6 +148,27 @@ public final class FakeApiServer implements AutoCloseable {
     return fake;
   }
 
+  /** A server that listens from JUnit's before-each on; see the class comment. */
+  public static FakeApiServer perTest() {
+    return new FakeApiServer();
+  }
+
+  /** Starts a {@link #perTest()} server on 127.0.0.1 at a free port. */
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    synchronized (lock) {
+      checkState(server == null && !pool.isShutdown(),
+          "a per-test server serves one test: hold it in an instance field, not a static one");
+      bind(0);
+    }
+  }
+
+  /** Closes a {@link #perTest()} server after the test's own tear-down. */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
   /** The base URL, e.g. {@code http://127.0.0.1:41234}; stable across restarts. */
   public String url() {
     synchronized (lock) {
@@ -148,10 +176,11 @@ public final class FakeApiServer implements AutoCloseable {
     }
   }
 
-  /** How long a watch that asked for bookmarks may be quiet before it gets one. */
-  public void bookmarkInterval(Duration interval) {
+  /** How long a watch that asked for bookmarks may be quiet before it gets one; returns this. */
+  public FakeApiServer bookmarkInterval(Duration interval) {
     checkArgument(!interval.isNegative() && !interval.isZero(), "interval must be positive");
     this.bookmarkInterval = interval;
+    return this;
   }
 
   /** Creates or replaces an object of the client's model (V1Service, V1EndpointSlice, V1Node). */

@@ -1,6 +1,7 @@
 package dev.kubeproxy.bin.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -13,24 +14,13 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The fake answers list and watch the way the API server does, so informer tests mean something. */
 class FakeApiServerTest {
-  private FakeApiServer api;
-
-  @BeforeEach
-  void start() throws IOException {
-    api = FakeApiServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    api.close();
-  }
+  @RegisterExtension final FakeApiServer api = FakeApiServer.perTest();
 
   static String service(String name, String label) {
     return """
@@ -157,6 +147,34 @@ class FakeApiServerTest {
   private JsonObject get(String path) throws IOException {
     try (BufferedReader reader = open(path)) {
       return JsonParser.parseReader(reader).getAsJsonObject();
+    }
+  }
+
+  @Test
+  @DisplayName("a per-test server listens from JUnit's before-each on, stops at after-each, and"
+      + " refuses a second test (it was held in a static field)")
+  void perTestServerServesOneTest() throws Exception {
+    FakeApiServer server = FakeApiServer.perTest();
+    server.beforeEach(null);
+    String services = server.url() + Resource.SERVICES.path;
+    assertThat(status(services)).isEqualTo(200);
+
+    server.afterEach(null);
+
+    assertThatThrownBy(() -> status(services)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> server.beforeEach(null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("instance field");
+  }
+
+  private static int status(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    c.setConnectTimeout(5000);
+    c.setReadTimeout(5000);
+    try {
+      return c.getResponseCode();
+    } finally {
+      c.disconnect();
     }
   }
 

@@ -8,24 +8,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Node events through the official client, against the fake API server. */
 class KubernetesNodeEventsTest {
-  private FakeApiServer api;
-
-  @BeforeEach
-  void start() throws Exception {
-    api = FakeApiServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    api.close();
-  }
+  @RegisterExtension final FakeApiServer api = FakeApiServer.perTest();
 
   @Test
   @DisplayName("Starting and a warning are POSTed as upstream's events.k8s.io/v1 Events regarding the Node, reported by kube-proxy")

@@ -44,9 +44,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The informer source against the in-test fake API server, feeding a real ChangeTracker. */
@@ -60,7 +60,8 @@ class KubernetesSourceTest {
 
   @TempDir Path dir;
 
-  private FakeApiServer fake;
+  @RegisterExtension
+  final FakeApiServer fake = FakeApiServer.perTest().bookmarkInterval(Duration.ofMillis(200));
   private final ChangeTracker tracker = new ChangeTracker(Clock.systemUTC());
   private final AtomicInteger changes = new AtomicInteger();
   private final AtomicBoolean changeAfterSync = new AtomicBoolean();
@@ -70,18 +71,11 @@ class KubernetesSourceTest {
   private boolean nodeChanged;
   private KubernetesSource source;
 
-  @BeforeEach
-  void startFake() throws IOException {
-    fake = FakeApiServer.start();
-    fake.bookmarkInterval(Duration.ofMillis(200));
-  }
-
   @AfterEach
-  void stopAll() {
+  void stopSource() {
     if (source != null) {
       source.close();
     }
-    fake.close();
   }
 
   // ---------------------------------------------------------------- the sync gate

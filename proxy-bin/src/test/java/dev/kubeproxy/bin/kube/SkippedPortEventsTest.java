@@ -22,10 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A service port the backend skips becomes one Warning event regarding its Service, POSTed to the
@@ -33,17 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class SkippedPortEventsTest {
   private static final IpFamily V4 = IpFamily.V4;
-  private FakeApiServer api;
-
-  @BeforeEach
-  void start() throws Exception {
-    api = FakeApiServer.start();
-  }
-
-  @AfterEach
-  void stop() {
-    api.close();
-  }
+  @RegisterExtension final FakeApiServer api = FakeApiServer.perTest();
 
   @Test
   @DisplayName("a skipped port: one Warning event regarding its Service, not repeated by later syncs;"
