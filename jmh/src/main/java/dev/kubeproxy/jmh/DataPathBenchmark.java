@@ -53,6 +53,9 @@ final class DataPathBenchmark {
   private static final String UPSTREAM = "upstream-style";
   private static final int USER_HZ = 100;
   private static final long PERF_PERIOD_NANOS = 100_000;
+  /** A remembered client in a listing: the client address, then ours' slot number if any. */
+  private static final Pattern ELEMENT = Pattern.compile(
+      "(\\d+\\.\\d+\\.\\d+\\.\\d+)(?: \\. [\\d.]+ \\. \\d+ \\. (\\d+))? (?:timeout|expires)");
 
   /** What to generate and how long to measure. */
   record Options(int services, int groups, int millis, int rounds, boolean perf) {
@@ -269,10 +272,6 @@ final class DataPathBenchmark {
     return found.isEmpty() ? "?" : String.join("+", found);
   }
 
-  /** A remembered client in a listing: the client address, then ours' slot number if any. */
-  private static final Pattern ELEMENT = Pattern.compile(
-      "(\\d+\\.\\d+\\.\\d+\\.\\d+)(?: \\. [\\d.]+ \\. \\d+ \\. (\\d+))? (?:timeout|expires)");
-
   /** {@code conn client}: connections made, failed, and elapsed nanoseconds. */
   private static long[] connect(BenchNamespace client, Path conn, String address, int port,
       int millis) throws CommandException {
@@ -392,7 +391,7 @@ final class DataPathBenchmark {
       }
     }
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "### Data path: %d ClusterIP services, %d endpoint-count"
+    out.append(String.format(Locale.ROOT, "### Data path: %d services, %d endpoint-count"
         + " groups, %d rounds x %d ms per case (ruleset load: ours %.0f ms, upstream-style"
         + " %.0f ms)%n%n", options.services, options.groups, options.rounds, options.millis,
         oursLoadMs, upstreamLoadMs));
@@ -414,9 +413,14 @@ final class DataPathBenchmark {
     }
     for (Result r : results.values()) {
       if (!r.positions.isEmpty()) {
-        out.append(String.format(Locale.ROOT, "%n%s, %s: the client was remembered at %s per"
-            + " round (%s, from 0)%n", r.c.lane.ruleset, r.c.destination,
-            String.join(", ", r.positions),
+        List<String> rounds = new ArrayList<>();
+        for (int i = 0; i < r.positions.size(); i++) {
+          rounds.add(r.positions.get(i) + (r.nftNanos.isEmpty() ? ""
+              : String.format(Locale.ROOT, " (%.0f ns)", r.nftNanos.get(i))));
+        }
+        out.append(String.format(Locale.ROOT, "%n%s, %s: the client was remembered at %s,"
+            + " round by round (%s, from 0; ns in nft_do_chain per connection)%n",
+            r.c.lane.ruleset, r.c.destination, String.join(", ", rounds),
             r.c.lane.ruleset.equals(UPSTREAM) ? "endpoint rule" : "slot"));
       }
     }
