@@ -2,6 +2,7 @@ package dev.kubeproxy.jmh;
 
 import com.google.common.base.Preconditions;
 import dev.kubeproxy.api.ForwardingTable;
+import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.command.Command;
@@ -24,11 +25,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The data-path benchmark (issue 13): new TCP connections per second from a client namespace
  * through a node namespace holding the rules to a server namespace, for a service in the first
- * and in the last endpoint-count group and for an address that is no service, with our ruleset
+ * and in the last endpoint-count group, an address that is no service, an eTP=Cluster ExternalIP,
+ * a NodePort on the node's own address (first and last group), and a ClientIP-affinity service
+ * whose client is remembered (last group), with our ruleset
  * ({@link NftablesBackend}), with an upstream-style ruleset ({@link UpstreamStyleRuleset}) for
  * the same services, and with no ruleset at all (no DNAT), all in one run. One C process
  * connects and resets in a loop, so the cost measured is the kernel's, not process start.
@@ -39,11 +44,18 @@ import java.util.concurrent.TimeUnit;
 final class DataPathBenchmark {
   private static final int SERVER_PORT = 8080;
   private static final String CLIENT = "10.64.0.2";
+  /** The node's address on the client's link: where the client reaches NodePorts. */
+  private static final String NODE = "10.64.0.1";
+  /** Our ruleset's client set of ClientIP affinity in the service-ips space (LAYOUT.md). */
+  private static final String OURS_AFFINITY_SET = "service-ips-affinity";
   private static final String NON_SERVICE = "10.65.255.254";
   private static final String BASELINE = "no rules (baseline)";
   private static final String UPSTREAM = "upstream-style";
   private static final int USER_HZ = 100;
   private static final long PERF_PERIOD_NANOS = 100_000;
+  /** A remembered client in a listing: the client address, then ours' slot number if any. */
+  private static final Pattern ELEMENT = Pattern.compile(
+      "(\\d+\\.\\d+\\.\\d+\\.\\d+)(?: \\. [\\d.]+ \\. \\d+ \\. (\\d+))? (?:timeout|expires)");
 
   /** What to generate and how long to measure. */
   record Options(int services, int groups, int millis, int rounds, boolean perf) {
@@ -55,12 +67,21 @@ final class DataPathBenchmark {
     }
   }
 
-  /** One destination through one lane. */
-  private record Case(Lane lane, String destination, String address, int port) {}
+  /**
+   * One destination through one lane; {@code affinitySets} are the lane's sets that remember the
+   * client when the destination has ClientIP affinity (else empty): each round starts with them
+   * flushed, so each round's first connection picks an endpoint anew and the rest reuse it.
+   */
+  private record Case(Lane lane, String destination, String address, int port,
+      List<String> affinitySets) {
+    Case(Lane lane, String destination, String address, int port) {
+      this(lane, destination, address, port, List.of());
+    }
+  }
 
   /** The measured rounds of one case. */
   private record Result(Case c, List<Double> rates, List<Double> cpuMicros,
-      List<Double> nftNanos, long[] failed) {
+      List<Double> nftNanos, long[] failed, List<String> positions) {
     double medianRate() {
       return median(rates);
     }
@@ -136,6 +157,22 @@ final class DataPathBenchmark {
         cases.add(new Case(lane, "ExternalIP, eTP=Cluster (masqueraded), first group",
             Workload.groupsExternalIp(0), 80));
       }
+      if (options.services >= 3 * options.groups) {
+        String affinity = Workload.groupsAffinityClusterIp(options.groups, options.groups - 1);
+        List<String> upstreamSets =
+            UpstreamStyleRuleset.affinitySets(table, IpAddress.parse(affinity));
+        for (Lane lane : lanes.subList(1, 3)) {
+          cases.add(new Case(lane, "NodePort on the node's address, eTP=Cluster (masqueraded),"
+              + " first group", NODE, Workload.groupsNodePort(0)));
+          cases.add(new Case(lane, "NodePort on the node's address, eTP=Cluster (masqueraded),"
+              + " last group", NODE, Workload.groupsNodePort(options.groups - 1)));
+          cases.add(new Case(lane, "ClientIP affinity, remembered client, last group", affinity,
+              80, lane.ruleset.equals(UPSTREAM) ? upstreamSets : List.of(OURS_AFFINITY_SET)));
+        }
+      } else {
+        log("datapath: fewer than 3 x %d services: no NodePort and affinity cases",
+            options.groups);
+      }
       Map<Case, Result> results = new LinkedHashMap<>();
       measure(conn, results, cases);
       return report(results, oursLoadMs, upstreamLoadMs);
@@ -168,10 +205,11 @@ final class DataPathBenchmark {
     for (Case c : cases) {
       connect(c.lane.client, conn, c.address, c.port, 100); // warm the path
       results.put(c, new Result(c, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-          new long[1]));
+          new long[1], new ArrayList<>()));
     }
     for (int round = 0; round < options.rounds; round++) {
       for (Case c : cases) {
+        forgetClients(c);
         long before = busyJiffies();
         Path perfData = conn.resolveSibling("perf.data");
         long[] r = options.perf
@@ -188,10 +226,50 @@ final class DataPathBenchmark {
           result.nftNanos.add(nftSamples(perfData) * (double) PERF_PERIOD_NANOS / r[0]);
           Files.deleteIfExists(perfData);
         }
+        if (!c.affinitySets.isEmpty()) {
+          result.positions.add(rememberedPosition(c));
+        }
         log("datapath: %s, %s: %.0f conn/s, %d failed", c.lane.ruleset, c.destination, rate,
             r[1]);
       }
     }
+  }
+
+  /** Flushes the sets where {@code c}'s lane remembers ClientIP-affinity clients, if any. */
+  private static void forgetClients(Case c) throws CommandException {
+    if (c.affinitySets.isEmpty()) {
+      return;
+    }
+    StringBuilder script = new StringBuilder();
+    for (String set : c.affinitySets) {
+      script.append("flush set ip ").append(UpstreamStyleRuleset.TABLE).append(' ').append(set)
+          .append('\n');
+    }
+    c.lane.node.runner().run(Command.of("nft", "-f", "-")
+        .withStdin(script.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Where the client of affinity case {@code c} is remembered, i.e. how many slots (ours) or
+   * endpoint rules (upstream-style) its connections walk past before their own: ours, the slot
+   * in the element {@code client . frontend . port . (proto << 16 | slot)} of our client set;
+   * upstream-style, the index of the endpoint set that holds the client.
+   */
+  private static String rememberedPosition(Case c) throws CommandException {
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < c.affinitySets.size(); i++) {
+      String listing = c.lane.node.runner().run(Command.of("nft", "list", "set", "ip",
+          UpstreamStyleRuleset.TABLE, c.affinitySets.get(i))).stdout();
+      Matcher m = ELEMENT.matcher(listing);
+      while (m.find()) {
+        if (!m.group(1).equals(CLIENT)) {
+          continue;
+        }
+        found.add(m.group(2) == null ? Integer.toString(i)
+            : Long.toString(Long.parseLong(m.group(2)) & 0xffff));
+      }
+    }
+    return found.isEmpty() ? "?" : String.join("+", found);
   }
 
   /** {@code conn client}: connections made, failed, and elapsed nanoseconds. */
@@ -313,7 +391,7 @@ final class DataPathBenchmark {
       }
     }
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "### Data path: %d ClusterIP services, %d endpoint-count"
+    out.append(String.format(Locale.ROOT, "### Data path: %d services, %d endpoint-count"
         + " groups, %d rounds x %d ms per case (ruleset load: ours %.0f ms, upstream-style"
         + " %.0f ms)%n%n", options.services, options.groups, options.rounds, options.millis,
         oursLoadMs, upstreamLoadMs));
@@ -332,6 +410,19 @@ final class DataPathBenchmark {
           Double.isNaN(r.medianNft()) ? "–" : String.format(Locale.ROOT, "%.0f", r.medianNft()),
           r.medianCpu(),
           r.failed[0]));
+    }
+    for (Result r : results.values()) {
+      if (!r.positions.isEmpty()) {
+        List<String> rounds = new ArrayList<>();
+        for (int i = 0; i < r.positions.size(); i++) {
+          rounds.add(r.positions.get(i) + (r.nftNanos.isEmpty() ? ""
+              : String.format(Locale.ROOT, " (%.0f ns)", r.nftNanos.get(i))));
+        }
+        out.append(String.format(Locale.ROOT, "%n%s, %s: the client was remembered at %s,"
+            + " round by round (%s, from 0; ns in nft_do_chain per connection)%n",
+            r.c.lane.ruleset, r.c.destination, String.join(", ", rounds),
+            r.c.lane.ruleset.equals(UPSTREAM) ? "endpoint rule" : "slot"));
+      }
     }
     return out.toString();
   }

@@ -112,7 +112,10 @@ public final class Workload {
    * The data-path workload: {@code serviceCount} ClusterIP services (TCP port 80 to 8080), service
    * i with {@code i % groups + 1} endpoints, so there are {@code groups} endpoint-count groups.
    * Service i has ClusterIP {@code 10.96.0.0 + i + 1}; endpoints are distinct addresses in
-   * 10.65.0.0/16; the node's pod CIDR is 10.64.0.0/24.
+   * 10.65.0.0/16; the node's pod CIDR is 10.64.0.0/24. The first service of each group g also has
+   * ExternalIP {@link #groupsExternalIp}(g); the second is a NodePort service (eTP=Cluster) with
+   * NodePort {@link #groupsNodePort}(g); the third has ClientIP affinity (default timeout), at
+   * {@link #groupsAffinityClusterIp}: one of each per group, when there are that many services.
    */
   public static Workload groups(int serviceCount, int groups) {
     Preconditions.checkArgument(serviceCount > 0 && groups > 0, "%s services, %s groups",
@@ -123,10 +126,14 @@ public final class Workload {
     for (int i = 0; i < serviceCount; i++) {
       String name = "svc-" + i;
       String namespace = "ns-" + (i % 50);
+      boolean nodePort = i / groups == 1;
       Service.Builder service = Service.builder(namespace, name)
-          .type("ClusterIP")
+          .type(nodePort ? "NodePort" : "ClusterIP")
           .clusterIp(groupsClusterIp(i))
-          .port("http", "TCP", 80, 0);
+          .port("http", "TCP", 80, nodePort ? groupsNodePort(i % groups) : 0);
+      if (i / groups == 2) {
+        service.sessionAffinity("ClientIP", null);
+      }
       if (i < groups) {
         // The first service of each group also has an ExternalIP (externalTrafficPolicy
         // Cluster: masqueraded), for the data path's external case.
@@ -150,6 +157,19 @@ public final class Workload {
   /** The ExternalIP of service {@code index} of {@link #groups}, for the first of each group. */
   public static String groupsExternalIp(int index) {
     return address(198, 18 << 16 | (index + 1));
+  }
+
+  /** The NodePort of the NodePort service of group {@code group} of {@link #groups}. */
+  public static int groupsNodePort(int group) {
+    Preconditions.checkArgument(group >= 0 && FIRST_NODE_PORT + group <= LAST_NODE_PORT,
+        "group %s", group);
+    return FIRST_NODE_PORT + group;
+  }
+
+  /** The ClusterIP of the ClientIP-affinity service of group {@code group} of {@link #groups}. */
+  public static String groupsAffinityClusterIp(int groups, int group) {
+    Preconditions.checkArgument(group >= 0 && group < groups, "group %s of %s", group, groups);
+    return groupsClusterIp(2 * groups + group);
   }
 
   /** The ClusterIP of service {@code index} of {@link #groups}. */

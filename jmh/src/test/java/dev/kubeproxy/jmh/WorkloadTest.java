@@ -6,9 +6,12 @@ import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServicePortSpec;
+import dev.kubeproxy.api.ServiceType;
+import dev.kubeproxy.api.SessionAffinity;
 import dev.kubeproxy.api.SliceEndpoint;
 import dev.kubeproxy.api.TrafficPolicy;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -95,6 +98,38 @@ class WorkloadTest {
     assertThat(local).isBetween(10, 60);
     assertThat(affinity).isBetween(25, 80);
     assertThat(dualPort).isBetween(280, 390);
+  }
+
+  @Test
+  @DisplayName("the data-path workload has per group an ExternalIP, a NodePort and a ClientIP service, and i mod G + 1 endpoints")
+  void groups() {
+    int groups = 4;
+    Workload workload = Workload.groups(20, groups);
+
+    for (int i = 0; i < 20; i++) {
+      Service service = workload.services().get(i);
+      int group = i % groups;
+      assertThat(service.clusterIp(dev.kubeproxy.api.IpFamily.V4))
+          .isEqualTo(IpAddress.parse(Workload.groupsClusterIp(i)));
+      assertThat(workload.slices().get(i).endpoints()).hasSize(group + 1);
+      assertThat(service.externalIps()).as("service %d", i).isEqualTo(i < groups
+          ? List.of(IpAddress.parse(Workload.groupsExternalIp(group))) : List.of());
+      boolean nodePort = i >= groups && i < 2 * groups;
+      assertThat(service.type()).as("service %d", i)
+          .isEqualTo(nodePort ? ServiceType.NODE_PORT : ServiceType.CLUSTER_IP);
+      assertThat(service.ports()).singleElement().satisfies(p -> {
+        assertThat(p.port()).isEqualTo(80);
+        assertThat(p.nodePort()).isEqualTo(nodePort ? Workload.groupsNodePort(group) : 0);
+      });
+      boolean affinity = i >= 2 * groups && i < 3 * groups;
+      assertThat(service.sessionAffinity()).as("service %d", i)
+          .isEqualTo(affinity ? SessionAffinity.clientIp(10800) : SessionAffinity.NONE);
+      if (affinity) {
+        assertThat(Workload.groupsAffinityClusterIp(groups, group))
+            .isEqualTo(Workload.groupsClusterIp(i));
+      }
+    }
+    assertThat(Workload.groupsNodePort(0)).isEqualTo(30000);
   }
 
   @Test

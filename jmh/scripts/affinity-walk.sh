@@ -1,0 +1,83 @@
+#!/bin/bash
+# ClientIP affinity walk: ns inside nft_do_chain per new connection of a client remembered at a
+# fixed position (our slot k / upstream-style endpoint rule k), for our ruleset as written, our
+# ruleset with the group's affinity chain reordered (every "remembered client" rule first, then
+# every "endpoint left" rule, then the pick rules), and the upstream-style ruleset. Three scratch
+# namespaces wired as the data-path benchmark (client 10.64.0.2 -> node -> server owning
+# 10.65.0.0/16), deleted on exit; nothing touches the machine's own namespace. DIR holds ours.nft
+# and upstream.nft (WriteDataPathRulesets.java). Prints "<ruleset> <position> <connections> <ns>".
+# Usage (root): affinity-walk.sh DIR [VIP] [CHAIN] ["POSITIONS"] [MILLIS] [REPS]
+set -e
+DIR=$1; VIP=${2:-10.96.0.150}; CHAIN=${3:-service-ips-affinity-tcp-10800-50}
+POSITIONS=${4:-"0 12 24 36 49"}; MILLIS=${5:-1000}; REPS=${6:-3}
+C=kpj-walk-c-$$; N=kpj-walk-n-$$; S=kpj-walk-s-$$
+WORK=$(mktemp -d); SERVER=
+cleanup() {
+  set +e
+  [ -n "$SERVER" ] && kill $SERVER 2>/dev/null && wait $SERVER 2>/dev/null
+  for ns in $C $N $S; do ip netns del $ns 2>/dev/null; done
+  rm -rf $WORK
+}
+trap cleanup EXIT
+gcc -O2 -o $WORK/conn "$(dirname "$0")/../src/main/resources/datapath/conn.c"
+for ns in $C $N $S; do ip netns add $ns; ip -n $ns link set lo up; done
+ip -n $C link add c0 type veth peer name n0 netns $N
+ip -n $N link add n1 type veth peer name s0 netns $S
+ip -n $C addr add 10.64.0.2/24 dev c0; ip -n $C link set c0 up
+ip -n $C route add default via 10.64.0.1
+ip -n $N addr add 10.64.0.1/24 dev n0; ip -n $N addr add 10.255.0.1/30 dev n1
+ip -n $N link set n0 up; ip -n $N link set n1 up; ip -n $N route add 10.65.0.0/16 via 10.255.0.2
+ip -n $S addr add 10.255.0.2/30 dev s0; ip -n $S link set s0 up
+ip -n $S route add 10.64.0.0/24 via 10.255.0.1; ip -n $S route add local 10.65.0.0/16 dev lo
+ip netns exec $N sysctl -qw net.ipv4.ip_forward=1
+ip netns exec $S $WORK/conn server 8080 > $WORK/server.log & SERVER=$!
+sleep 0.5
+nftn() { ip netns exec $N nft "$@"; }
+
+# The reordered ruleset (in one file: nft 1.0.6 rejects these rules in a later transaction than
+# their maps): the chain's rules 1..2C alternate "remembered" / "endpoint left" per slot, then C
+# picks; the reordered chain has the C "remembered" rules first.
+grep "^add rule ip kube-proxy $CHAIN " $DIR/ours.nft > $WORK/rules
+TWO_C=$(( $(wc -l < $WORK/rules) / 3 * 2 ))
+if head -n $TWO_C $WORK/rules | awk 'NR % 2 == 0' | grep -qv ' delete @'; then
+  echo "unexpected rule order in $CHAIN" >&2; exit 1
+fi
+{ head -n $TWO_C $WORK/rules | awk 'NR % 2 == 1'
+  head -n $TWO_C $WORK/rules | awk 'NR % 2 == 0'
+  tail -n +$((TWO_C + 1)) $WORK/rules; } > $WORK/reordered-rules
+{ grep -v "^add rule ip kube-proxy $CHAIN " $DIR/ours.nft; cat $WORK/reordered-rules; } \
+  > $WORK/ours-reordered.nft
+UP=$(grep -o "service-ips { $VIP \. tcp \. 80 : goto service-[0-9]*" $DIR/upstream.nft | sed 's/.*service-//')
+
+pin_ours() {  # the client remembered at slot $1 only (tcp = 6 << 16 in the slot column)
+  nftn flush set ip kube-proxy service-ips-affinity
+  nftn add element ip kube-proxy service-ips-affinity "{ 10.64.0.2 . $VIP . 80 . $((393216 + $1)) timeout 10800s }"
+}
+pin_upstream() {  # the client remembered in endpoint $1's set only
+  for set in $(nftn -t list sets ip | grep -o "affinity-$UP-[0-9]*"); do
+    nftn flush set ip kube-proxy $set
+  done
+  nftn add element ip kube-proxy affinity-$UP-$1 "{ 10.64.0.2 }"
+}
+measure() {  # label position
+  perf record -q -a -g -e cpu-clock:k -c 100000 -o $WORK/perf.data -- \
+    ip netns exec $C $WORK/conn client $VIP 80 $MILLIS > $WORK/out
+  read ok failed ns < <(tail -1 $WORK/out)
+  samples=$(perf script -i $WORK/perf.data -F ip,sym 2>/dev/null | awk '
+    /^[[:space:]]*$/ { inside = 0; next }
+    !inside && /nft_do_chain/ { n++; inside = 1 }
+    END { print n + 0 }')
+  echo "$1 $2 $ok $(( samples * 100000 / ok ))"
+}
+for rep in $(seq $REPS); do
+  for variant in ours ours-reordered; do
+    nftn -f $([ $variant = ours ] && echo $DIR/ours.nft || echo $WORK/ours-reordered.nft)
+    for k in $POSITIONS; do pin_ours $k; measure $variant $k; done
+    nftn list set ip kube-proxy service-ips-affinity | grep -c "10.64.0.2 \. $VIP" \
+      | grep -qx 1 || { echo "the pinned client moved" >&2; exit 1; }
+    nftn delete table ip kube-proxy
+  done
+  nftn -f $DIR/upstream.nft
+  for k in $POSITIONS; do pin_upstream $k; measure upstream-style $k; done
+  nftn delete table ip kube-proxy
+done
