@@ -1,8 +1,8 @@
 #!/bin/bash
 # ClientIP affinity walk: ns inside nft_do_chain per new connection of a client remembered at a
-# fixed position (our slot k / upstream-style endpoint rule k), for our ruleset as written, our
-# ruleset with the group's affinity chain reordered (every "remembered client" rule first, then
-# every "endpoint left" rule, then the pick rules), and the upstream-style ruleset. Three scratch
+# fixed position (our slot k / upstream-style endpoint rule k), for each of our rulesets in DIR
+# (every *.nft but upstream.nft, e.g. ours.nft and an older layout's) and the upstream-style
+# ruleset. Three scratch
 # namespaces wired as the data-path benchmark (client 10.64.0.2 -> node -> server owning
 # 10.65.0.0/16), deleted on exit; nothing touches the machine's own namespace. DIR holds ours.nft
 # and upstream.nft (WriteDataPathRulesets.java). Prints "<ruleset> <position> <connections> <ns>".
@@ -34,19 +34,6 @@ ip netns exec $S $WORK/conn server 8080 > $WORK/server.log & SERVER=$!
 sleep 0.5
 nftn() { ip netns exec $N nft "$@"; }
 
-# The reordered ruleset (in one file: nft 1.0.6 rejects these rules in a later transaction than
-# their maps): the chain's rules 1..2C alternate "remembered" / "endpoint left" per slot, then C
-# picks; the reordered chain has the C "remembered" rules first.
-grep "^add rule ip kube-proxy $CHAIN " $DIR/ours.nft > $WORK/rules
-TWO_C=$(( $(wc -l < $WORK/rules) / 3 * 2 ))
-if head -n $TWO_C $WORK/rules | awk 'NR % 2 == 0' | grep -qv ' delete @'; then
-  echo "unexpected rule order in $CHAIN" >&2; exit 1
-fi
-{ head -n $TWO_C $WORK/rules | awk 'NR % 2 == 1'
-  head -n $TWO_C $WORK/rules | awk 'NR % 2 == 0'
-  tail -n +$((TWO_C + 1)) $WORK/rules; } > $WORK/reordered-rules
-{ grep -v "^add rule ip kube-proxy $CHAIN " $DIR/ours.nft; cat $WORK/reordered-rules; } \
-  > $WORK/ours-reordered.nft
 UP=$(grep -o "service-ips { $VIP \. tcp \. 80 : goto service-[0-9]*" $DIR/upstream.nft | sed 's/.*service-//')
 
 pin_ours() {  # the client remembered at slot $1 only (tcp = 6 << 16 in the slot column)
@@ -70,9 +57,9 @@ measure() {  # label position
   echo "$1 $2 $ok $(( samples * 100000 / ok ))"
 }
 for rep in $(seq $REPS); do
-  for variant in ours ours-reordered; do
-    nftn -f $([ $variant = ours ] && echo $DIR/ours.nft || echo $WORK/ours-reordered.nft)
-    for k in $POSITIONS; do pin_ours $k; measure $variant $k; done
+  for file in $(ls $DIR/*.nft | grep -v '/upstream.nft$'); do
+    nftn -f $file
+    for k in $POSITIONS; do pin_ours $k; measure $(basename $file .nft) $k; done
     nftn list set ip kube-proxy service-ips-affinity | grep -c "10.64.0.2 \. $VIP" \
       | grep -qx 1 || { echo "the pinned client moved" >&2; exit 1; }
     nftn delete table ip kube-proxy

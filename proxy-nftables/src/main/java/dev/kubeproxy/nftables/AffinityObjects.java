@@ -139,9 +139,12 @@ final class AffinityObjects {
   }
 
   /**
-   * An affinity group's chain: per slot, remembered clients go to it (refreshed) or, when it is
-   * a hole, forget it; then per slot the random pick. Only ever added in the transaction that
-   * creates the group's map (nft 1.0.6, see {@link NftSkeleton#groupRules}).
+   * An affinity group's chain: first, per slot, remembered clients go to it (refreshed); then,
+   * per slot, a client remembered with a hole forgets it; then per slot the random pick. A
+   * client holds at most one slot of a frontend (it is picked only after every hole it held was
+   * forgotten), so testing every live slot before any hole changes no outcome, and a remembered
+   * client passes one lookup per slot before its own instead of two. Only ever added in the
+   * transaction that creates the group's map (nft 1.0.6, see {@link NftSkeleton#groupRules}).
    */
   static List<AddRule> rules(NftTable table, FamilySyntax syntax, Group group) {
     DispatchSpace space = group.space();
@@ -149,26 +152,30 @@ final class AffinityObjects {
     String clients = space.clientSet();
     String timeout = " timeout " + group.timeoutSeconds() + "s";
     long protocolBits = (long) protocolNumber(group.protocol()) << 16;
+    List<String> remembered = new ArrayList<>();
+    List<String> slots = new ArrayList<>();
+    for (int k = 0; k < group.size(); k++) {
+      remembered.add(
+          clientKey(syntax, space) + " . numgen random mod 1 offset " + (protocolBits | k));
+      slots.add(slotKey(syntax, space, k));
+    }
     List<AddRule> rules = new ArrayList<>();
     for (int k = 0; k < group.size(); k++) {
-      String remembered = clientKey(syntax, space) + " . numgen random mod 1 offset "
-          + (protocolBits | k);
-      String slot = slotKey(syntax, space, k);
-      rules.add(new AddRule(table, chain, NftRule.of(remembered + " @" + clients + " " + slot
-          + " @" + chain + " update @" + clients + " { " + remembered + timeout + " } "
-          + dnat(slot, chain), k == 0 ? "clients seen within the timeout keep their endpoint" : null)));
-      rules.add(new AddRule(table, chain, NftRule.of(remembered + " @" + clients + " " + slot
-          + " != @" + chain + " delete @" + clients + " { " + remembered + " }",
-          k == 0 ? "a client whose endpoint left forgets it" : null)));
+      rules.add(new AddRule(table, chain, NftRule.of(remembered.get(k) + " @" + clients + " "
+          + slots.get(k) + " @" + chain + " update @" + clients + " { " + remembered.get(k)
+          + timeout + " } " + dnat(slots.get(k), chain),
+          k == 0 ? "clients seen within the timeout keep their endpoint" : null)));
     }
     for (int k = 0; k < group.size(); k++) {
-      String remembered = clientKey(syntax, space) + " . numgen random mod 1 offset "
-          + (protocolBits | k);
-      String slot = slotKey(syntax, space, k);
+      rules.add(new AddRule(table, chain, NftRule.of(remembered.get(k) + " @" + clients + " "
+          + slots.get(k) + " != @" + chain + " delete @" + clients + " { " + remembered.get(k)
+          + " }", k == 0 ? "a client whose endpoint left forgets it" : null)));
+    }
+    for (int k = 0; k < group.size(); k++) {
       rules.add(new AddRule(table, chain, NftRule.of(space.keyExpression(syntax)
           + " . numgen random mod " + PICK_RANGE + " offset " + (k * PICK_RANGE) + " @"
-          + space.pickSet() + " update @" + clients + " { " + remembered + timeout + " } "
-          + dnat(slot, chain), k == 0 ? "new clients get a random endpoint" : null)));
+          + space.pickSet() + " update @" + clients + " { " + remembered.get(k) + timeout + " } "
+          + dnat(slots.get(k), chain), k == 0 ? "new clients get a random endpoint" : null)));
     }
     return rules;
   }

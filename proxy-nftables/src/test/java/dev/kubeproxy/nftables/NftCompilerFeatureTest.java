@@ -251,7 +251,10 @@ class NftCompilerFeatureTest {
     assertThat(rules.get(0)).startsWith(remembered + "393216 @service-ips-affinity " + slot
         + "0 @" + group + " update @service-ips-affinity { " + remembered + "393216 timeout 600s } "
         + dnat + "0 map @" + group);
-    assertThat(rules.get(1)).startsWith(remembered + "393216 @service-ips-affinity " + slot
+    // Every live slot is tested before any hole: a remembered client passes one rule per slot.
+    assertThat(rules.get(1)).startsWith(remembered + "393217 @service-ips-affinity " + slot
+        + "1 @" + group + " update");
+    assertThat(rules.get(2)).startsWith(remembered + "393216 @service-ips-affinity " + slot
         + "0 != @" + group + " delete @service-ips-affinity { " + remembered + "393216 }");
     assertThat(rules.get(3)).startsWith(remembered + "393217 @service-ips-affinity " + slot
         + "1 != @" + group);
