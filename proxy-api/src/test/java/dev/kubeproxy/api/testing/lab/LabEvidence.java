@@ -48,7 +48,13 @@ public final class LabEvidence implements AutoCloseable {
           List.of("ip", "route"),
           List.of("ip", "-6", "route"),
           List.of("ip", "-s", "link"),
-          List.of("conntrack", "-S"));
+          List.of("conntrack", "-S"),
+          // IpExt InNoRoutes, Icmp OutDestUnreachs: the node found no route for a packet.
+          List.of("cat", "/proc/net/snmp", "/proc/net/netstat"));
+  // In each pod: Ip OutNoRoutes counts a connect that failed for want of a local route, Icmp
+  // InDestUnreachs the errors that came back.
+  private static final List<List<String>> POD_COMMANDS =
+      List.of(List.of("ip", "route"), List.of("cat", "/proc/net/snmp"));
 
   private final NetnsLab lab;
   private final String ns;
@@ -106,19 +112,19 @@ public final class LabEvidence implements AutoCloseable {
 
   /**
    * Writes {@code nft list ruleset}, {@code iptables-legacy-save}, the routes, {@code ip -s
-   * link} and {@code conntrack -S} of the namespace to a new file; a command that fails leaves
-   * its error in the file instead.
+   * link}, {@code conntrack -S} and the IP/ICMP counters of the namespace, and each pod's routes
+   * and counters, to a new file; a command that fails leaves its error in the file instead.
    */
   public Path takeSnapshot(String why) {
     Path file = DIRECTORY.resolve(
         base + "-snapshot-" + why + "-" + STAMP.format(Instant.now()) + ".txt");
     StringBuilder text = new StringBuilder("# " + ns + " at " + Instant.now() + " (" + why + ")\n");
     for (List<String> argv : SNAPSHOT_COMMANDS) {
-      text.append("\n## ").append(String.join(" ", argv)).append('\n');
-      try {
-        text.append(lab.exec(ns, argv.toArray(String[]::new)).stdout());
-      } catch (CommandException | RuntimeException e) {
-        text.append("(failed: ").append(e.getMessage()).append(")\n");
+      append(text, ns, argv);
+    }
+    for (Pod pod : lab.pods()) {
+      for (List<String> argv : POD_COMMANDS) {
+        append(text, pod.netns(), argv);
       }
     }
     try {
@@ -128,6 +134,16 @@ public final class LabEvidence implements AutoCloseable {
       System.err.println("lab evidence: cannot write " + file + ": " + e);
     }
     return file;
+  }
+
+  private void append(StringBuilder text, String namespace, List<String> argv) {
+    text.append("\n## ").append(String.join(" ", argv));
+    text.append(namespace.equals(ns) ? "" : " (" + namespace + ")").append('\n');
+    try {
+      text.append(lab.exec(namespace, argv.toArray(String[]::new)).stdout());
+    } catch (CommandException | RuntimeException e) {
+      text.append("(failed: ").append(e.getMessage()).append(")\n");
+    }
   }
 
   /**
