@@ -177,6 +177,7 @@ final class NftSkeleton {
     // (Group#masqueradeChain), so ClusterIPs and Cluster-policy frontends cost one lookup here.
     rule(out, SERVICES, "jump " + DispatchSpace.SERVICE_IPS.chain(),
         "ClusterIP ExternalIP and LoadBalancer traffic");
+    notDnatedDrop(out, SERVICES, DispatchSpace.SERVICE_IPS);
     // Local frontends are in a space of their own, reached by a rule rather than by verdict
     // elements: a verdict element per Local frontend into a chain that looks up the
     // short-circuit map would make every validating commit walk that map once per such
@@ -185,12 +186,14 @@ final class NftSkeleton {
         "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_IPS, DispatchSpace.SHORT_CIRCUIT_IPS, DispatchSpace.LOCAL_IPS,
         podSource);
+    notDnatedDrop(out, SERVICES, DispatchSpace.LOCAL_IPS);
     rule(out, SERVICES, addressKey + " @" + NO_ENDPOINT_SERVICES + " return",
         "known frontends without endpoints are left to the filter checks");
     rule(out, SERVICES, nodePortDestination + " goto " + NODEPORTS, "NodePort traffic");
 
     rule(out, NODEPORTS, portKey + " != @" + FRONTEND_NODEPORTS + " return", "no NodePort");
     rule(out, NODEPORTS, "jump " + DispatchSpace.SERVICE_NODEPORTS.chain(), null);
+    notDnatedDrop(out, NODEPORTS, DispatchSpace.SERVICE_NODEPORTS);
     rule(out, NODEPORTS, portKey + " @" + LOCAL_POLICY_NODEPORTS + " goto "
         + LOCAL_POLICY_NODEPORTS, "externalTrafficPolicy Local");
     localPolicy(out, LOCAL_POLICY_NODEPORTS, DispatchSpace.SHORT_CIRCUIT_NODEPORTS,
@@ -276,6 +279,21 @@ final class NftSkeleton {
    * The chain a Local-policy frontend goes to: pod and host sources use the cluster-wide list
    * (host sources masqueraded); every other source the local list.
    */
+  /**
+   * After a jump into {@code space}: a packet whose frontend the space dispatches comes back only
+   * if it was not DNATed, which happens, rarely, when it is evaluated while a commit moves its
+   * frontend between groups: it can meet the dispatch of one generation and the group of the
+   * other (seen under churn: a new connection, not DNATed, within a millisecond of such a
+   * commit). Such a packet would leave with the service address as its destination and its
+   * conntrack entry would keep the connection un-DNATed; dropped here, the entry is never
+   * confirmed and the client's retransmission is DNATed. Counted, so the race shows in {@code
+   * nft list}.
+   */
+  private void notDnatedDrop(List<AddRule> out, String chain, DispatchSpace space) {
+    rule(out, chain, space.keyExpression(syntax) + " @" + space.dispatchMap() + " counter drop",
+        "dispatched but not DNATed: raced a group move. The client retry is DNATed");
+  }
+
   private void localPolicy(List<AddRule> out, String chain, DispatchSpace shortCircuit,
       DispatchSpace local, String podSource) {
     if (podSource != null) {

@@ -12,9 +12,11 @@ import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.backend.SyncRequest;
 import dev.kubeproxy.api.backend.TableChange;
 import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.model.conformance.BackendUnderTest;
 import dev.kubeproxy.model.conformance.LabCluster;
 import dev.kubeproxy.model.conformance.LabSuite;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -68,6 +70,37 @@ class NftablesRulesKernelTest extends LabSuite {
       assertThat(listing).containsPattern(
           "dnat (ip )?to ip daddr \\. meta l4proto \\. th dport \\. numgen random mod 1 map");
     }
+  }
+
+  /**
+   * Under pod churn a new connection can meet a commit that moves its frontend between
+   * endpoint-count groups and find the frontend dispatched yet not be DNATed (issue 14: the node
+   * forwarded it with the ClusterIP as destination and answered "network unreachable"). The
+   * same view is made here by taking the frontend's group element out by hand: the packet is
+   * dropped and counted in the nat chain, so nothing leaves with the service address and no
+   * conntrack entry is confirmed that would keep the connection un-DNATed; with the element
+   * back, the next connection is DNATed.
+   */
+  @Test
+  @DisplayName("a dispatched frontend whose packet was not DNATed is dropped and counted, not forwarded")
+  void dispatchedButNotDnatedIsDropped() throws Exception {
+    IpAddress vip = IpAddress.parse("10.96.2.20");
+    cluster.apply(service("race", vip.toString()).build(), slice("race", IpFamily.V4, epA));
+    assertThat(lab.tcpRequest(client.netns(), vip, PORT, ANSWER).answered()).isTrue();
+    String element = "{ " + vip + " . tcp . " + PORT + " . 0 }";
+    lab.exec(lab.nodeNs(), "nft", "delete", "element", "ip", "kube-proxy", "service-ips-1", element);
+
+    Reply raced = lab.tcpRequest(client.netns(), vip, PORT, Duration.ofMillis(500));
+
+    assertThat(raced.outcome()).as("%s", raced).isEqualTo(Reply.Outcome.TIMEOUT);
+    assertThat(lab.exec(lab.nodeNs(), "nft", "list", "chain", "ip", "kube-proxy", "services")
+        .stdout()).containsPattern("@service-ips counter packets [1-9]\\d* bytes \\d+ drop");
+    // An entry kept un-DNATed would answer from the ClusterIP itself.
+    assertThat(lab.exec(lab.nodeNs(), "conntrack", "-L", "-d", vip.toString()).stdout())
+        .as("no un-DNATed conntrack entry").doesNotContain("src=" + vip + " ");
+    lab.exec(lab.nodeNs(), "nft", "add", "element", "ip", "kube-proxy", "service-ips-1",
+        "{ " + vip + " . tcp . " + PORT + " . 0 : " + epA.ipv4() + " . " + LabCluster.TARGET_PORT + " }");
+    assertThat(lab.tcpRequest(client.netns(), vip, PORT, ANSWER).answered()).isTrue();
   }
 
   /** The nftables half of the lifecycle suite's cleanup test, which proves it with packets. */
