@@ -9,6 +9,7 @@ import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.PodChurn;
 import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.bin.kube.FakeApiServerAgent;
 import java.io.BufferedReader;
@@ -23,9 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,7 +105,7 @@ class ApiPodChurnKernelTest {
       long begin = System.nanoTime();
       long next = begin;
       while (next - begin < CHURN.toNanos()) {
-        change(random, endpoints);
+        PodChurn.step(random, PODS, endpoints);
         long t = System.nanoTime();
         api.apply(sliceJson(endpoints));
         slowest = Math.max(slowest, System.nanoTime() - t);
@@ -134,52 +133,11 @@ class ApiPodChurnKernelTest {
     assertThat(log()).doesNotContain("sync failed");
   }
 
-  /** One change: add an absent pod as ready, mark a ready one terminating, or remove one. */
-  private static void change(Random random, Map<String, Boolean> endpoints) {
-    List<String> absent = new ArrayList<>(PODS);
-    absent.removeAll(endpoints.keySet());
-    List<String> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
-        .map(Map.Entry::getKey).toList();
-    while (true) {
-      switch (random.nextInt(3)) {
-        case 0 -> {
-          if (!absent.isEmpty()) {
-            endpoints.put(absent.get(random.nextInt(absent.size())), true);
-            return;
-          }
-        }
-        case 1 -> {
-          if (ready.size() > 1) {
-            endpoints.put(ready.get(random.nextInt(ready.size())), false);
-            return;
-          }
-        }
-        default -> {
-          String victim = new ArrayList<>(endpoints.keySet()).get(random.nextInt(endpoints.size()));
-          if (!endpoints.get(victim) || ready.size() > 1) {
-            endpoints.remove(victim);
-            return;
-          }
-        }
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- the binary
 
   private void start(String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
-    argv.addAll(LabBinary.javaCommand());
-    argv.addAll(List.of(
-        "--master", api.url,
-        "--proxy-mode", "nftables",
-        "--hostname-override", NODE,
-        "--node-ip", NetnsLab.NODE_IP.toString(),
-        "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
-        "--healthz-bind-address", HEALTHZ,
-        "--metrics-bind-address", METRICS,
-        // nf_conntrack_max and the hash size are not per network namespace: never set here.
-        "--conntrack-max-per-core", "0"));
+    List<String> argv = LabBinary.inNode(lab(), NODE, HEALTHZ, METRICS);
+    argv.addAll(List.of("--master", api.url, "--proxy-mode", "nftables"));
     argv.addAll(List.of(extra));
     Process process = new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -223,21 +181,10 @@ class ApiPodChurnKernelTest {
 
   /** Waits (up to 45 s) until exactly {@code servers} answer the Service. */
   private void awaitAnswer(String... servers) throws InterruptedException {
-    Set<String> want = new TreeSet<>(List.of(servers));
-    Set<String> seen = Set.of();
-    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    while (System.nanoTime() < deadline) {
-      seen = new TreeSet<>();
-      for (Reply r : lab().tcpRequests(lab().pod("client").netns(), null, SERVICE_IP, 80, 16, REQUEST_TIMEOUT)) {
-        seen.add(r.answered() ? r.serverName() : r.outcome().toString());
-      }
-      if (seen.equals(want)) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    assertThat(seen).as("servers of %s; binary log:\n%s", SERVICE_IP, log()).isEqualTo(want);
+    LabProbes.awaitServers(lab(), lab().pod("client"), SERVICE_IP, 16, REQUEST_TIMEOUT, this::log,
+        servers);
   }
+
 
   private static NetnsLab lab() {
     return LAB.lab();

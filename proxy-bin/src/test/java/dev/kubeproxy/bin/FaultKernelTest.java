@@ -9,6 +9,7 @@ import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
+import dev.kubeproxy.api.testing.lab.PodChurn;
 import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import java.io.File;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -218,28 +218,7 @@ class FaultKernelTest {
         "FaultKernelTest-podsChurnUnderTraffic-" + mode)) {
       long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < end) {
-        List<String> absent = new ArrayList<>(List.of("ep-a", "ep-b", "ep-r"));
-        absent.removeAll(endpoints.keySet());
-        List<String> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
-            .map(Map.Entry::getKey).toList();
-        switch (random.nextInt(3)) {
-          case 0 -> {
-            if (!absent.isEmpty()) {
-              endpoints.put(absent.get(random.nextInt(absent.size())), true);
-            }
-          }
-          case 1 -> {
-            if (ready.size() > 1) {
-              endpoints.put(ready.get(random.nextInt(ready.size())), false);
-            }
-          }
-          default -> {
-            String victim = new ArrayList<>(endpoints.keySet()).get(random.nextInt(endpoints.size()));
-            if (!endpoints.get(victim) || ready.size() > 1) {
-              endpoints.remove(victim);
-            }
-          }
-        }
+        PodChurn.step(random, List.of("ep-a", "ep-b", "ep-r"), endpoints);
         write("10-stable.yaml", churn(endpoints));
         changes++;
         // The manifest watch applies a change once two polls (500 ms apart) agree.
@@ -265,17 +244,8 @@ class FaultKernelTest {
   // ---------------------------------------------------------------- the binary
 
   private Process start(Map<String, String> env, String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
-    argv.addAll(LabBinary.javaCommand());
-    argv.addAll(List.of(
-        "--manifests", manifests.toString(),
-        "--hostname-override", NODE,
-        "--node-ip", NetnsLab.NODE_IP.toString(),
-        "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
-        "--healthz-bind-address", HEALTHZ,
-        "--metrics-bind-address", METRICS,
-        // nf_conntrack_max and the hash size are not per network namespace: never set here.
-        "--conntrack-max-per-core", "0"));
+    List<String> argv = LabBinary.inNode(lab(), NODE, HEALTHZ, METRICS);
+    argv.addAll(List.of("--manifests", manifests.toString()));
     if (!List.of(extra).contains("--proxy-mode")) {
       // These tests were written for nftables (the nft wrapper); upstream's default is iptables.
       argv.addAll(List.of("--proxy-mode", "nftables"));
@@ -301,23 +271,11 @@ class FaultKernelTest {
     }
   }
 
-  /** Waits (up to 45 s: one retry after a failed sync is 30 s) until only {@code servers} answer. */
+  /** Waits (up to 45 s) until only {@code servers} answer {@code ip}. */
   private void awaitAnswer(IpAddress ip, String... servers) throws InterruptedException {
-    java.util.Set<String> want = new java.util.TreeSet<>(List.of(servers));
-    java.util.Set<String> seen = java.util.Set.of();
-    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    while (System.nanoTime() < deadline) {
-      seen = new java.util.TreeSet<>();
-      for (Reply r : lab().tcpRequests(lab().pod("client").netns(), null, ip, 80, 12, REQUEST_TIMEOUT)) {
-        seen.add(r.answered() ? r.serverName() : r.outcome().toString());
-      }
-      if (seen.equals(want)) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    assertThat(seen).as("servers of %s; binary log:\n%s", ip, log()).isEqualTo(want);
+    LabProbes.awaitServers(lab(), lab().pod("client"), ip, 12, REQUEST_TIMEOUT, this::log, servers);
   }
+
 
   private void awaitHealthy() throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -30,6 +30,24 @@ final class LabBinary {
   }
 
   /**
+   * {@code ip netns exec NODE java … Main} with what every binary in the lab's node gets: the
+   * node's name, address and cluster CIDR, its servers' addresses ({@code ""} turns one off), and
+   * no conntrack table sizing ({@code nf_conntrack_max} is not per network namespace).
+   */
+  static List<String> inNode(NetnsLab lab, String node, String healthz, String metrics) {
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab.nodeNs()));
+    argv.addAll(javaCommand());
+    argv.addAll(List.of(
+        "--hostname-override", node,
+        "--node-ip", NetnsLab.NODE_IP.toString(),
+        "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
+        "--healthz-bind-address", healthz,
+        "--metrics-bind-address", metrics,
+        "--conntrack-max-per-core", "0"));
+    return argv;
+  }
+
+  /**
    * Stops {@code binary} (SIGTERM, its shutdown path; SIGKILL after {@code grace}) and kills
    * whatever it started (the tools a binary runs, a wrapper's children).
    */

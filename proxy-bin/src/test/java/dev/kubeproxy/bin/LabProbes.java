@@ -9,8 +9,11 @@ import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.Reply;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * Steady, bounded probe traffic to a Service's port 80 from a lab pod (rounds of 5 TCP
@@ -53,6 +56,29 @@ final class LabProbes implements AutoCloseable {
 
   int count() {
     return replies.size();
+  }
+
+  /**
+   * Waits (up to 45 s: one retry after a failed sync is 30 s) until rounds of {@code probes}
+   * connections from {@code client} to {@code target}:80 are answered by exactly {@code servers};
+   * fails naming what answered, with {@code log} (the binary's) in the message.
+   */
+  static void awaitServers(NetnsLab lab, Pod client, IpAddress target, int probes,
+      Duration timeout, Supplier<String> log, String... servers) throws InterruptedException {
+    Set<String> want = new TreeSet<>(List.of(servers));
+    Set<String> seen = Set.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    while (System.nanoTime() < deadline) {
+      seen = new TreeSet<>();
+      for (Reply r : lab.tcpRequests(client.netns(), null, target, 80, probes, timeout)) {
+        seen.add(r.answered() ? r.serverName() : r.outcome().toString());
+      }
+      if (seen.equals(want)) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    assertThat(seen).as("servers of %s; binary log:%n%s", target, log.get()).isEqualTo(want);
   }
 
   void assertNoFailure() {

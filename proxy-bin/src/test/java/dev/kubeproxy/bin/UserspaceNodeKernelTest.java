@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -140,17 +139,8 @@ class UserspaceNodeKernelTest {
   }
 
   private Process startInNode(String... extra) throws IOException {
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lab().nodeNs()));
-    argv.addAll(LabBinary.javaCommand());
-    argv.addAll(List.of(
-        "--manifests", manifests.toString(),
-        "--hostname-override", NODE,
-        "--node-ip", NetnsLab.NODE_IP.toString(),
-        "--cluster-cidr", NetnsLab.CLUSTER_CIDR.toString(),
-        "--healthz-bind-address", "",
-        "--metrics-bind-address", METRICS,
-        // nf_conntrack_max and the hash size are not per network namespace: never set here.
-        "--conntrack-max-per-core", "0"));
+    List<String> argv = LabBinary.inNode(lab(), NODE, "", METRICS);
+    argv.addAll(List.of("--manifests", manifests.toString()));
     argv.addAll(List.of(extra));
     return LAB.track(new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -12,6 +12,7 @@ import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.testing.lab.LabEvidence;
 import dev.kubeproxy.api.testing.lab.Pod;
+import dev.kubeproxy.api.testing.lab.PodChurn;
 import dev.kubeproxy.api.testing.lab.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -258,7 +259,7 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
-        churnOnce(random, pods, endpoints);
+        PodChurn.step(random, pods, endpoints);
         long before = System.nanoTime();
         cluster.apply(churnSlice("churn", endpoints));
         slowestSyncNanos = Math.max(slowestSyncNanos, System.nanoTime() - before);
@@ -299,49 +300,13 @@ public abstract class LifecycleConformanceSuite extends LabSuite {
     int changes = 100;
     long start = System.nanoTime();
     for (int i = 0; i < changes; i++) {
-      churnOnce(random, pods, endpoints);
+      PodChurn.step(random, pods, endpoints);
       cluster.apply(churnSlice("pace", endpoints));
     }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     System.out.printf("pace %s: %d partial syncs in %d ms%n", mode(), changes, elapsedMs);
     assertThat(elapsedMs).as("time for %s one-endpoint partial syncs", changes)
         .isLessThan(changes * CHURN_STEP.toMillis());
-  }
-
-  /**
-   * One random change: add an absent pod (ready), mark a ready one terminating, or remove one,
-   * never removing or marking the last ready pod; drawn again until one is allowed (one always
-   * is: with every pod present and one ready, the others are terminating and may go).
-   */
-  private static void churnOnce(Random random, List<Pod> pods, Map<Pod, Boolean> endpoints) {
-    while (true) {
-      List<Pod> absent = new ArrayList<>(pods);
-      absent.removeAll(endpoints.keySet());
-      List<Pod> ready = endpoints.entrySet().stream().filter(Map.Entry::getValue)
-          .map(Map.Entry::getKey).toList();
-      List<Pod> present = new ArrayList<>(endpoints.keySet());
-      switch (random.nextInt(3)) {
-        case 0 -> {
-          if (!absent.isEmpty()) {
-            endpoints.put(absent.get(random.nextInt(absent.size())), true);
-            return;
-          }
-        }
-        case 1 -> {
-          if (ready.size() > 1) {
-            endpoints.put(ready.get(random.nextInt(ready.size())), false);
-            return;
-          }
-        }
-        default -> {
-          Pod victim = present.get(random.nextInt(present.size()));
-          if (!endpoints.get(victim) || ready.size() > 1) {
-            endpoints.remove(victim);
-            return;
-          }
-        }
-      }
-    }
   }
 
   /** The slice of service {@code service}: each pod ready, or serving and terminating. */
