@@ -2,8 +2,8 @@ package dev.kubeproxy.nftables;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
-import com.google.common.collect.ImmutableList;
 import com.google.common.base.CharMatcher;
+import com.google.common.collect.ImmutableList;
 
 /**
  * A set or map element: key components (joined with {@code .} in a concatenation), value
@@ -14,13 +14,15 @@ import com.google.common.base.CharMatcher;
 public record NftElement(ImmutableList<String> key, ImmutableList<String> value, String comment) {
   // Character checks, not regular expressions: a large table builds ~200k elements per full sync.
   private static final CharMatcher KEY_PART = NftNames.NAME_CHARS;
-  private static final CharMatcher VALUE_PART = NftNames.NAME_CHARS.or(CharMatcher.is(' ')).precomputed();
+  private static final CharMatcher VALUE_PART =
+      NftNames.NAME_CHARS.or(CharMatcher.is(' ')).precomputed();
 
   public NftElement {
     checkArgument(key != null && !key.isEmpty(), "element key must be set");
     value = value == null ? ImmutableList.of() : value;
     for (String part : key) {
-      checkArgument(!part.isEmpty() && KEY_PART.matchesAllOf(part), "bad key component '%s'", part);
+      checkArgument(!part.isEmpty() && KEY_PART.matchesAllOf(part), "bad key component '%s'",
+          part);
     }
     for (String part : value) {
       checkArgument(!part.isEmpty() && VALUE_PART.matchesAllOf(part), "bad value component '%s'",

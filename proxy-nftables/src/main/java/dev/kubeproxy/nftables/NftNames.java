@@ -15,7 +15,8 @@ public final class NftNames {
   /** {@code [A-Za-z0-9_./:-]}: what names and element components are made of. */
   static final CharMatcher NAME_CHARS =
       LETTERS.or(CharMatcher.inRange('0', '9')).or(CharMatcher.anyOf("_./:-")).precomputed();
-  private static final CharMatcher COMMENT_CHARS = NAME_CHARS.or(CharMatcher.is(' ')).precomputed();
+  private static final CharMatcher COMMENT_CHARS =
+      NAME_CHARS.or(CharMatcher.is(' ')).precomputed();
 
   private NftNames() {}
 

@@ -276,10 +276,6 @@ final class NftSkeleton {
   }
 
   /**
-   * The chain a Local-policy frontend goes to: pod and host sources use the cluster-wide list
-   * (host sources masqueraded); every other source the local list.
-   */
-  /**
    * After a jump into {@code space}: a packet whose frontend the space dispatches comes back only
    * if it was not DNATed, which happens, rarely, when it is evaluated while a commit moves its
    * frontend between groups: it can meet the dispatch of one generation and the group of the
@@ -294,6 +290,10 @@ final class NftSkeleton {
         "dispatched but not DNATed: raced a group move. The client retry is DNATed");
   }
 
+  /**
+   * The chain a Local-policy frontend goes to: pod and host sources use the cluster-wide list
+   * (host sources masqueraded); every other source the local list.
+   */
   private void localPolicy(List<AddRule> out, String chain, DispatchSpace shortCircuit,
       DispatchSpace local, String podSource) {
     if (podSource != null) {
