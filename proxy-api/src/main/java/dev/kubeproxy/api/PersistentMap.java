@@ -19,6 +19,8 @@ import java.util.Set;
  */
 public final class PersistentMap<K, V> extends AbstractMap<K, V> {
   private static final int SHARDS = 4096;
+  // Up to this many changes are merged one by one rather than grouped by shard first.
+  private static final int FEW = 16;
   private static final PersistentMap<?, ?> EMPTY = new PersistentMap<>(emptyShards(), 0);
 
   private final ImmutableMap<K, V>[] shards;
@@ -59,6 +61,19 @@ public final class PersistentMap<K, V> extends AbstractMap<K, V> {
   public PersistentMap<K, V> with(Map<K, V> changes) {
     if (changes.isEmpty()) {
       return this;
+    }
+    if (changes.size() <= FEW) {
+      // An event's update: one shard merge per change, no per-shard table to allocate and scan.
+      ImmutableMap<K, V>[] next = shards.clone();
+      int nextSize = size;
+      for (Map.Entry<K, V> change : changes.entrySet()) {
+        int index = shardOf(change.getKey());
+        ImmutableMap<K, V> merged = merge(next[index],
+            List.of(new AbstractMap.SimpleImmutableEntry<>(change.getKey(), change.getValue())));
+        nextSize += merged.size() - next[index].size();
+        next[index] = merged;
+      }
+      return new PersistentMap<>(next, nextSize);
     }
     // Each key hashed once here; keys of a Map are distinct, so a shard's changes are a list.
     @SuppressWarnings("unchecked")
