@@ -1,5 +1,6 @@
 package dev.kubeproxy.model;
 
+import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.ForwardingTable;
 import dev.kubeproxy.api.IpFamily;
@@ -11,9 +12,11 @@ import dev.kubeproxy.api.ServicePortSpec;
 import dev.kubeproxy.model.ServiceFrontends.Slot;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Pure: turns a {@link ClusterSnapshot} and the proxy's {@link ProxyConfig} into one
@@ -24,16 +27,24 @@ import java.util.Set;
  * with a warning; the rule does not depend on event order, so updates and builds agree.
  */
 public final class TableBuilder {
+  /** From this many services on, a whole build runs on the common fork-join pool. */
+  static final int PARALLEL_BUILD_SERVICES = 1024;
+
   private TableBuilder() {}
 
   /** Builds the whole table of {@code family} from scratch. */
   public static ForwardingTable build(IpFamily family, ClusterSnapshot snapshot, ProxyConfig config) {
     NodeFacts facts = NodeFacts.of(family, snapshot.node(), config);
     FrontendClaims claims = FrontendClaims.of(snapshot);
+    List<Service> services = List.copyOf(snapshot.services().values());
+    // Services build independently; a large table (a full sync) builds on every core.
+    Stream<Service> stream =
+        services.size() >= PARALLEL_BUILD_SERVICES ? services.parallelStream() : services.stream();
+    List<ImmutableMap<ServicePortKey, ServiceEntry>> perService = stream
+        .map(service -> ServiceEntries.of(service, snapshot.slices(service.id()), facts, claims))
+        .toList();
     Map<ServicePortKey, ServiceEntry> entries = new HashMap<>();
-    for (Service service : snapshot.services().values()) {
-      entries.putAll(ServiceEntries.of(service, snapshot.slices(service.id()), facts, claims));
-    }
+    perService.forEach(entries::putAll);
     return facts.emptyTable(config, snapshot.serviceCidrs(family)).withEntries(entries);
   }
 

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * Compiles a table change into an nftables transaction (DESIGN §6, compile). Pure: the result
@@ -45,6 +46,8 @@ public final class NftCompiler
     implements BackendCompiler<NftState, NftTransaction, ExistingObjects> {
   /** How long a flushed chain waits before it is deleted. */
   public static final long STALE_CHAIN_DELAY_NANOS = 1_000_000_000L;
+  /** From this many entries on, a full compile compiles them on the common fork-join pool. */
+  static final int PARALLEL_COMPILE_ENTRIES = 2048;
 
   /**
    * Whether compiling {@code change} is a full compile: {@code full} is set, nothing was
@@ -120,16 +123,19 @@ public final class NftCompiler
     SharedObjects.Edit<ServicePortKey, SetElement.Id, NftElement> claims =
         SharedObjects.<ServicePortKey, SetElement.Id, NftElement>empty().edit();
     List<ServiceEntry> sorted = next.sortedEntries();
-    List<EntryObjects> compiled = new ArrayList<>(sorted.size());
-    for (ServiceEntry entry : sorted) {
-      // Nothing committed (a restart, a failed sync): the slots the kernel holds.
-      EntryObjects before = committed == null
-          ? DispatchObjects.kernelSlots(entry, existing.slots())
-          : committed.entries().getOrDefault(entry.key(), EntryObjects.EMPTY);
-      EntryObjects objects = compiler.compile(entry, before);
-      compiled.add(objects);
-      entries.put(entry.key(), objects);
-      claims.replace(entry.key(), Map.of(), objects.claims());
+    // Entries compile independently (a large table's on every core); claims go in key order.
+    Stream<ServiceEntry> stream = sorted.size() >= PARALLEL_COMPILE_ENTRIES
+        ? sorted.parallelStream() : sorted.stream();
+    List<EntryObjects> compiled = stream
+        .map(entry -> compiler.compile(entry, committed == null
+            // Nothing committed (a restart, a failed sync): the slots the kernel holds.
+            ? DispatchObjects.kernelSlots(entry, existing.slots())
+            : committed.entries().getOrDefault(entry.key(), EntryObjects.EMPTY)))
+        .toList();
+    for (int i = 0; i < sorted.size(); i++) {
+      ServicePortKey key = sorted.get(i).key();
+      entries.put(key, compiled.get(i));
+      claims.replace(key, Map.of(), compiled.get(i).claims());
     }
     SharedObjects.Result<ServicePortKey, SetElement.Id, NftElement> claimed = claims.finish();
     // Entries came in key order, so each element's first claimant is its winner.

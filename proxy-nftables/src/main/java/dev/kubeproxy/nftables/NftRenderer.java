@@ -12,7 +12,9 @@ import dev.kubeproxy.nftables.NftOp.DeleteSet;
 import dev.kubeproxy.nftables.NftOp.DeleteTable;
 import dev.kubeproxy.nftables.NftOp.FlushChain;
 import dev.kubeproxy.nftables.NftOp.FlushSet;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Prints a transaction as the exact text {@code nft -f} reads, one command per line. Runs of
@@ -21,22 +23,77 @@ import java.util.List;
  */
 public final class NftRenderer {
   static final int ELEMENTS_PER_LINE = 256;
+  /** From this many ops on (a full load of a large table), rendering runs on every core. */
+  static final int PARALLEL_RENDER_OPS = 50_000;
+  /** Slices of a parallel render: a few per core, so an uneven slice does not hold the rest up. */
+  private static final int RENDER_SLICES = 8;
 
   /** The {@code nft -f} input for {@code transaction}; empty for an empty transaction. */
   public String render(NftTransaction transaction) {
-    StringBuilder out = new StringBuilder();
     List<NftOp> ops = transaction.ops();
-    int i = 0;
-    while (i < ops.size()) {
-      NftOp op = ops.get(i);
-      if (op instanceof AddElement || op instanceof DeleteElement) {
-        i = renderElements(ops, i, out);
-      } else {
-        renderOne(op, out);
-        i++;
-      }
+    if (ops.size() < PARALLEL_RENDER_OPS) {
+      return renderLines(ops, 0, ops.size());
+    }
+    // A full load: its lines are cut first, then rendered in slices on every core and joined,
+    // which gives the same text as one pass.
+    List<Integer> lineStarts = lineStarts(ops);
+    int slices = RENDER_SLICES;
+    List<String> parts = IntStream.range(0, slices).parallel()
+        .mapToObj(k -> {
+          int from = lineStarts.get(lineStarts.size() * k / slices);
+          int to = k + 1 == slices ? ops.size() : lineStarts.get(lineStarts.size() * (k + 1) / slices);
+          return renderLines(ops, from, to);
+        })
+        .toList();
+    StringBuilder out = new StringBuilder(parts.stream().mapToInt(String::length).sum());
+    parts.forEach(out::append);
+    return out.toString();
+  }
+
+  /** The text of {@code ops[from, to)}, where {@code from} starts a line and {@code to} ends one. */
+  private static String renderLines(List<NftOp> ops, int from, int to) {
+    StringBuilder out = new StringBuilder();
+    int i = from;
+    while (i < to) {
+      i = renderLine(ops, i, out);
     }
     return out.toString();
+  }
+
+  /** The index of the op that starts each line {@link #render} prints. */
+  private static List<Integer> lineStarts(List<NftOp> ops) {
+    List<Integer> starts = new ArrayList<>();
+    int i = 0;
+    while (i < ops.size()) {
+      starts.add(i);
+      i = lineEnd(ops, i);
+    }
+    return starts;
+  }
+
+  /** Renders the line starting at op {@code start}; returns the index after it. */
+  private static int renderLine(List<NftOp> ops, int start, StringBuilder out) {
+    NftOp op = ops.get(start);
+    if (op instanceof AddElement || op instanceof DeleteElement) {
+      return renderElements(ops, start, out);
+    }
+    renderOne(op, out);
+    return start + 1;
+  }
+
+  /** The index after the line that starts at op {@code start}. */
+  private static int lineEnd(List<NftOp> ops, int start) {
+    NftOp first = ops.get(start);
+    if (!(first instanceof AddElement || first instanceof DeleteElement)) {
+      return start + 1;
+    }
+    boolean add = first instanceof AddElement;
+    String set = add ? ((AddElement) first).set() : ((DeleteElement) first).set();
+    int i = start;
+    while (i < ops.size() && i - start < ELEMENTS_PER_LINE && sameRun(ops.get(i), first, add, set)) {
+      i++;
+    }
+    return i;
   }
 
   private static void renderOne(NftOp op, StringBuilder out) {
@@ -117,27 +174,37 @@ public final class NftRenderer {
     String set = add ? ((AddElement) first).set() : ((DeleteElement) first).set();
     out.append(add ? "add element " : "delete element ").append(first.table()).append(' ')
         .append(set).append(" { ");
-    int i = start;
-    while (i < ops.size() && i - start < ELEMENTS_PER_LINE && sameRun(ops.get(i), first, add, set)) {
+    int end = lineEnd(ops, start);
+    for (int i = start; i < end; i++) {
       if (i > start) {
         out.append(", ");
       }
       if (add) {
         NftElement e = ((AddElement) ops.get(i)).element();
-        out.append(e.keyText());
+        appendJoined(e.key(), out);
         if (e.comment() != null) {
           out.append(" comment ").append(quote(e.comment()));
         }
         if (!e.value().isEmpty()) {
-          out.append(" : ").append(e.valueText());
+          out.append(" : ");
+          appendJoined(e.value(), out);
         }
       } else {
-        out.append(String.join(" . ", ((DeleteElement) ops.get(i)).key()));
+        appendJoined(((DeleteElement) ops.get(i)).key(), out);
       }
-      i++;
     }
     out.append(" }\n");
-    return i;
+    return end;
+  }
+
+  /** Appends {@code parts} joined by nft's concatenation operator, as the key and value read. */
+  private static void appendJoined(List<String> parts, StringBuilder out) {
+    for (int k = 0; k < parts.size(); k++) {
+      if (k > 0) {
+        out.append(" . ");
+      }
+      out.append(parts.get(k));
+    }
   }
 
   private static boolean sameRun(NftOp op, NftOp first, boolean add, String set) {

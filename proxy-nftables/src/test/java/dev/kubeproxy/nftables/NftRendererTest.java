@@ -80,4 +80,34 @@ class NftRendererTest {
     assertThat(text.lines()).hasSize(2);
     assertThat(text.lines().toList().get(1)).isEqualTo("add element ip kube-proxy a { 10.0.1.0 }");
   }
+
+  @Test
+  void rendersALargeTransactionInSlicesAsOnePassWould() {
+    // Runs of varying length on alternating sets, rules between them: lines of 1-256 elements.
+    List<NftOp> ops = new java.util.ArrayList<>();
+    int n = 0;
+    for (int run = 0; ops.size() < NftRenderer.PARALLEL_RENDER_OPS + 1000; run++) {
+      for (int i = 0; i < run % 300 + 1; i++, n++) {
+        ops.add(new AddElement(V4, run % 2 == 0 ? "a" : "m", NftElement.mapping(
+            ImmutableList.of("10." + (n >> 16) + "." + (n >> 8 & 255) + "." + (n & 255), "tcp", "80"),
+            ImmutableList.of("goto c" + run))));
+      }
+      ops.add(new AddRule(V4, "c" + run, NftRule.of("counter", null)));
+    }
+    // The oracle: each line rendered alone (each far below the parallel threshold), joined.
+    StringBuilder expected = new StringBuilder();
+    int start = 0;
+    while (start < ops.size()) {
+      int end = start + 1;
+      if (ops.get(start) instanceof AddElement first) {
+        while (end < ops.size() && end - start < NftRenderer.ELEMENTS_PER_LINE
+            && ops.get(end) instanceof AddElement e && e.set().equals(first.set())) {
+          end++;
+        }
+      }
+      expected.append(new NftRenderer().render(NftTransaction.of(ops.subList(start, end))));
+      start = end;
+    }
+    assertThat(new NftRenderer().render(NftTransaction.of(ops))).isEqualTo(expected.toString());
+  }
 }
