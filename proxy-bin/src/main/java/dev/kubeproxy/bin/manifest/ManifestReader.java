@@ -3,6 +3,7 @@ package dev.kubeproxy.bin.manifest;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.Lists;
 import com.google.gson.JsonParseException;
 import dev.kubeproxy.api.EndpointSlice;
 import dev.kubeproxy.api.InvalidObjectException;
@@ -54,6 +55,8 @@ final class ManifestReader {
   private static final int MAX_MESSAGE = 200;
   /** The largest manifest file read: many objects, each within {@link BoundedYaml}'s bounds. */
   static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
+  /** Documents parsed together on one thread: small enough to spread a file over the cores. */
+  static final int BATCH_DOCUMENTS = 256;
   private static final Map<String, String> API_VERSIONS =
       Map.of(
           "List", "v1",
@@ -81,33 +84,56 @@ final class ManifestReader {
 
   /**
    * Reads every manifest file of {@code directory}; throws if the directory is unreadable. The
-   * files are parsed in parallel, each into a record of what it holds, and those records are
-   * applied in name order, so the outcome is exactly that of reading them one by one (the first
-   * definition of an object wins, problems in file order).
+   * files are split into documents in parallel, and the documents parsed in parallel in batches
+   * of {@value #BATCH_DOCUMENTS} (so one large file spreads over every core too), each batch
+   * into a record of what it holds; those records are applied in file and document order, so
+   * the outcome is exactly that of reading them one by one (the first definition of an object
+   * wins, problems in file order).
    */
   ManifestSnapshot read(Path directory) {
     Accumulator acc = new Accumulator();
     List<Path> files = manifestFiles(directory, acc::problem);
-    files.parallelStream().map(this::readAlone).toList().forEach(file -> file.replayInto(acc));
+    List<Batch> batches = files.parallelStream().map(this::batches).toList().stream()
+        .flatMap(List::stream)
+        .toList();
+    batches.parallelStream().map(this::readBatch).toList().forEach(batch -> batch.replayInto(acc));
     return acc.snapshot();
   }
 
-  /** What {@code file} holds, recorded to be applied later. */
-  private Accumulator readAlone(Path file) {
-    Accumulator acc = Accumulator.recording();
+  /** Some documents of one file, or (no documents) the problem that kept the file unread. */
+  private record Batch(Path file, List<Document> documents, ManifestProblem problem) {}
+
+  /** One YAML document of a file: where it starts, and its text. */
+  private record Document(String where, String text) {}
+
+  /** {@code file}'s documents in batches, or one batch with the problem that stopped reading. */
+  private List<Batch> batches(Path file) {
     String text;
     try {
       text = readBounded(file);
     } catch (IOException | UncheckedIOException e) {
-      acc.problem(new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage()));
-      return acc;
+      return List.of(new Batch(file, List.of(),
+          new ManifestProblem(file, "file", "", "cannot be read: " + e.getMessage())));
     }
     if (text == null) {
-      acc.problem(new ManifestProblem(file, "file", "",
-          "larger than " + MAX_FILE_BYTES + " bytes; not read"));
-      return acc;
+      return List.of(new Batch(file, List.of(), new ManifestProblem(file, "file", "",
+          "larger than " + MAX_FILE_BYTES + " bytes; not read")));
     }
-    readFile(file, text, acc);
+    return Lists.partition(documents(text), BATCH_DOCUMENTS).stream()
+        .map(documents -> new Batch(file, documents, null))
+        .toList();
+  }
+
+  /** What {@code batch} holds, recorded to be applied later. */
+  private Accumulator readBatch(Batch batch) {
+    Accumulator acc = Accumulator.recording();
+    if (batch.problem() != null) {
+      acc.problem(batch.problem());
+    }
+    BoundedYaml yaml = BoundedYaml.create();
+    for (Document document : batch.documents()) {
+      readDocument(yaml, batch.file(), document.where(), document.text(), acc);
+    }
     return acc;
   }
 
@@ -169,12 +195,12 @@ final class ManifestReader {
     }
   }
 
-  private void readFile(Path file, String text, Accumulator acc) {
-    BoundedYaml yaml = BoundedYaml.create();
+  /** The non-blank documents of {@code text}, split at document markers. */
+  private static List<Document> documents(String text) {
+    List<Document> documents = new ArrayList<>();
     List<String> lines = text.lines().toList();
     StringBuilder doc = new StringBuilder();
     int docLine = 1;
-    int number = 0;
     for (int i = 0; i <= lines.size(); i++) {
       String line = i < lines.size() ? lines.get(i) : null;
       // The prefix tests spare the expressions for the ~30 lines of a document's body.
@@ -186,10 +212,10 @@ final class ManifestReader {
         doc.append(line).append('\n');
         continue;
       }
-      if (!doc.toString().isBlank()) {
-        number++;
-        readDocument(
-            yaml, file, "document " + number + " (line " + docLine + ")", doc.toString(), acc);
+      String body = doc.toString();
+      if (!body.isBlank()) {
+        documents.add(new Document(
+            "document " + (documents.size() + 1) + " (line " + docLine + ")", body));
       }
       doc.setLength(0);
       docLine = i + 2;
@@ -199,6 +225,7 @@ final class ManifestReader {
         docLine = i + 1;
       }
     }
+    return documents;
   }
 
   private void readDocument(

@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -236,6 +238,43 @@ class ManifestSourceTest {
       assertThat(p.file()).isEqualTo(dir.resolve("b.yaml"));
       assertThat(p.message()).contains("duplicate").contains("a.yaml");
     });
+  }
+
+  @Test
+  @DisplayName("a file of many documents (parsed in batches on several threads) reads as one by one: order of problems, first definition wins, numbering")
+  void largeFileReadsInDocumentOrder() throws IOException {
+    int count = 3 * ManifestReader.BATCH_DOCUMENTS + 7;
+    List<String> documents = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      documents.add(i % 100 == 99
+          ? service("svc-" + (i - 50), "default", "10.96.1." + (i % 250), 80)   // a duplicate
+          : i % 100 == 42
+              ? "apiVersion: v1\nkind: Service\nmetadata: {name: [broken\n"
+              : service("svc-" + i, "default", "10.96.0." + (i % 250), 80));
+    }
+    write("a.yaml", documents.toArray(String[]::new));
+
+    ManifestSnapshot snapshot = new ManifestSource(dir, "node-1").load();
+
+    List<String> expected = new ArrayList<>();
+    int services = 0;
+    for (int i = 0; i < count; i++) {
+      if (i % 100 == 99) {
+        expected.add("Service default/svc-" + (i - 50) + " duplicate");
+      } else if (i % 100 == 42) {
+        expected.add("document " + (i + 1) + " not valid YAML");
+      } else {
+        services++;
+      }
+    }
+    assertThat(snapshot.problems())
+        .extracting(p -> p.object().replaceAll(" \\(line \\d+\\)", "") + " "
+            + p.message().replaceAll("^(duplicate|not valid YAML).*", "$1"))
+        .containsExactlyElementsOf(expected);
+    assertThat(snapshot.services()).hasSize(services);
+    // The first definition of svc-49 (document 50) wins over its duplicate (document 100).
+    assertThat(snapshot.services().get(NamespacedName.of("default", "svc-49")).clusterIps())
+        .containsExactly(IpAddress.parse("10.96.0.49"));
   }
 
   @Test
