@@ -1,7 +1,5 @@
 package dev.kubeproxy.api;
 
-import java.util.Comparator;
-
 /**
  * Identifies one port of one service: the key of the forwarding table. {@link #toString()} is
  * upstream's {@code ServicePortName.String()}: {@code ns/name:port}, or {@code ns/name} for an
@@ -14,11 +12,6 @@ import java.util.Comparator;
  */
 public record ServicePortKey(NamespacedName service, String portName, Protocol protocol)
     implements Comparable<ServicePortKey> {
-  private static final Comparator<ServicePortKey> ORDER =
-      Comparator.comparing(ServicePortKey::service)
-          .thenComparing(ServicePortKey::portName)
-          .thenComparing(ServicePortKey::protocol);
-
   /** The longest namespace, name or port name (a DNS label's limit). */
   public static final int MAX_PART = 63;
 
@@ -44,9 +37,26 @@ public record ServicePortKey(NamespacedName service, String portName, Protocol p
     return new ServicePortKey(NamespacedName.of(namespace, name), portName, protocol);
   }
 
+  // Written out, as NamespacedName's: the key of every forwarding-table map.
+  @Override
+  public boolean equals(Object o) {
+    return o == this
+        || o instanceof ServicePortKey other && protocol == other.protocol
+            && portName.equals(other.portName) && service.equals(other.service);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * service.hashCode() + portName.hashCode()) + protocol.hashCode();
+  }
+
   @Override
   public int compareTo(ServicePortKey o) {
-    return ORDER.compare(this, o);
+    int c = service.compareTo(o.service);
+    if (c == 0) {
+      c = portName.compareTo(o.portName);
+    }
+    return c != 0 ? c : protocol.compareTo(o.protocol);
   }
 
   @Override

@@ -12,6 +12,7 @@ import dev.kubeproxy.api.Service;
 import dev.kubeproxy.api.ServicePortKey;
 import dev.kubeproxy.api.ServicePortSpec;
 import dev.kubeproxy.api.ServiceType;
+import java.util.Objects;
 
 /**
  * The frontends a Service asks for in one IP family, per service port, before conflicts with
@@ -32,7 +33,22 @@ final class ServiceFrontends {
    * NodePort, which occupies the port on every NodePort address). Two service ports can't share
    * one: the backends key their dispatch maps by it.
    */
-  record Slot(IpFamily family, IpAddress address, int port, Protocol protocol) {}
+  record Slot(IpFamily family, IpAddress address, int port, Protocol protocol) {
+    // Written out: the key of the frontend claims, built for every frontend of a full build.
+    // A NodePort's slot has no address.
+    @Override
+    public boolean equals(Object o) {
+      return o == this
+          || o instanceof Slot other && port == other.port && protocol == other.protocol
+              && family == other.family && Objects.equals(address, other.address);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * (31 * (31 * family.hashCode() + Objects.hashCode(address)) + port)
+          + protocol.hashCode();
+    }
+  }
 
   /**
    * Whether upstream proxies {@code service} in {@code family}: not headless, not ExternalName,
