@@ -5,8 +5,9 @@
 # ruleset. Three scratch
 # namespaces wired as the data-path benchmark (client 10.64.0.2 -> node -> server owning
 # 10.65.0.0/16), deleted on exit; nothing touches the machine's own namespace. DIR holds ours.nft
-# and upstream.nft (WriteDataPathRulesets.java); a ruleset holding map CHAIN-mark (ours-mark.nft,
-# mark-carry-variant.py) has the client pinned there too. Prints "<ruleset> <position> <connections> <ns>".
+# and upstream.nft (WriteDataPathRulesets.java); a ruleset holding the backend's slot map
+# service-ips-affinity-slot, or map CHAIN-mark (ours-mark.nft, mark-carry-variant.py), has the
+# client pinned there too. Prints "<ruleset> <position> <connections> <ns>".
 # Usage (root): affinity-walk.sh DIR [VIP] [CHAIN] ["POSITIONS"] [MILLIS] [REPS]
 set -e
 DIR=$1; VIP=${2:-10.96.0.150}; CHAIN=${3:-service-ips-affinity-tcp-10800-50}
@@ -40,9 +41,9 @@ UP=$(grep -o "service-ips { $VIP \. tcp \. 80 : goto service-[0-9]*" $DIR/upstre
 pin_ours() {  # the client remembered at slot $1 only (tcp = 6 << 16 in the slot column)
   nftn flush set ip kube-proxy service-ips-affinity
   nftn add element ip kube-proxy service-ips-affinity "{ 10.64.0.2 . $VIP . 80 . $((393216 + $1)) timeout 10800s }"
-  if [ -n "$MARKMAP" ]; then  # mark-carry variant: the same slot in the group's mark map, as slot+1
+  if [ -n "$MARKMAP" ]; then  # the same slot in the mark map, as slot + MARKBASE
     nftn flush map ip kube-proxy $MARKMAP
-    nftn add element ip kube-proxy $MARKMAP "{ 10.64.0.2 . $VIP . 80 timeout 10800s : $(($1 + 1)) }"
+    nftn add element ip kube-proxy $MARKMAP "{ 10.64.0.2 . $VIP . 80 timeout 10800s : $(($1 + MARKBASE)) }"
   fi
 }
 pin_upstream() {  # the client remembered in endpoint $1's set only
@@ -64,13 +65,16 @@ measure() {  # label position
 for rep in $(seq $REPS); do
   for file in $(ls $DIR/*.nft | grep -v '/upstream.nft$'); do
     nftn -f $file
-    MARKMAP=$(grep -o "^add map ip kube-proxy $CHAIN-mark " $file | cut -d' ' -f5)
+    MARKMAP=$(grep -o "^add map ip kube-proxy $CHAIN-mark " $file | cut -d' ' -f5); MARKBASE=1
+    if [ -z "$MARKMAP" ] && grep -q "^add map ip kube-proxy service-ips-affinity-slot " $file; then
+      MARKMAP=service-ips-affinity-slot; MARKBASE=393217  # the backend's: (tcp << 16 | slot) + 1
+    fi
     for k in $POSITIONS; do pin_ours $k; measure $(basename $file .nft) $k; done
     nftn list set ip kube-proxy service-ips-affinity | grep -c "10.64.0.2 \. $VIP" \
       | grep -qx 1 || { echo "the pinned client moved" >&2; exit 1; }
     [ -z "$MARKMAP" ] || [ "$(nftn list map ip kube-proxy $MARKMAP | tr ',' '\n' \
       | grep -o "10.64.0.2 \. $VIP \. 80 [^:]*: 0x[0-9a-f]*" | sed 's/.*: //' | xargs -r printf '%d ')" \
-      = "$((${POSITIONS##* } + 1)) " ] || { echo "the pinned client moved in $MARKMAP" >&2; exit 1; }
+      = "$((${POSITIONS##* } + MARKBASE)) " ] || { echo "the pinned client moved in $MARKMAP" >&2; exit 1; }
     nftn delete table ip kube-proxy
   done
   nftn -f $DIR/upstream.nft

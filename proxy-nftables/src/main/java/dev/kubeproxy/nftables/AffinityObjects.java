@@ -28,6 +28,18 @@ import java.util.Set;
  * slots), and the pick is remembered. Clients are remembered per frontend (nft 1.0.6 cannot look
  * up a service port id inside a concatenation), keyed {@code client . frontend address . port .
  * protocol<<16|k}.
+ *
+ * <p>A remembered client whose packet enters with mark 0 (pod traffic to a ClusterIP, the common
+ * case) does not walk the slots: the space's dynamic map {@code <space>-affinity-slot} gives its
+ * slot as {@code (protocol<<16 | k) + 1}, carried in {@code meta mark} (nft 1.0.6 can pass a
+ * looked-up value to a second lookup no other way) to a {@code meta mark vmap} that jumps to the
+ * group's slot chain {@code k}; that chain puts the mark back to 0 first, so no other rule or
+ * hook ever sees it, then DNATs and refreshes both memories, or, when k is a hole, forgets the
+ * client and returns to the group chain, whose rules go on as for every other packet. A value
+ * the group has no slot for (a slot beyond its count, another protocol's) goes to the group's
+ * forget chain: mark back to 0, the map's entry deleted. Packets entering with another mark
+ * (external frontends are marked for masquerading before the group) walk the slots as before;
+ * every path keeps the map and the client set remembering the same slot.
  */
 final class AffinityObjects {
   /** Random values per slot: the pick range of slot k starts at {@code k * PICK_RANGE}. */
@@ -120,15 +132,25 @@ final class AffinityObjects {
     }
   }
 
-  /** The space's two fixed sets: remembered clients (dynamic) and pick ranges (interval). */
-  static List<AddSet> sets(NftTable table, FamilySyntax syntax, DispatchSpace space) {
-    return List.of(
-        new AddSet(table, space.clientSet(), NftType.typeOf(clientKey(syntax, space) + " . "
-            + SLOT_TYPE), ImmutableSortedSet.of("dynamic", "timeout"), 0, CLIENTS_PER_SPACE,
-            "ClientIP affinity: client . frontend . slot, per-element timeout"),
-        new AddSet(table, space.pickSet(), NftType.typeOf(space.keyExpression(syntax) + " . "
-            + SLOT_TYPE), ImmutableSortedSet.of("interval"), 0, 0,
-            "ClientIP affinity: frontend . random range of each live slot"));
+  /**
+   * The space's three fixed sets: remembered clients (dynamic), the same clients' slots (a
+   * dynamic map, as large) and pick ranges (interval).
+   */
+  static List<NftOp> sets(NftTable table, FamilySyntax syntax, DispatchSpace space) {
+    List<NftOp> sets = new ArrayList<>();
+    sets.add(new AddSet(table, space.clientSet(), NftType.typeOf(clientKey(syntax, space) + " . "
+        + SLOT_TYPE), ImmutableSortedSet.of("dynamic", "timeout"), 0, CLIENTS_PER_SPACE,
+        "ClientIP affinity: client . frontend . slot, per-element timeout"));
+    if (syntax.carriesAffinitySlotInMark()) {
+      sets.add(new AddMap(table, space.slotMap(), NftType.typeOf(clientKey(syntax, space)),
+          NftType.typeOf("meta mark"), ImmutableSortedSet.of("dynamic", "timeout"),
+          CLIENTS_PER_SPACE,
+          "ClientIP affinity: client . frontend to its slot plus 1 carried in meta mark"));
+    }
+    sets.add(new AddSet(table, space.pickSet(), NftType.typeOf(space.keyExpression(syntax) + " . "
+        + SLOT_TYPE), ImmutableSortedSet.of("interval"), 0, 0,
+        "ClientIP affinity: frontend . random range of each live slot"));
+    return sets;
   }
 
   /** An affinity group's map: {@code frontend . slot : endpoint}. */
@@ -139,45 +161,135 @@ final class AffinityObjects {
   }
 
   /**
-   * An affinity group's chain: first, per slot, remembered clients go to it (refreshed); then,
-   * per slot, a client remembered with a hole forgets it; then per slot the random pick. A
-   * client holds at most one slot of a frontend (it is picked only after every hole it held was
-   * forgotten), so testing every live slot before any hole changes no outcome, and a remembered
-   * client passes one lookup per slot before its own instead of two. Only ever added in the
+   * The chains of an affinity group besides its own: one per slot, and the forget chain (none
+   * where the slot is not carried in the mark).
+   */
+  static List<String> chains(FamilySyntax syntax, Group group) {
+    List<String> chains = new ArrayList<>();
+    if (!syntax.carriesAffinitySlotInMark()) {
+      return chains;
+    }
+    for (int k = 0; k < group.size(); k++) {
+      chains.add(slotChain(group, k));
+    }
+    chains.add(forgetChain(group));
+    return chains;
+  }
+
+  private static String slotChain(Group group, int k) {
+    return group.name() + "-slot-" + k;
+  }
+
+  private static String forgetChain(Group group) {
+    return group.name() + "-forget";
+  }
+
+  /**
+   * An affinity group's rules. Its chain: first the mark-carried jump of a remembered client to
+   * its slot chain; then, for packets that did not take it, per slot, remembered clients go to
+   * it (refreshed); then, per slot, a client remembered with a hole forgets it; then per slot the
+   * random pick. A client holds at most one slot of a frontend (it is picked only after every
+   * hole it held was forgotten), so testing every live slot before any hole changes no outcome,
+   * and a remembered client passes one lookup per slot before its own instead of two. Then the
+   * slot chains and the forget chain (see the class comment). Only ever added in the
    * transaction that creates the group's map (nft 1.0.6, see {@link NftSkeleton#groupRules}).
    */
   static List<AddRule> rules(NftTable table, FamilySyntax syntax, Group group) {
     DispatchSpace space = group.space();
     String chain = group.name();
     String clients = space.clientSet();
-    String timeout = " timeout " + group.timeoutSeconds() + "s";
+    String client = clientKey(syntax, space);
     long protocolBits = (long) protocolNumber(group.protocol()) << 16;
     List<String> remembered = new ArrayList<>();
     List<String> slots = new ArrayList<>();
+    List<Long> carried = new ArrayList<>();
     for (int k = 0; k < group.size(); k++) {
-      remembered.add(
-          clientKey(syntax, space) + " . numgen random mod 1 offset " + (protocolBits | k));
+      remembered.add(client + " . numgen random mod 1 offset " + (protocolBits | k));
       slots.add(slotKey(syntax, space, k));
+      carried.add((protocolBits | k) + 1);
     }
+    boolean carry = syntax.carriesAffinitySlotInMark();
     List<AddRule> rules = new ArrayList<>();
+    if (carry) {
+      rules.add(carriedJump(table, group, client, protocolBits, carried));
+    }
     for (int k = 0; k < group.size(); k++) {
       rules.add(new AddRule(table, chain, NftRule.of(remembered.get(k) + " @" + clients + " "
-          + slots.get(k) + " @" + chain + " update @" + clients + " { " + remembered.get(k)
-          + timeout + " } " + dnat(slots.get(k), chain),
+          + slots.get(k) + " @" + chain + " " + remember(carry, group, client, remembered.get(k),
+          carried.get(k)) + " " + dnat(slots.get(k), chain),
           k == 0 ? "clients seen within the timeout keep their endpoint" : null)));
     }
     for (int k = 0; k < group.size(); k++) {
       rules.add(new AddRule(table, chain, NftRule.of(remembered.get(k) + " @" + clients + " "
-          + slots.get(k) + " != @" + chain + " delete @" + clients + " { " + remembered.get(k)
-          + " }", k == 0 ? "a client whose endpoint left forgets it" : null)));
+          + slots.get(k) + " != @" + chain + " " + forget(carry, space, client, remembered.get(k),
+          carried.get(k)), k == 0 ? "a client whose endpoint left forgets it" : null)));
     }
     for (int k = 0; k < group.size(); k++) {
       rules.add(new AddRule(table, chain, NftRule.of(space.keyExpression(syntax)
           + " . numgen random mod " + PICK_RANGE + " offset " + (k * PICK_RANGE) + " @"
-          + space.pickSet() + " update @" + clients + " { " + remembered.get(k) + timeout + " } "
-          + dnat(slots.get(k), chain), k == 0 ? "new clients get a random endpoint" : null)));
+          + space.pickSet() + " " + remember(carry, group, client, remembered.get(k), carried.get(k))
+          + " " + dnat(slots.get(k), chain), k == 0 ? "new clients get a random endpoint" : null)));
+    }
+    if (carry) {
+      rules.addAll(slotChainRules(table, group, client, remembered, slots, carried));
     }
     return rules;
+  }
+
+  /**
+   * The group chain's first rule: a packet entering with mark 0 whose client the slot map
+   * remembers jumps to its slot chain, or to the forget chain for a value the group has no
+   * slot for; the vmap covers every non-zero value, so the mark never stays set.
+   */
+  private static AddRule carriedJump(NftTable table, Group group, String client,
+      long protocolBits, List<Long> carried) {
+    StringBuilder jumps = new StringBuilder("1-" + protocolBits + " : jump " + forgetChain(group));
+    for (int k = 0; k < group.size(); k++) {
+      jumps.append(", ").append(carried.get(k)).append(" : jump ").append(slotChain(group, k));
+    }
+    jumps.append(", ").append(carried.get(group.size() - 1) + 1).append("-4294967295 : jump ")
+        .append(forgetChain(group));
+    return new AddRule(table, group.name(), NftRule.of("meta mark 0 meta mark set " + client
+        + " map @" + group.space().slotMap() + " meta mark vmap { " + jumps + " }",
+        "a remembered client goes straight to its slot"));
+  }
+
+  /** The slot chains (mark back to 0, then DNAT or forget a hole) and the forget chain. */
+  private static List<AddRule> slotChainRules(NftTable table, Group group, String client,
+      List<String> remembered, List<String> slots, List<Long> carried) {
+    String chain = group.name();
+    List<AddRule> rules = new ArrayList<>();
+    for (int k = 0; k < group.size(); k++) {
+      String slotChain = slotChain(group, k);
+      rules.add(new AddRule(table, slotChain, NftRule.of("meta mark set 0",
+          "the mark only carried the slot")));
+      rules.add(new AddRule(table, slotChain, NftRule.of(slots.get(k) + " @" + chain + " "
+          + remember(true, group, client, remembered.get(k), carried.get(k)) + " "
+          + dnat(slots.get(k), chain))));
+      rules.add(new AddRule(table, slotChain, NftRule.of(
+          forget(true, group.space(), client, remembered.get(k), carried.get(k)),
+          "the endpoint left: back to the group chain")));
+    }
+    rules.add(new AddRule(table, forgetChain(group), NftRule.of("meta mark set 0 delete @"
+        + group.space().slotMap() + " { " + client + " : 1 }", "a slot this group does not have")));
+    return rules;
+  }
+
+  /** Refreshes (or adds) the client as holding a slot: in the slot map too when carried. */
+  private static String remember(boolean carry, Group group, String client, String remembered,
+      long carried) {
+    String timeout = " timeout " + group.timeoutSeconds() + "s";
+    String inSet = "update @" + group.space().clientSet() + " { " + remembered + timeout + " }";
+    return carry ? "update @" + group.space().slotMap() + " { " + client + timeout + " : "
+        + carried + " } " + inSet : inSet;
+  }
+
+  /** Forgets the client's slot: in the slot map too when carried (deleted whatever its value). */
+  private static String forget(boolean carry, DispatchSpace space, String client,
+      String remembered, long carried) {
+    String inSet = "delete @" + space.clientSet() + " { " + remembered + " }";
+    return carry ? "delete @" + space.slotMap() + " { " + client + " : " + carried + " } " + inSet
+        : inSet;
   }
 
   private static String dnat(String slot, String map) {

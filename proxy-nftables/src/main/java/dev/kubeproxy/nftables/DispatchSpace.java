@@ -62,6 +62,14 @@ enum DispatchSpace {
     return chain + "-affinity";
   }
 
+  /**
+   * The dynamic map from a remembered client (as {@link #clientSet}, without the slot) to its
+   * slot number plus one, which the affinity groups carry in {@code meta mark}.
+   */
+  String slotMap() {
+    return chain + "-affinity-slot";
+  }
+
   /** The interval set of this space's affinity frontends' random pick ranges. */
   String pickSet() {
     return chain + "-affinity-pick";

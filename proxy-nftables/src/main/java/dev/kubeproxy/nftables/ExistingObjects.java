@@ -216,7 +216,7 @@ public final class ExistingObjects {
       }
       NftOp.AddMap m = (NftOp.AddMap) op;
       return new Definition(true, m.keyType().keyword() + " " + m.keyType().expression() + " : "
-          + m.valueType().expression(), m.flags(), 0, 0, m.comment(), ImmutableList.of());
+          + m.valueType().expression(), m.flags(), 0, m.size(), m.comment(), ImmutableList.of());
     }
   }
 

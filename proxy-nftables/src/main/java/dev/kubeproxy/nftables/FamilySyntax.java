@@ -20,6 +20,16 @@ final class FamilySyntax {
     return family == IpFamily.V4 ? "ip" : "ip6";
   }
 
+  /**
+   * Whether ClientIP affinity carries a remembered client's slot in {@code meta mark}
+   * ({@link AffinityObjects}): IPv4 only, since nft 1.0.6 aborts (netlink_linearize.c:799,
+   * {@code dreg < ctx->reg_low}) on a packet-path update of a map keyed {@code ip6 saddr . ip6
+   * daddr . th dport}; IPv6 walks the slots.
+   */
+  boolean carriesAffinitySlotInMark() {
+    return family == IpFamily.V4;
+  }
+
   String addressType() {
     return family == IpFamily.V4 ? "ipv4_addr" : "ipv6_addr";
   }

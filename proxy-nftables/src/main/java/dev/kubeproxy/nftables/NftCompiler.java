@@ -160,7 +160,7 @@ public final class NftCompiler
     }
     ops.addAll(skeleton.chains());
     for (String map : groupCounts.keySet()) {
-      for (String chain : NftSkeleton.groupChains(Group.parse(map))) {
+      for (String chain : skeleton.groupChains(Group.parse(map))) {
         ops.add(new AddChain(table, chain, null, null));
       }
     }
@@ -317,7 +317,7 @@ public final class NftCompiler
         if (!committed.groupCounts().containsKey(map)) {
           Group group = Group.parse(map);
           addMaps.add(skeleton.groupMap(group));
-          for (String chain : NftSkeleton.groupChains(group)) {
+          for (String chain : skeleton.groupChains(group)) {
             addChains.add(new AddChain(table, chain, null, null));
             stale.remove(chain);
           }
@@ -327,7 +327,7 @@ public final class NftCompiler
       for (String map : committed.groupCounts().keySet()) {
         if (!groupCounts.containsKey(map)) {
           deleteMaps.add(new DeleteSet(table, map, true));
-          for (String chain : NftSkeleton.groupChains(Group.parse(map))) {
+          for (String chain : skeleton.groupChains(Group.parse(map))) {
             flushes.add(new FlushChain(table, chain));
             stale.put(chain, now);
           }

@@ -95,6 +95,7 @@ public sealed interface NftOp {
       NftType keyType,
       NftType valueType,
       ImmutableSortedSet<String> flags,
+      int size,
       String comment)
       implements NftOp {
     public AddMap {
@@ -103,7 +104,14 @@ public sealed interface NftOp {
       Objects.requireNonNull(keyType);
       Objects.requireNonNull(valueType);
       flags = flags == null ? ImmutableSortedSet.of() : flags;
+      checkArgument(size >= 0, "size must not be negative");
       comment = comment == null ? null : NftNames.sanitizeComment(comment);
+    }
+
+    /** A map of nft's default size. */
+    public AddMap(NftTable table, String name, NftType keyType, NftType valueType,
+        ImmutableSortedSet<String> flags, String comment) {
+      this(table, name, keyType, valueType, flags, 0, comment);
     }
 
     public boolean verdictMap() {

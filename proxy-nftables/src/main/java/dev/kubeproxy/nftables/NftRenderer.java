@@ -153,6 +153,9 @@ public final class NftRenderer {
       if (!m.flags().isEmpty()) {
         out.append(" flags ").append(String.join(",", m.flags())).append(" ;");
       }
+      if (m.size() > 0) {
+        out.append(" size ").append(m.size()).append(" ;");
+      }
       if (m.comment() != null) {
         out.append(" comment ").append(quote(m.comment())).append(" ;");
       }

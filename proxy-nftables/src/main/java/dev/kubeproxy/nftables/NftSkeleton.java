@@ -269,10 +269,20 @@ final class NftSkeleton {
     return out;
   }
 
-  /** The chains of a group: its own, and its masquerading entry chain where it has one. */
-  static List<String> groupChains(Group group) {
-    return group.hasMasqueradeChain()
-        ? List.of(group.name(), group.masqueradeChain()) : List.of(group.name());
+  /**
+   * The chains of a group: its own, its masquerading entry chain where it has one, and an
+   * affinity group's slot and forget chains.
+   */
+  List<String> groupChains(Group group) {
+    List<String> chains = new ArrayList<>();
+    chains.add(group.name());
+    if (group.hasMasqueradeChain()) {
+      chains.add(group.masqueradeChain());
+    }
+    if (group.isAffinity()) {
+      chains.addAll(AffinityObjects.chains(syntax, group));
+    }
+    return chains;
   }
 
   /**

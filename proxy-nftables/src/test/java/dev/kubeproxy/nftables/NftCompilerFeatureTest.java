@@ -246,21 +246,39 @@ class NftCompilerFeatureTest {
     String remembered = "ip saddr . ip daddr . th dport . numgen random mod 1 offset ";
     String slot = "ip daddr . meta l4proto . th dport . numgen random mod 1 offset ";
     String dnat = "dnat to " + slot;
+    String client = "ip saddr . ip daddr . th dport";
     List<String> rules = kernel.rules(V4, group);
-    assertThat(rules).hasSize(6);
-    assertThat(rules.get(0)).startsWith(remembered + "393216 @service-ips-affinity " + slot
-        + "0 @" + group + " update @service-ips-affinity { " + remembered + "393216 timeout 600s } "
-        + dnat + "0 map @" + group);
+    assertThat(rules).hasSize(7);
+    // A mark-0 packet of a remembered client jumps straight to its slot (tcp: 6 << 16 = 393216).
+    assertThat(rules.get(0)).startsWith("meta mark 0 meta mark set " + client
+        + " map @service-ips-affinity-slot meta mark vmap { 1-393216 : jump " + group + "-forget, "
+        + "393217 : jump " + group + "-slot-0, 393218 : jump " + group + "-slot-1, "
+        + "393219-4294967295 : jump " + group + "-forget }");
+    String refresh0 = "update @service-ips-affinity-slot { " + client + " timeout 600s : 393217 } "
+        + "update @service-ips-affinity { " + remembered + "393216 timeout 600s } ";
+    assertThat(rules.get(1)).startsWith(remembered + "393216 @service-ips-affinity " + slot
+        + "0 @" + group + " " + refresh0 + dnat + "0 map @" + group);
     // Every live slot is tested before any hole: a remembered client passes one rule per slot.
-    assertThat(rules.get(1)).startsWith(remembered + "393217 @service-ips-affinity " + slot
+    assertThat(rules.get(2)).startsWith(remembered + "393217 @service-ips-affinity " + slot
         + "1 @" + group + " update");
-    assertThat(rules.get(2)).startsWith(remembered + "393216 @service-ips-affinity " + slot
-        + "0 != @" + group + " delete @service-ips-affinity { " + remembered + "393216 }");
-    assertThat(rules.get(3)).startsWith(remembered + "393217 @service-ips-affinity " + slot
+    assertThat(rules.get(3)).startsWith(remembered + "393216 @service-ips-affinity " + slot
+        + "0 != @" + group + " delete @service-ips-affinity-slot { " + client + " : 393217 }"
+        + " delete @service-ips-affinity { " + remembered + "393216 }");
+    assertThat(rules.get(4)).startsWith(remembered + "393217 @service-ips-affinity " + slot
         + "1 != @" + group);
-    assertThat(rules.get(5)).isEqualTo("ip daddr . meta l4proto . th dport . numgen random mod"
-        + " 1048576 offset 1048576 @service-ips-affinity-pick update @service-ips-affinity { "
+    assertThat(rules.get(6)).isEqualTo("ip daddr . meta l4proto . th dport . numgen random mod"
+        + " 1048576 offset 1048576 @service-ips-affinity-pick update @service-ips-affinity-slot { "
+        + client + " timeout 600s : 393218 } update @service-ips-affinity { "
         + remembered + "393217 timeout 600s } " + dnat + "1 map @" + group);
+    // Slot chain 0: the mark back to 0 first, then DNAT and refresh, or forget a hole.
+    assertThat(kernel.rules(V4, group + "-slot-0")).containsExactly(
+        "meta mark set 0 comment \"the mark only carried the slot\"",
+        slot + "0 @" + group + " " + refresh0 + dnat + "0 map @" + group,
+        "delete @service-ips-affinity-slot { " + client + " : 393217 } delete @service-ips-affinity"
+            + " { " + remembered + "393216 } comment \"the endpoint left: back to the group chain\"");
+    assertThat(kernel.rules(V4, group + "-forget")).containsExactly("meta mark set 0 delete"
+        + " @service-ips-affinity-slot { " + client + " : 1 } comment \"a slot this group does not"
+        + " have\"");
     assertThat(kernel.sets(V4)).noneMatch(s -> s.contains("sticky"));
     assertThat(kernel.chains(V4)).noneMatch(c -> c.contains("sticky"));
     assertThat(kernel.elements(V4, "service-ips-2")).noneMatch(e -> e.startsWith("10.96.2.1 "));

@@ -103,6 +103,68 @@ class NftablesRulesKernelTest extends LabSuite {
     assertThat(lab.tcpRequest(client.netns(), vip, PORT, ANSWER).answered()).isTrue();
   }
 
+  /**
+   * ClientIP affinity carries a remembered client's slot in {@code meta mark} (issue 13): a pod
+   * client keeps its endpoint when only the slot map remembers it (the client set emptied by
+   * hand, so the slot walk cannot find it), moves to a live endpoint when its own leaves, and no
+   * packet leaves the nat hook with a mark. A client whose packets enter with a mark of their own
+   * (set here by a probe chain before nat) takes the slot walk, sticks too, and keeps its mark.
+   */
+  @Test
+  @DisplayName("ClientIP affinity: the slot carried in meta mark keeps clients on their endpoint, and every mark leaves as it came")
+  void affinitySlotCarriedInTheMark() throws Exception {
+    IpAddress vip = IpAddress.parse("10.96.2.30");
+    cluster.apply(service("carry", vip.toString()).sessionAffinity("ClientIP", 300).build(),
+        slice("carry", IpFamily.V4, epA, epB, epR));
+    // Counts, after nat, new connections' packets by the mark they carry.
+    nft("add", "table", "ip", "probe");
+    nft("add", "chain", "ip", "probe", "forward", "{ type filter hook forward priority 0 ; }");
+    nft("add", "rule", "ip", "probe", "forward", "ct", "state", "new", "meta", "mark", "0", "counter");
+    nft("add", "rule", "ip", "probe", "forward", "ct", "state", "new", "meta", "mark", "0x1", "counter");
+    nft("add", "rule", "ip", "probe", "forward", "ct", "state", "new", "meta", "mark", "!=", "{ 0, 0x1 }",
+        "counter");
+    String server = LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 5, ANSWER), client);
+    String remembered = client.ipv4() + " . " + vip + " . " + PORT;
+    assertThat(nft("list", "map", "ip", "kube-proxy", "service-ips-affinity-slot")).contains(remembered);
+
+    nft("flush", "set", "ip", "kube-proxy", "service-ips-affinity");
+    assertThat(LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 10, ANSWER), client))
+        .as("remembered by the slot map alone").isEqualTo(server);
+    assertThat(nft("list", "set", "ip", "kube-proxy", "service-ips-affinity"))
+        .as("the slot chain refreshed the client set too").contains(remembered);
+
+    List<dev.kubeproxy.api.testing.lab.Pod> rest = new java.util.ArrayList<>();
+    for (dev.kubeproxy.api.testing.lab.Pod pod : List.of(epA, epB, epR)) {
+      if (!pod.name().equals(server)) {
+        rest.add(pod);
+      }
+    }
+    cluster.apply(slice("carry", IpFamily.V4, rest.toArray(new dev.kubeproxy.api.testing.lab.Pod[0])));
+    String moved = LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 10, ANSWER), client);
+    assertThat(moved).as("after its endpoint left").isNotEqualTo(server);
+
+    // A mark set before nat (priority -150, as mangle) sends the client through the slot walk.
+    nft("add", "chain", "ip", "probe", "mangle", "{ type filter hook prerouting priority -150 ; }");
+    nft("add", "rule", "ip", "probe", "mangle", "ip", "saddr", client.ipv4().toString(), "meta", "mark",
+        "set", "0x1");
+    assertThat(LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 10, ANSWER), client))
+        .as("with a mark of its own").isEqualTo(moved);
+
+    String counters = nft("list", "chain", "ip", "probe", "forward");
+    assertThat(counters).as("unmarked connections").contains("mark 0x00000000 counter packets 25 ");
+    assertThat(counters).as("connections keeping their own mark")
+        .contains("mark 0x00000001 counter packets 10 ");
+    assertThat(counters).as("no other mark")
+        .contains("mark != { 0x00000000, 0x00000001 } counter packets 0 ");
+    nft("delete", "table", "ip", "probe");
+  }
+
+  private String nft(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("nft"));
+    command.addAll(List.of(args));
+    return lab.exec(lab.nodeNs(), command.toArray(new String[0])).stdout();
+  }
+
   /** The nftables half of the lifecycle suite's cleanup test, which proves it with packets. */
   @Test
   @DisplayName("cleanup deletes the ip and ip6 kube-proxy tables")
