@@ -41,7 +41,8 @@ public final class NftRenderer {
     List<String> parts = IntStream.range(0, slices).parallel()
         .mapToObj(k -> {
           int from = lineStarts.get(lineStarts.size() * k / slices);
-          int to = k + 1 == slices ? ops.size() : lineStarts.get(lineStarts.size() * (k + 1) / slices);
+          int to = k + 1 == slices
+              ? ops.size() : lineStarts.get(lineStarts.size() * (k + 1) / slices);
           return renderLines(ops, from, to);
         })
         .toList();
