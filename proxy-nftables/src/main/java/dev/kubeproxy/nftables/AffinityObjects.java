@@ -170,14 +170,20 @@ final class AffinityObjects {
       return chains;
     }
     for (int k = 0; k < group.size(); k++) {
-      chains.add(slotChain(group, k));
+      chains.add(slotChain(group, k, false));
+    }
+    if (group.hasMasqueradeChain()) {
+      for (int k = 0; k < group.size(); k++) {
+        chains.add(slotChain(group, k, true));
+      }
     }
     chains.add(forgetChain(group));
     return chains;
   }
 
-  private static String slotChain(Group group, int k) {
-    return group.name() + "-slot-" + k;
+  /** Slot chain k of the group, or of its masquerading entry chain (which restores the mark). */
+  private static String slotChain(Group group, int k, boolean masquerade) {
+    return (masquerade ? group.masqueradeChain() : group.name()) + "-slot-" + k;
   }
 
   private static String forgetChain(Group group) {
@@ -194,24 +200,23 @@ final class AffinityObjects {
    * slot chains and the forget chain (see the class comment). Only ever added in the
    * transaction that creates the group's map (nft 1.0.6, see {@link NftSkeleton#groupRules}).
    */
-  static List<AddRule> rules(NftTable table, FamilySyntax syntax, Group group) {
+  static List<AddRule> rules(NftTable table, FamilySyntax syntax, Group group,
+      int masqueradeMark) {
     DispatchSpace space = group.space();
     String chain = group.name();
     String clients = space.clientSet();
     String client = clientKey(syntax, space);
-    long protocolBits = (long) protocolNumber(group.protocol()) << 16;
     List<String> remembered = new ArrayList<>();
     List<String> slots = new ArrayList<>();
-    List<Long> carried = new ArrayList<>();
+    List<Long> carried = carriedValues(group);
     for (int k = 0; k < group.size(); k++) {
-      remembered.add(client + " . numgen random mod 1 offset " + (protocolBits | k));
+      remembered.add(client + " . numgen random mod 1 offset " + (carried.get(k) - 1));
       slots.add(slotKey(syntax, space, k));
-      carried.add((protocolBits | k) + 1);
     }
     boolean carry = syntax.carriesAffinitySlotInMark();
     List<AddRule> rules = new ArrayList<>();
     if (carry) {
-      rules.add(carriedJump(table, group, client, protocolBits, carried));
+      rules.add(carriedJump(table, syntax, group, false));
     }
     for (int k = 0; k < group.size(); k++) {
       rules.add(new AddRule(table, chain, NftRule.of(remembered.get(k) + " @" + clients + " "
@@ -231,38 +236,76 @@ final class AffinityObjects {
           + " " + dnat(slots.get(k), chain), k == 0 ? "new clients get a random endpoint" : null)));
     }
     if (carry) {
-      rules.addAll(slotChainRules(table, group, client, remembered, slots, carried));
+      rules.addAll(slotChainRules(table, group, client, remembered, slots, carried, 0, false));
+      if (group.hasMasqueradeChain()) {
+        rules.addAll(slotChainRules(table, group, client, remembered, slots, carried,
+            masqueradeMark, true));
+      }
+      rules.add(new AddRule(table, forgetChain(group), NftRule.of("meta mark set 0 delete @"
+          + space.slotMap() + " { " + client + " : 1 }", "a slot this group does not have")));
     }
     return rules;
   }
 
   /**
-   * The group chain's first rule: a packet entering with mark 0 whose client the slot map
-   * remembers jumps to its slot chain, or to the forget chain for a value the group has no
-   * slot for; the vmap covers every non-zero value, so the mark never stays set.
+   * The first rule of the group's masquerading entry chain, before it marks the connection: as
+   * the group chain's first rule, to slot chains that leave the masquerade mark instead of 0
+   * (the mark was 0, and the entry chain would set just that bit). A client forgotten there
+   * comes back, is marked and walks the group chain. Nothing where the slot is not carried.
    */
-  private static AddRule carriedJump(NftTable table, Group group, String client,
-      long protocolBits, List<Long> carried) {
-    StringBuilder jumps = new StringBuilder("1-" + protocolBits + " : jump " + forgetChain(group));
+  static List<AddRule> masqueradeEntryRules(NftTable table, FamilySyntax syntax, Group group) {
+    return syntax.carriesAffinitySlotInMark()
+        ? List.of(carriedJump(table, syntax, group, true)) : List.of();
+  }
+
+  /** {@code (protocol << 16 | k) + 1} for each slot k: what the slot map holds. */
+  private static List<Long> carriedValues(Group group) {
+    long protocolBits = (long) protocolNumber(group.protocol()) << 16;
+    List<Long> carried = new ArrayList<>();
     for (int k = 0; k < group.size(); k++) {
-      jumps.append(", ").append(carried.get(k)).append(" : jump ").append(slotChain(group, k));
+      carried.add((protocolBits | k) + 1);
+    }
+    return carried;
+  }
+
+  /**
+   * The first rule of the group chain (or of its masquerading entry chain): a packet entering
+   * with mark 0 whose client the slot map remembers jumps to its slot chain, or to the forget
+   * chain for a value the group has no slot for; the vmap covers every non-zero value, so the
+   * mark never stays set.
+   */
+  private static AddRule carriedJump(NftTable table, FamilySyntax syntax, Group group,
+      boolean masquerade) {
+    List<Long> carried = carriedValues(group);
+    String forget = forgetChain(group);
+    StringBuilder jumps = new StringBuilder("1-" + (carried.get(0) - 1) + " : jump " + forget);
+    for (int k = 0; k < group.size(); k++) {
+      jumps.append(", ").append(carried.get(k)).append(" : jump ")
+          .append(slotChain(group, k, masquerade));
     }
     jumps.append(", ").append(carried.get(group.size() - 1) + 1).append("-4294967295 : jump ")
-        .append(forgetChain(group));
-    return new AddRule(table, group.name(), NftRule.of("meta mark 0 meta mark set " + client
-        + " map @" + group.space().slotMap() + " meta mark vmap { " + jumps + " }",
+        .append(forget);
+    return new AddRule(table, masquerade ? group.masqueradeChain() : group.name(), NftRule.of(
+        "meta mark 0 meta mark set " + clientKey(syntax, group.space()) + " map @"
+            + group.space().slotMap() + " meta mark vmap { " + jumps + " }",
         "a remembered client goes straight to its slot"));
   }
 
-  /** The slot chains (mark back to 0, then DNAT or forget a hole) and the forget chain. */
+  /**
+   * The slot chains: the mark back to what it was ({@code restore}: 0, or the masquerade mark
+   * the entry chain would have set), then DNAT, else forget a hole and return.
+   */
   private static List<AddRule> slotChainRules(NftTable table, Group group, String client,
-      List<String> remembered, List<String> slots, List<Long> carried) {
+      List<String> remembered, List<String> slots, List<Long> carried, int restore,
+      boolean masquerade) {
     String chain = group.name();
     List<AddRule> rules = new ArrayList<>();
     for (int k = 0; k < group.size(); k++) {
-      String slotChain = slotChain(group, k);
-      rules.add(new AddRule(table, slotChain, NftRule.of("meta mark set 0",
-          "the mark only carried the slot")));
+      String slotChain = slotChain(group, k, masquerade);
+      rules.add(new AddRule(table, slotChain, NftRule.of(
+          "meta mark set " + (restore == 0 ? "0" : String.format("0x%x", restore)),
+          masquerade ? "the mark only carried the slot: masqueraded as the entry would"
+              : "the mark only carried the slot")));
       rules.add(new AddRule(table, slotChain, NftRule.of(slots.get(k) + " @" + chain + " "
           + remember(true, group, client, remembered.get(k), carried.get(k)) + " "
           + dnat(slots.get(k), chain))));
@@ -270,8 +313,6 @@ final class AffinityObjects {
           forget(true, group.space(), client, remembered.get(k), carried.get(k)),
           "the endpoint left: back to the group chain")));
     }
-    rules.add(new AddRule(table, forgetChain(group), NftRule.of("meta mark set 0 delete @"
-        + group.space().slotMap() + " { " + client + " : 1 }", "a slot this group does not have")));
     return rules;
   }
 

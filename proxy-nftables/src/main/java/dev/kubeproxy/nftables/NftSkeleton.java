@@ -255,13 +255,16 @@ final class NftSkeleton {
   List<AddRule> groupRules(Group group) {
     List<AddRule> out = new ArrayList<>();
     if (group.isAffinity()) {
-      out.addAll(AffinityObjects.rules(table, syntax, group));
+      out.addAll(AffinityObjects.rules(table, syntax, group, facts.masqueradeMark()));
     } else {
       out.add(new AddRule(table, group.name(), NftRule.of(
           "dnat to " + group.space().keyExpression(syntax)
               + " . numgen random mod " + group.size() + " map @" + group.name())));
     }
     if (group.hasMasqueradeChain()) {
+      if (group.isAffinity()) {
+        out.addAll(AffinityObjects.masqueradeEntryRules(table, syntax, group));
+      }
       rule(out, group.masqueradeChain(), "jump " + MARK_FOR_MASQUERADE,
           "externalTrafficPolicy Cluster: masqueraded");
       rule(out, group.masqueradeChain(), "goto " + group.name(), null);

@@ -159,6 +159,35 @@ class NftablesRulesKernelTest extends LabSuite {
     nft("delete", "table", "ip", "probe");
   }
 
+  /**
+   * An eTP=Cluster external frontend enters its affinity group through the masquerading entry
+   * chain, which carries the slot the same way before it marks the connection: an outside
+   * client kept by the slot map alone (the client set emptied by hand before each of three
+   * rounds, where the slot walk would pick anew) reaches its endpoint, masqueraded.
+   */
+  @Test
+  @DisplayName("ClientIP affinity: an external frontend's client is carried to its slot too, and still masqueraded")
+  void affinitySlotCarriedThroughTheMasqueradeEntry() throws Exception {
+    IpAddress external = IpAddress.parse("198.51.100.40");
+    cluster.apply(service("carry-ext", "10.96.2.31").externalIp(external.toString())
+            .sessionAffinity("ClientIP", 300).build(),
+        slice("carry-ext", IpFamily.V4, epA, epB, epR));
+    IpAddress source = dev.kubeproxy.api.testing.lab.NetnsLab.outsideClientIp(IpFamily.V4, 1);
+    String server = LabCluster.onlyServer(
+        lab.tcpRequests(lab.outsideNs(), source, external, PORT, 5, ANSWER), source);
+    assertThat(nft("list", "map", "ip", "kube-proxy", "service-ips-affinity-slot"))
+        .contains(source + " . " + external + " . " + PORT);
+
+    for (int round = 1; round <= 3; round++) {
+      nft("flush", "set", "ip", "kube-proxy", "service-ips-affinity");
+      List<Reply> replies = lab.tcpRequests(lab.outsideNs(), source, external, PORT, 5, ANSWER);
+      assertThat(LabCluster.onlyServer(replies, source))
+          .as("round %d, remembered by the slot map alone", round).isEqualTo(server);
+      assertThat(replies).as("masqueraded")
+          .allMatch(r -> r.seenSource().equals(dev.kubeproxy.api.testing.lab.NetnsLab.NODE_IP));
+    }
+  }
+
   private String nft(String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("nft"));
     command.addAll(List.of(args));
