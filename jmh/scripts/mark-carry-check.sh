@@ -13,29 +13,7 @@
 # Usage (root): mark-carry-check.sh DIR [VIP] [CHAIN]
 set -e
 DIR=$1; VIP=${2:-10.96.0.150}; CHAIN=${3:-service-ips-affinity-tcp-10800-50}
-C=kpj-am-c-$$; N=kpj-am-n-$$; S=kpj-am-s-$$
-WORK=$(mktemp -d); SERVER=
-cleanup() {
-  set +e
-  [ -n "$SERVER" ] && kill $SERVER 2>/dev/null && wait $SERVER 2>/dev/null
-  for ns in $C $N $S; do ip netns del $ns 2>/dev/null; done
-  rm -rf $WORK
-}
-trap cleanup EXIT
-gcc -O2 -o $WORK/conn "$(dirname "$0")/../src/main/resources/datapath/conn.c"
-for ns in $C $N $S; do ip netns add $ns; ip -n $ns link set lo up; done
-ip -n $C link add c0 type veth peer name n0 netns $N
-ip -n $N link add n1 type veth peer name s0 netns $S
-ip -n $C addr add 10.64.0.2/24 dev c0; ip -n $C link set c0 up
-ip -n $C route add default via 10.64.0.1
-ip -n $N addr add 10.64.0.1/24 dev n0; ip -n $N addr add 10.255.0.1/30 dev n1
-ip -n $N link set n0 up; ip -n $N link set n1 up; ip -n $N route add 10.65.0.0/16 via 10.255.0.2
-ip -n $S addr add 10.255.0.2/30 dev s0; ip -n $S link set s0 up
-ip -n $S route add 10.64.0.0/24 via 10.255.0.1; ip -n $S route add local 10.65.0.0/16 dev lo
-ip netns exec $N sysctl -qw net.ipv4.ip_forward=1
-ip netns exec $S $WORK/conn server 8080 > $WORK/server.log & SERVER=$!
-sleep 0.5
-nftn() { ip netns exec $N nft "$@"; }
+. "$(dirname "$0")/lib/walk-namespaces.sh" kpj-am
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 nftn -f $DIR/ours-mark.nft
