@@ -37,9 +37,12 @@ import java.util.Set;
  * hook ever sees it, then DNATs and refreshes both memories, or, when k is a hole, forgets the
  * client and returns to the group chain, whose rules go on as for every other packet. A value
  * the group has no slot for (a slot beyond its count, another protocol's) goes to the group's
- * forget chain: mark back to 0, the map's entry deleted. Packets entering with another mark
- * (external frontends are marked for masquerading before the group) walk the slots as before;
- * every path keeps the map and the client set remembering the same slot.
+ * forget chain: mark back to 0, the map's entry deleted. eTP=Cluster external frontends enter
+ * through the group's masquerading chain, whose first rule does the same with slot chains that
+ * leave the masquerade mark instead of 0. Packets entering with another mark (ClusterIP traffic
+ * from outside the pod network, marked before the dispatch; another component's mark) walk the
+ * slots as before; every path keeps the map and the client set remembering the same slot. IPv6
+ * always walks ({@link FamilySyntax#carriesAffinitySlotInMark}).
  */
 final class AffinityObjects {
   /** Random values per slot: the pick range of slot k starts at {@code k * PICK_RANGE}. */
