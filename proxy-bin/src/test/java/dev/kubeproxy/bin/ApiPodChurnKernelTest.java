@@ -7,20 +7,17 @@ import dev.kubeproxy.api.IpAddress;
 import dev.kubeproxy.api.Protocol;
 import dev.kubeproxy.api.command.CommandException;
 import dev.kubeproxy.api.testing.lab.KernelTest;
+import dev.kubeproxy.api.testing.lab.NamespaceJvm;
 import dev.kubeproxy.api.testing.lab.NetnsLab;
 import dev.kubeproxy.api.testing.lab.Pod;
 import dev.kubeproxy.api.testing.lab.PodChurn;
 import dev.kubeproxy.api.testing.lab.Reply;
 import dev.kubeproxy.bin.kube.FakeApiServerAgent;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -28,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -66,7 +64,8 @@ class ApiPodChurnKernelTest {
       .localPod("client").localPod("ep-a").localPod("ep-b").localPod("ep-c").remotePod("ep-r"));
 
   @TempDir Path tmp;
-  private Api api;
+  /** A {@link FakeApiServerAgent} in the node namespace, driven over its stdin. */
+  private NamespaceJvm api;
 
   @BeforeAll
   static void serveEndpoints() {
@@ -78,8 +77,13 @@ class ApiPodChurnKernelTest {
   @BeforeEach
   void freshNode() throws Exception {
     lab().exec(lab().nodeNs(), "nft", "flush", "ruleset");
-    api = Api.startIn(lab().nodeNs(), tmp.resolve("api.log"));
-    LAB.track(api.process);
+    api = NamespaceJvm.start(lab().nodeNs(), FakeApiServerAgent.class, NamespaceJvm.SMALL,
+        FakeApiServerAgent.READY, tmp.resolve("api.log"));
+  }
+
+  @AfterEach
+  void stopApi() {
+    api.stop();
   }
 
   @ParameterizedTest(name = "min-sync-period {0}")
@@ -91,9 +95,9 @@ class ApiPodChurnKernelTest {
     Random random = new Random(14);
     // Pod name -> ready (true) or serving-and-terminating (false).
     Map<String, Boolean> endpoints = new TreeMap<>(Map.of("ep-a", true));
-    api.apply(nodeJson());
-    api.apply(serviceJson());
-    api.apply(sliceJson(endpoints));
+    apply(nodeJson());
+    apply(serviceJson());
+    apply(sliceJson(endpoints));
     start("--iptables-min-sync-period", minSyncPeriod);
     awaitAnswer("ep-a");
     long syncsBefore = syncs();
@@ -107,7 +111,7 @@ class ApiPodChurnKernelTest {
       while (next - begin < CHURN.toNanos()) {
         PodChurn.step(random, PODS, endpoints);
         long t = System.nanoTime();
-        api.apply(sliceJson(endpoints));
+        apply(sliceJson(endpoints));
         slowest = Math.max(slowest, System.nanoTime() - t);
         changes++;
         next += EVERY.toNanos();
@@ -137,7 +141,7 @@ class ApiPodChurnKernelTest {
 
   private void start(String... extra) throws IOException {
     List<String> argv = LabBinary.inNode(lab(), NODE, HEALTHZ, METRICS);
-    argv.addAll(List.of("--master", api.url, "--proxy-mode", "nftables"));
+    argv.addAll(List.of("--master", api.ready(), "--proxy-mode", "nftables"));
     argv.addAll(List.of(extra));
     Process process = new ProcessBuilder(argv)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -229,43 +233,11 @@ class ApiPodChurnKernelTest {
 
   // ---------------------------------------------------------------- the fake API server
 
-  /** A {@link FakeApiServerAgent} in a lab namespace, driven over its stdin. */
-  private static final class Api {
-    final Process process;
-    final String url;
-    private final OutputStream stdin;
-    private final BufferedReader stdout;
-
-    private Api(Process process, BufferedReader stdout, String url) {
-      this.process = process;
-      this.stdin = process.getOutputStream();
-      this.stdout = stdout;
-      this.url = url;
-    }
-
-    static Api startIn(String netns, Path log) throws IOException {
-      List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns,
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-          "-cp", System.getProperty("java.class.path"), FakeApiServerAgent.class.getName()));
-      Process process = new ProcessBuilder(argv).redirectError(log.toFile()).start();
-      BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
-      String first = stdout.readLine();
-      if (first == null || !first.startsWith(FakeApiServerAgent.READY)) {
-        process.destroyForcibly();
-        throw new IOException("fake API server agent did not start (" + first + "): " + Files.readString(log));
-      }
-      return new Api(process, stdout, first.substring(FakeApiServerAgent.READY.length()).strip());
-    }
-
-    /** Creates or replaces the object in {@code json} (any layout: sent as one line). */
-    synchronized void apply(String json) throws IOException {
-      stdin.write(("apply " + json.replace('\n', ' ') + "\n").getBytes(UTF_8));
-      stdin.flush();
-      String answer = stdout.readLine();
-      if (answer == null || !answer.startsWith("ok ")) {
-        throw new IOException("fake API server agent: " + answer);
-      }
+  /** Creates or replaces the object in {@code json} (any layout: sent as one line). */
+  private void apply(String json) throws IOException {
+    String answer = api.call("apply " + json.replace('\n', ' '));
+    if (!answer.startsWith("ok ")) {
+      throw new IOException("fake API server agent: " + answer);
     }
   }
 }

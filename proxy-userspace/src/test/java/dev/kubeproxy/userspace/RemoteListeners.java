@@ -7,17 +7,10 @@ import com.google.common.collect.ImmutableSet;
 import dev.kubeproxy.api.EndpointList;
 import dev.kubeproxy.api.IpFamily;
 import dev.kubeproxy.api.SessionAffinity;
-import java.io.BufferedReader;
-import java.io.File;
+import dev.kubeproxy.api.testing.lab.NamespaceJvm;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Listeners in a {@link ListenerAgent} child JVM started under {@code ip netns exec NS}: how a
@@ -25,35 +18,16 @@ import java.util.concurrent.TimeUnit;
  * node namespace. {@link #stop()} ends the agent.
  */
 final class RemoteListeners implements Listeners {
-  private final Process process;
-  private final OutputStream stdin;
-  private final BufferedReader stdout;
-  private final Path log;
+  private final NamespaceJvm agent;
 
-  private RemoteListeners(Process process, Path log) {
-    this.process = process;
-    this.stdin = process.getOutputStream();
-    this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    this.log = log;
+  private RemoteListeners(NamespaceJvm agent) {
+    this.agent = agent;
   }
 
   /** Starts an agent in network namespace {@code netns} and waits for it to be ready. */
   static RemoteListeners startIn(String netns) throws IOException {
-    Path log = Files.createTempFile("listener-agent-", ".log");
-    Process process = new ProcessBuilder(List.of(
-            "ip", "netns", "exec", netns,
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-            "-cp", System.getProperty("java.class.path"), ListenerAgent.class.getName()))
-        .redirectError(log.toFile())
-        .start();
-    RemoteListeners listeners = new RemoteListeners(process, log);
-    String first = listeners.stdout.readLine();
-    if (!ListenerAgent.READY.equals(first)) {
-      listeners.stop();
-      throw new IOException("listener agent in " + netns + " did not start (" + first + "): " + listeners.logText());
-    }
-    return listeners;
+    return new RemoteListeners(NamespaceJvm.start(netns, ListenerAgent.class, NamespaceJvm.SMALL,
+        ListenerAgent.READY, Files.createTempFile("listener-agent-", ".log")));
   }
 
   @Override
@@ -93,19 +67,7 @@ final class RemoteListeners implements Listeners {
 
   /** Ends the agent, closing its listeners. */
   synchronized void stop() {
-    if (process.isAlive()) {
-      try {
-        stdin.close();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
-      } catch (IOException e) {
-        process.destroyForcibly();
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
+    agent.stop();
   }
 
   /** Closes every listener in the agent; the agent keeps running. */
@@ -115,34 +77,14 @@ final class RemoteListeners implements Listeners {
   }
 
   private String call(String line) {
-    try {
-      stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-      stdin.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException("listener agent is gone: " + logText(), e);
-    }
-    return readLine();
+    return agent.call(line);
   }
 
   private String readLine() {
-    try {
-      String answer = stdout.readLine();
-      checkState(answer != null, "listener agent exited: %s", logText());
-      return answer;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return agent.readLine();
   }
 
   private static void checkOk(String answer) {
     checkState(answer.equals("ok"), "listener agent: %s", answer);
-  }
-
-  private String logText() {
-    try {
-      return Files.readString(log);
-    } catch (IOException e) {
-      return "(no log)";
-    }
   }
 }
