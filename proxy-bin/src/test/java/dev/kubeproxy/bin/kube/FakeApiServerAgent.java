@@ -1,10 +1,7 @@
 package dev.kubeproxy.bin.kube;
 
-import java.io.BufferedReader;
+import dev.kubeproxy.api.testing.lab.NamespaceJvm;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A {@link FakeApiServer} in a child JVM, started inside a lab namespace ({@code ip netns exec})
@@ -19,26 +16,19 @@ public final class FakeApiServerAgent {
   private FakeApiServerAgent() {}
 
   public static void main(String[] args) throws IOException {
-    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     try (FakeApiServer api = FakeApiServer.start()) {
-      out.println(READY + api.url());
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
+      NamespaceJvm.serve(READY + api.url(), line -> {
         String[] f = line.split(" ", 2);
-        try {
-          switch (f[0]) {
-            case "apply" -> out.println("ok " + api.applyJson(f[1]));
-            case "delete" -> {
-              String[] d = f[1].split(" ");
-              out.println("ok " + api.delete(FakeApiServer.Resource.ofKind(d[0]), d[1], d[2]));
-            }
-            case "events" -> out.println("ok " + api.events().size());
-            default -> out.println("error unknown command " + f[0]);
+        return switch (f[0]) {
+          case "apply" -> "ok " + api.applyJson(f[1]);
+          case "delete" -> {
+            String[] d = f[1].split(" ");
+            yield "ok " + api.delete(FakeApiServer.Resource.ofKind(d[0]), d[1], d[2]);
           }
-        } catch (RuntimeException e) {
-          out.println("error " + String.valueOf(e.getMessage()).replace('\n', ' '));
-        }
-      }
+          case "events" -> "ok " + api.events().size();
+          default -> "error unknown command " + f[0];
+        };
+      });
     }
   }
 }

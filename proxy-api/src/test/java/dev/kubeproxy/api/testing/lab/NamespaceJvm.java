@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * test classpath, so that what it serves or connects to lives in that namespace and the lab stays
  * unlinked from the machine's own. It talks in lines: it prints a ready line first, then answers
  * each request line; it is expected to exit when its stdin closes ({@link #stop}). Its stderr goes
- * to a log file, quoted in every failure.
+ * to a log file, quoted in every failure. The helper's own main method runs {@link #serve}.
  */
 public final class NamespaceJvm {
   /** Options for a small, quick-starting helper: C1 only, serial GC, a 256 MiB heap. */
@@ -106,6 +107,31 @@ public final class NamespaceJvm {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** What a helper answers to one request line (several lines joined by newlines). */
+  public interface Answer {
+    String to(String request) throws IOException;
+  }
+
+  /**
+   * The helper's side, for its main method: prints {@code readyLine}, then answers each stdin
+   * line with {@code answer}, a failure as {@code error MESSAGE}, until stdin closes.
+   */
+  public static void serve(String readyLine, Answer answer) throws IOException {
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    out.println(readyLine);
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      String reply;
+      try {
+        reply = answer.to(line);
+      } catch (IOException | RuntimeException e) {
+        reply = "error " + String.valueOf(e.getMessage()).replace('\n', ' ');
+      }
+      out.println(reply);
     }
   }
 
