@@ -89,6 +89,11 @@ abstract class Listener {
     loops.barrier(CALL_TIMEOUT_MILLIS);
   }
 
+  /** Whether a socket is bound (false before the first {@link #apply} and after a failed one). */
+  final boolean bound() {
+    return mode != null;
+  }
+
   /** Where the socket is bound (the port chosen for an ephemeral request). */
   final InetSocketAddress localAddress() {
     return new InetSocketAddress(spec.bindAddress().toInetAddress(), boundPort);

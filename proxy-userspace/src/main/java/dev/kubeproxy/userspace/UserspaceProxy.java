@@ -89,14 +89,17 @@ final class UserspaceProxy implements Listeners, UserspaceMetrics, AutoCloseable
   /** The bound address of {@code spec}'s listener, or null if it has none. */
   InetSocketAddress localAddress(ListenerSpec spec) {
     Listener listener = listeners.get(spec);
-    return listener == null ? null : listener.localAddress();
+    return listener == null || !listener.bound() ? null : listener.localAddress();
   }
 
   /** Every listener's bound address by service port, sorted by key. */
   ImmutableMap<ServicePortKey, ImmutableList<InetSocketAddress>> localAddresses() {
     Map<ServicePortKey, List<InetSocketAddress>> byKey = new TreeMap<>();
     for (Listener listener : listeners.values()) {
-      byKey.computeIfAbsent(listener.spec.key(), k -> new ArrayList<>()).add(listener.localAddress());
+      // A listener is in the map before its first bind; until then it has no address.
+      if (listener.bound()) {
+        byKey.computeIfAbsent(listener.spec.key(), k -> new ArrayList<>()).add(listener.localAddress());
+      }
     }
     ImmutableSortedMap.Builder<ServicePortKey, ImmutableList<InetSocketAddress>> result =
         ImmutableSortedMap.naturalOrder();
