@@ -48,6 +48,30 @@ public final class Http {
     }
   }
 
+  /** {@code count} distinct free ports: each held open until all are picked, so none repeats. */
+  static int[] freePorts(int count) {
+    java.util.List<ServerSocket> held = new java.util.ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // Closing a socket only bound for its port number.
+        }
+      }
+    }
+  }
+
   /** Whether a listening socket can be bound at host:port, i.e. no server holds it any more. */
   static boolean canBind(String host, int port) {
     try (ServerSocket s = new ServerSocket()) {

@@ -152,8 +152,10 @@ class ServiceHealthServersTest {
   @Test
   @DisplayName("servers appear for new health-check ports, move when the port changes and disappear with the service")
   void reconciles() {
-    int first = Http.freePort();
-    int second = Http.freePort();
+    // Two calls of freePort can return one port twice (the first socket is closed again).
+    int[] ports = Http.freePorts(2);
+    int first = ports[0];
+    int second = ports[1];
     NamespacedName other = NamespacedName.of("shop", "api");
     ServiceEntry api = entry("shop", "api", "", IpFamily.V4, second, false, true,
         List.of(ep("10.0.1.8", 80, true, false)), List.of());
