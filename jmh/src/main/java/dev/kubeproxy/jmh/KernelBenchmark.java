@@ -49,7 +49,8 @@ public final class KernelBenchmark {
    * --footprint}; a test keeps the two equal.
    */
   static final String LAUNCHER_JVM = "--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
-      + " -XX:MaxRAMPercentage=30 -XX:MaxNewSize=24m -XX:-ShrinkHeapInSteps -Xss512k -XX:TieredStopAtLevel=1"
+      + " -XX:MaxRAMPercentage=30 -Xms32m -XX:MinHeapFreeRatio=60 -XX:MaxHeapFreeRatio=80"
+      + " -XX:MaxNewSize=24m -XX:-ShrinkHeapInSteps -Xss512k -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m";
 
   private final CommandRunner host = new ProcessCommandRunner();

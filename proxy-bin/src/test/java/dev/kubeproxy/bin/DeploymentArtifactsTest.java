@@ -15,8 +15,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * deploy/: the DaemonSet manifest read by the official client's models, its arguments accepted
@@ -94,5 +98,35 @@ class DeploymentArtifactsTest {
     assertThat(dockerfile).contains("COPY proxy-bin/target/kube-proxy-java.jar")
         .contains("nftables").contains("iptables").contains("conntrack");
     assertThat(Path.of("pom.xml")).content().contains("<finalName>kube-proxy-java</finalName>");
+  }
+
+  @Test
+  @DisplayName("the launcher starts the heap small on a large node, and wider than HeapTrim's ratios")
+  void launcherHeapCanShrinkToItsState(@TempDir Path dir) throws Exception {
+    // The serial collector never shrinks below the initial heap, which by default is 1/64 of
+    // the machine's memory: 4 GiB on this simulated 256 GiB node. The launcher runs beside a
+    // jar holding only a manifest (java reads it before -version exits).
+    Path script = Files.copy(Path.of("src/main/sh/kube-proxy-java"), dir.resolve("kube-proxy-java"));
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    new JarOutputStream(Files.newOutputStream(dir.resolve("kube-proxy-java.jar")), manifest).close();
+    ProcessBuilder builder = new ProcessBuilder("sh", script.toString());
+    builder.environment().put("JAVA_OPTS", "-XX:MaxRAM=256g -XX:+PrintFlagsFinal -version");
+    builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin")
+        + java.io.File.pathSeparator + System.getenv("PATH"));
+    Process process = builder.redirectErrorStream(true).start();
+    String flags = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(flags).isZero();
+
+    assertThat(flag(flags, "InitialHeapSize")).isLessThanOrEqualTo(64L << 20);
+    assertThat(flag(flags, "MinHeapFreeRatio")).isGreaterThan(HeapTrim.MIN_FREE);
+    assertThat(flag(flags, "MaxHeapFreeRatio")).isGreaterThan(HeapTrim.MAX_FREE);
+  }
+
+  private static long flag(String printFlagsFinal, String name) {
+    return printFlagsFinal.lines().map(String::trim)
+        .filter(line -> line.matches("\\S+ +" + name + " += .*"))
+        .map(line -> Long.parseLong(line.split("=")[1].trim().split("\\s+")[0]))
+        .findFirst().orElseThrow(() -> new AssertionError(name + " not in " + printFlagsFinal));
   }
 }
