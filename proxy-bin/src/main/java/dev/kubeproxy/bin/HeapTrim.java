@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
 final class HeapTrim implements SyncListener {
   private static final Logger log = LoggerFactory.getLogger(HeapTrim.class);
 
-  /** Free ratios while the proxy idles in its sync loop: steady RSS at M 287 MiB (RESULTS.md). */
+  /**
+   * Free ratios while the proxy idles in its sync loop: steady RSS at M 238-260 MiB with the
+   * launcher's small initial heap, below which the collector never shrinks (RESULTS.md).
+   */
   static final int MIN_FREE = 10;
   static final int MAX_FREE = 20;
 
