@@ -251,9 +251,8 @@ class NftCompilerFeatureTest {
     assertThat(rules).hasSize(7);
     // A mark-0 packet of a remembered client jumps straight to its slot (tcp: 6 << 16 = 393216).
     assertThat(rules.get(0)).startsWith("meta mark 0 meta mark set " + client
-        + " map @service-ips-affinity-slot meta mark vmap { 1-393216 : jump " + group + "-forget, "
-        + "393217 : jump " + group + "-slot-0, 393218 : jump " + group + "-slot-1, "
-        + "393219-4294967295 : jump " + group + "-forget }");
+        + " map @service-ips-affinity-slot meta mark vmap { 393217 : jump " + group + "-slot-0, "
+        + "393218 : jump " + group + "-slot-1, * : jump " + group + "-forget }");
     String refresh0 = "update @service-ips-affinity-slot { " + client + " timeout 600s : 393217 } "
         + "update @service-ips-affinity { " + remembered + "393216 timeout 600s } ";
     assertThat(rules.get(1)).startsWith(remembered + "393216 @service-ips-affinity " + slot
@@ -270,12 +269,14 @@ class NftCompilerFeatureTest {
         + " 1048576 offset 1048576 @service-ips-affinity-pick update @service-ips-affinity-slot { "
         + client + " timeout 600s : 393218 } update @service-ips-affinity { "
         + remembered + "393217 timeout 600s } " + dnat + "1 map @" + group);
-    // Slot chain 0: the mark back to 0 first, then DNAT and refresh, or forget a hole.
+    // Slot chain 0: each rule sets the mark back to 0 first; refresh and DNAT (no membership
+    // test: a hole fails the DNAT's lookup), else forget the hole.
     assertThat(kernel.rules(V4, group + "-slot-0")).containsExactly(
-        "meta mark set 0 comment \"the mark only carried the slot\"",
-        slot + "0 @" + group + " " + refresh0 + dnat + "0 map @" + group,
-        "delete @service-ips-affinity-slot { " + client + " : 393217 } delete @service-ips-affinity"
-            + " { " + remembered + "393216 } comment \"the endpoint left: back to the group chain\"");
+        "meta mark set 0 " + refresh0 + dnat + "0 map @" + group
+            + " comment \"the mark only carried the slot\"",
+        "meta mark set 0 delete @service-ips-affinity-slot { " + client + " : 393217 } delete"
+            + " @service-ips-affinity { " + remembered + "393216 } comment \"the endpoint left:"
+            + " back to the group chain\"");
     assertThat(kernel.rules(V4, group + "-forget")).containsExactly("meta mark set 0 delete"
         + " @service-ips-affinity-slot { " + client + " : 1 } comment \"a slot this group does not"
         + " have\"");

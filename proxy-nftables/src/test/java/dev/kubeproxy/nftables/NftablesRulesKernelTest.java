@@ -143,6 +143,19 @@ class NftablesRulesKernelTest extends LabSuite {
     String moved = LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 10, ANSWER), client);
     assertThat(moved).as("after its endpoint left").isNotEqualTo(server);
 
+    // A remembered value the group has no slot for (slot 40 of tcp, as after a move to a smaller
+    // group) takes the vmap's catch-all to the forget chain; the walk then finds the client set's
+    // slot and the map remembers that one again.
+    String slotMap = nft("list", "map", "ip", "kube-proxy", "service-ips-affinity-slot");
+    String held = slotMap.substring(slotMap.indexOf(remembered)).split("[,}\n]")[0];
+    nft("delete", "element", "ip", "kube-proxy", "service-ips-affinity-slot", "{ " + remembered + " }");
+    nft("add", "element", "ip", "kube-proxy", "service-ips-affinity-slot",
+        "{ " + remembered + " timeout 300s : " + ((6 << 16 | 40) + 1) + " }");
+    assertThat(LabCluster.onlyServer(lab.tcpRequests(client.netns(), null, vip, PORT, 5, ANSWER), client))
+        .as("a slot beyond the group's is forgotten, the client set's kept").isEqualTo(moved);
+    assertThat(nft("list", "map", "ip", "kube-proxy", "service-ips-affinity-slot"))
+        .doesNotContain("0x00060029").contains(held.substring(held.lastIndexOf(':')).strip());
+
     // A mark set before nat (priority -150, as mangle) sends the client through the slot walk.
     nft("add", "chain", "ip", "probe", "mangle", "{ type filter hook prerouting priority -150 ; }");
     nft("add", "rule", "ip", "probe", "mangle", "ip", "saddr", client.ipv4().toString(), "meta", "mark",
@@ -151,7 +164,7 @@ class NftablesRulesKernelTest extends LabSuite {
         .as("with a mark of its own").isEqualTo(moved);
 
     String counters = nft("list", "chain", "ip", "probe", "forward");
-    assertThat(counters).as("unmarked connections").contains("mark 0x00000000 counter packets 25 ");
+    assertThat(counters).as("unmarked connections").contains("mark 0x00000000 counter packets 30 ");
     assertThat(counters).as("connections keeping their own mark")
         .contains("mark 0x00000001 counter packets 10 ");
     assertThat(counters).as("no other mark")
