@@ -11,6 +11,7 @@ import io.kubernetes.client.openapi.models.V1PolicyRule;
 import io.kubernetes.client.openapi.models.V1ServiceAccount;
 import io.kubernetes.client.openapi.models.V1VolumeMount;
 import io.kubernetes.client.util.Yaml;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class DeploymentArtifactsTest {
     ProcessBuilder builder = new ProcessBuilder("sh", script.toString());
     builder.environment().put("JAVA_OPTS", "-XX:MaxRAM=256g -XX:+PrintFlagsFinal -version");
     builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin")
-        + java.io.File.pathSeparator + System.getenv("PATH"));
+        + File.pathSeparator + System.getenv("PATH"));
     Process process = builder.redirectErrorStream(true).start();
     String flags = new String(process.getInputStream().readAllBytes());
     assertThat(process.waitFor()).as(flags).isZero();

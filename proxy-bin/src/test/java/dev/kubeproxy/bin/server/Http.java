@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Test helpers: plain HTTP/1.1 GETs to a server under test, and free or freed ports. */
 public final class Http {
@@ -41,16 +43,12 @@ public final class Http {
 
   /** A port nothing listens on at 127.0.0.1 right now. */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return freePorts(1)[0];
   }
 
   /** {@code count} distinct free ports: each held open until all are picked, so none repeats. */
   static int[] freePorts(int count) {
-    java.util.List<ServerSocket> held = new java.util.ArrayList<>();
+    List<ServerSocket> held = new ArrayList<>();
     try {
       int[] ports = new int[count];
       for (int i = 0; i < count; i++) {

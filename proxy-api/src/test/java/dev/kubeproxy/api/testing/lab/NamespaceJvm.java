@@ -32,16 +32,15 @@ public final class NamespaceJvm {
   private final Path log;
   private final OutputStream stdin;
   private final BufferedReader stdout;
-  private final String ready;
+  private String ready;
 
-  private NamespaceJvm(String what, Process process, Path log, String ready) {
+  private NamespaceJvm(String what, Process process, Path log) {
     this.what = what;
     this.process = process;
     this.log = log;
     this.stdin = process.getOutputStream();
     this.stdout = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    this.ready = ready;
   }
 
   /**
@@ -56,13 +55,16 @@ public final class NamespaceJvm {
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     Process process = new ProcessBuilder(argv).redirectError(log.toFile()).start();
     String what = main.getSimpleName() + " in " + netns;
-    NamespaceJvm jvm = new NamespaceJvm(what, process, log, null);
+    // One reader for the whole life of the helper: a second one would lose what the first
+    // had buffered past the ready line.
+    NamespaceJvm jvm = new NamespaceJvm(what, process, log);
     String first = jvm.stdout.readLine();
     if (first == null || !first.startsWith(readyPrefix)) {
       jvm.stop();
       throw new IOException(what + " did not start (" + first + "): " + jvm.logText());
     }
-    return new NamespaceJvm(what, process, log, first.substring(readyPrefix.length()).strip());
+    jvm.ready = first.substring(readyPrefix.length()).strip();
+    return jvm;
   }
 
   /** What the ready line held after its prefix (e.g. the URL the helper serves). */
